@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module split and dependency rules: docs/ARCHITECTURE.md (only MediaIO imports CFFmpeg,
+// only Catalog imports GRDB, Kernels imports nothing).
+let package = Package(
+    name: "LessonLens",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lessonlens", targets: ["LessonLensCLI"]),
+        .library(name: "LessonLensKit", targets: ["Pipeline", "MediaIO", "Kernels", "Analysis", "Reports", "Catalog", "MediaCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
+        ),
+        .target(name: "MediaCore"),
+        .target(name: "MediaIO", dependencies: ["MediaCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Kernels", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "Analysis", dependencies: ["MediaCore", "Kernels"]),
+        .target(name: "Catalog", dependencies: ["MediaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Reports", dependencies: ["MediaCore"]),
+        .target(name: "Pipeline", dependencies: [
+            "MediaCore", "MediaIO", "Kernels", "Analysis", "Catalog", "Reports",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "LessonLensCLI", dependencies: [
+            "Pipeline", "MediaCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaCore"]),
+        .testTarget(name: "CLITests", dependencies: ["MediaCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

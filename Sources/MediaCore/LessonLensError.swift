@@ -1,0 +1,32 @@
+/// Exit codes of the command line (docs/ARCHITECTURE.md §5), after BSD sysexits.
+public enum ExitCode: Int32, Sendable {
+    case ok = 0
+    case failure = 1
+    case usage = 64
+    case badMedia = 65
+    case inputMissing = 66
+    case internalError = 70
+    case cannotCreateOutput = 73
+    case ioError = 74
+}
+
+/// An error that knows which exit code it maps to and how to say itself in one line.
+public protocol LessonLensError: Error, CustomStringConvertible, Sendable {
+    var exitCode: ExitCode { get }
+    /// One line: what failed, which file, why, and (when useful) what to do.
+    var message: String { get }
+}
+
+extension LessonLensError {
+    public var description: String { message }
+}
+
+/// A generic failure carrying its exit code, for places without a richer error type.
+public struct SimpleError: LessonLensError {
+    public var exitCode: ExitCode
+    public var message: String
+    public init(_ exitCode: ExitCode, _ message: String) {
+        self.exitCode = exitCode
+        self.message = message
+    }
+}

@@ -1,0 +1,1 @@
+// MediaIO module; see docs/ARCHITECTURE.md.
