@@ -1,0 +1,17 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Speed benchmarks, built only by `make bench` so CI stays fast. Each one prints its time next to a
+// baseline measured in the same run (ffmpeg CLI, numpy, PySceneDetect or the scalar reference).
+let package = Package(
+    name: "LessonLensBenchmarks",
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "LessonLensBench",
+            dependencies: [.product(name: "LessonLensKit", package: "LessonLens")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
