@@ -1,0 +1,47 @@
+# LessonLens: common tasks. `make demo` and `make test` are the README's quick start.
+SWIFT ?= swift
+DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
+DEMO_OUT ?= out/demo
+APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg
+BENCH_APT = espeak-ng sox hyperfine
+
+.PHONY: deps build release demo test bench bench-deps eval heldout clean
+
+## deps: install the Debian packages LessonLens needs (idempotent; needs root or sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "deps: all present"; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product lessonlens
+
+## demo: analyse a sample recording and print where the report is.
+demo: release
+	.build/release/lessonlens analyze "$(DEMO_FILE)" --out "$(DEMO_OUT)" --lesson-plan "$(basename $(DEMO_FILE)).plan.yml"
+
+## test: build and run every test (Swift Testing).
+test: deps
+	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
+	$(SWIFT) test --skip-build
+
+## bench: speed against ffmpeg / numpy / PySceneDetect on the same files, measured in the same run.
+bench: deps
+	@for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq $$p; }; done
+	cd Benchmarks && $(SWIFT) build -c release
+	Benchmarks/.build/release/LessonLensBench
+
+## eval: accuracy of the committed samples and a freshly generated held-out set against their truth files.
+eval: release
+	.build/release/lessonlens eval SampleMedia
+	SampleMedia/make_heldout.sh SampleMedia/generated/heldout 8
+	.build/release/lessonlens eval SampleMedia/generated/heldout
+
+clean:
+	rm -rf .build Benchmarks/.build out

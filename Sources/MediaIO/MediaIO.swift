@@ -1,1 +1,0 @@
-// MediaIO module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,155 @@
+import CFFmpeg
+import MediaCore
+
+/// What to decode and how.
+public struct ReadOptions: Sendable, Equatable {
+    /// Which audio stream: the n-th audio stream of the file (0-based), or nil for FFmpeg's best one.
+    public var audioTrack: Int?
+    /// Decode audio at all.
+    public var decodeAudio = true
+    /// How to sample video, or nil to skip video.
+    public var video: VideoSampling? = .fps(2)
+    /// Output sample rate of the mono Float32 audio (16 kHz: speech analysis needs nothing above 8 kHz).
+    public var sampleRate = 16_000
+    /// Samples per delivered chunk (1 s at 16 kHz: small enough to stream, large enough to amortise calls).
+    public var chunkSamples = 16_000
+    /// Width the luma plane is box-downscaled to, about (PySceneDetect's ~256 px; enough for slide changes).
+    public var lumaWidth = 256
+    /// Decoder threads for video (one per core across files is the efficient batch choice, FIELD-NOTES).
+    public var videoThreads = 1
+
+    public init(audioTrack: Int? = nil, decodeAudio: Bool = true, video: VideoSampling? = .fps(2)) {
+        self.audioTrack = audioTrack
+        self.decodeAudio = decodeAudio
+        self.video = video
+    }
+}
+
+/// What a read pass saw, besides the delivered chunks and frames.
+public struct ReadSummary: Sendable, Equatable {
+    /// Seconds of audio delivered (0 without audio).
+    public var audioSeconds: Double
+    public var videoFrames: Int
+    /// Time of the last delivered audio sample or video frame: the usable length of the recording.
+    public var endSeconds: Double
+    /// Damage that was skipped over (one line each), for warnings in the report.
+    public var warnings: [String]
+}
+
+/// Reads a recording once, demuxing audio and video together and fanning decoded data out to callbacks.
+/// Memory is bounded by one chunk of audio plus one frame: nothing accumulates with the recording's length.
+public final class MediaReader {
+    public let path: String
+    public let options: ReadOptions
+    /// What the file holds; `audio` is the chosen track.
+    public let info: MediaInfo
+    private let demuxer: Demuxer
+    private let audioIndex: Int?
+    private let videoIndex: Int?
+
+    /// Opens the file and chooses the streams. Throws `MediaError` (missing, empty, not media, no streams,
+    /// an audio track that does not exist).
+    public init(path: String, options: ReadOptions = ReadOptions()) throws(MediaError) {
+        self.path = path
+        self.options = options
+        let demuxer = try Demuxer(path: path)
+        self.demuxer = demuxer
+        let audioStreams = demuxer.streams(of: AVMEDIA_TYPE_AUDIO)
+        if let track = options.audioTrack {
+            guard audioStreams.indices.contains(track) else {
+                throw MediaError(.badMedia, path: path,
+                                 reason: "audio track \(track) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
+            }
+            audioIndex = audioStreams[track]
+        } else {
+            audioIndex = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
+        }
+        videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO).flatMap { i in
+            // Cover art (an attached picture) is not the lesson's video.
+            demuxer.stream(i).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 ? nil : i
+        }
+        info = MediaReader.describe(demuxer, audioIndex: audioIndex, videoIndex: videoIndex)
+    }
+
+    static func describe(_ d: Demuxer, audioIndex: Int?, videoIndex: Int?) -> MediaInfo {
+        let video = videoIndex.map { i -> VideoInfo in
+            let s = d.streamInfo(i)
+            return VideoInfo(codec: s.codec, width: s.width ?? 0, height: s.height ?? 0, fps: s.fps ?? 0, streamIndex: i)
+        }
+        let audio = audioIndex.map { i -> AudioInfo in
+            let s = d.streamInfo(i)
+            return AudioInfo(codec: s.codec, sampleRate: s.sampleRate ?? 0, channels: s.channels ?? 0, streamIndex: i)
+        }
+        let bitRate = d.context.pointee.bit_rate > 0 ? Int(d.context.pointee.bit_rate) : nil
+        return MediaInfo(file: d.path.split(separator: "/").last.map(String.init) ?? d.path, container: d.containerName,
+                         durationSeconds: d.durationSeconds, startSeconds: d.startSeconds, bitRate: bitRate,
+                         video: video, audio: audio, streams: d.streams)
+    }
+
+    /// Decodes the file once. `onAudio` receives consecutive 16 kHz mono chunks starting at time 0;
+    /// `onVideo` receives sampled luma frames in presentation order; `onProgress` receives the time reached
+    /// (seconds) about once per second of media. Throwing from a callback stops the read.
+    /// - Throws: `MediaError` when nothing decodable was found or decoding fails for a non-data reason.
+    public func run(onAudio: (AudioChunk) throws -> Void,
+                    onVideo: (LumaFrame) throws -> Void,
+                    onProgress: (Double) -> Void = { _ in }) throws -> ReadSummary {
+        let audio: AudioDecoder? = try (options.decodeAudio ? audioIndex : nil).map {
+            try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
+        }
+        let video: VideoDecoder? = try options.video.flatMap { sampling in
+            try videoIndex.map {
+                try VideoDecoder(demuxer: demuxer, streamIndex: $0, sampling: sampling,
+                                 targetWidth: options.lumaWidth, threads: options.videoThreads)
+            }
+        }
+        var warnings: [String] = []
+        var lastVideoTime = 0.0
+        var lastProgress = -1.0
+        let packet = demuxer.packet
+        let start = demuxer.startSeconds
+        // Other streams are not even demuxed into packets we look at.
+        for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != video?.streamIndex {
+            demuxer.stream(i).pointee.discard = AVDISCARD_ALL
+        }
+        let onFrame: (LumaFrame) throws -> Void = { frame in
+            lastVideoTime = frame.timeSeconds
+            try onVideo(frame)
+        }
+        while demuxer.readPacket(onDamage: { warnings.append($0) }) {
+            let index = Int(packet.pointee.stream_index)
+            if let a = audio, index == a.streamIndex {
+                try a.decode(packet, deliver: onAudio)
+            } else if let v = video, index == v.streamIndex {
+                if v.wants(packet) { try v.decode(packet, deliver: onFrame) }
+            } else {
+                continue
+            }
+            if let pts = timestamp(packet.pointee.pts) {
+                let t = Double(pts) * av_q2d(demuxer.stream(index).pointee.time_base) - start
+                if t - lastProgress >= 1 { lastProgress = t; onProgress(t) }
+            }
+        }
+        try audio?.decode(nil, deliver: onAudio)
+        try video?.decode(nil, deliver: onFrame)
+        let audioSeconds = audio.map { Double($0.deliveredSamples) / Double(options.sampleRate) } ?? 0
+        let frames = video?.deliveredFrames ?? 0
+        if let a = audio, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged audio packet(s)") }
+        if let v = video, v.damagedPackets > 0 { warnings.append("skipped \(v.damagedPackets) damaged video packet(s)") }
+        if (audio != nil && audioSeconds == 0) && (video == nil || frames == 0) {
+            throw MediaError(.badMedia, path: path, reason: "no decodable audio or video" + (warnings.first.map { ": \($0)" } ?? ""))
+        }
+        if audio == nil, let v = video, v.deliveredFrames == 0 {
+            throw MediaError(.badMedia, path: path, reason: "no decodable video frame" + (warnings.first.map { ": \($0)" } ?? ""))
+        }
+        return ReadSummary(audioSeconds: audioSeconds, videoFrames: frames, endSeconds: max(audioSeconds, lastVideoTime),
+                           warnings: warnings)
+    }
+}
+
+/// `probe`: what a file holds, without decoding.
+public enum MediaProbe {
+    /// - Parameter audioTrack: as in `ReadOptions.audioTrack`.
+    public static func probe(path: String, audioTrack: Int? = nil) throws(MediaError) -> MediaInfo {
+        try MediaReader(path: path, options: ReadOptions(audioTrack: audioTrack)).info
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Logging
+import MediaIO
+
+/// Version of the tool, written into every report.
+public enum LessonLensVersion {
+    public static let string = "0.1.0"
+}
+
+/// Logging for the whole process: quiet structured lines on stderr, FFmpeg silent unless verbose.
+public enum LogSetup {
+    nonisolated(unsafe) private static var done = false
+
+    public static func bootstrap(verbose: Bool) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .warning
+            return handler
+        }
+        FFmpegLog.enable(verbose: verbose)
+    }
+}
