@@ -12,6 +12,7 @@ final class Demuxer {
     /// their own exit codes and messages rather than FFmpeg's generic "Invalid data".
     init(path: String) throws(MediaError) {
         self.path = path
+        FFmpegLog.ensureConfigured()
         var st = stat()
         guard stat(path, &st) == 0 else {
             let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))

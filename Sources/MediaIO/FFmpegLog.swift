@@ -5,9 +5,16 @@ import Logging
 /// so a corrupt packet does not spray decoder chatter over the progress display.
 public enum FFmpegLog {
     nonisolated(unsafe) private static var logger = Logger(label: "ffmpeg")
+    nonisolated(unsafe) private static var configured = false
+
+    /// Called before the first FFmpeg use: FFmpeg's default is to print to stderr, which a library must not do.
+    static func ensureConfigured() {
+        if !configured { enable(verbose: false) }
+    }
 
     /// - Parameter verbose: when true, FFmpeg warnings and errors go to the `ffmpeg` logger at debug level.
     public static func enable(verbose: Bool) {
+        configured = true
         if verbose {
             av_log_set_level(AV_LOG_WARNING)
             cffmpeg_set_log_sink { level, line in
