@@ -710,7 +710,8 @@ def sox_process(tmp, name, data, sr_in, effects):
     b = os.path.join(tmp, name + ".out.wav")
     peak = float(np.abs(data).max()) or 1.0
     write_wav(a, data / peak * 0.5, sr_in)
-    run(["sox", "-G", a, "-r", str(SR), b] + effects)
+    # resample first so that filters run at SR (an 8 kHz voice cannot take a 6 kHz low-pass)
+    run(["sox", "-G", a, b, "rate", "-v", str(SR)] + effects)
     y, sr = read_wav(b)
     assert sr == SR
     os.remove(a)
