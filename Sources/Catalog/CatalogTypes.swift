@@ -158,6 +158,15 @@ public struct ResultRow: Sendable, Codable, Equatable {
     public var pipeline: String
     public var createdAt: Date
     public var summary: ResultSummary
+
+    public init(jobID: Int64, path: String, sha256: String, pipeline: String, createdAt: Date, summary: ResultSummary) {
+        self.jobID = jobID
+        self.path = path
+        self.sha256 = sha256
+        self.pipeline = pipeline
+        self.createdAt = createdAt
+        self.summary = summary
+    }
 }
 
 /// Failures of the catalog, each naming the database file or job involved.
