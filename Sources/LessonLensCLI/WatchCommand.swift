@@ -1,0 +1,98 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import MediaCore
+import Pipeline
+
+/// `lessonlens watch DIR`: the recording-server mode.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch a folder and analyse each new recording once it has finished writing.",
+        discussion: """
+            New files are noticed by inotify and a periodic rescan, and taken once their size and time have \
+            not changed for --debounce seconds. Hidden files and temporary names (*.part, *.tmp, *.crdownload, \
+            *~, *.partial) are ignored. Bytes already analysed are recorded as duplicate and not analysed again. \
+            Transient failures are retried with backoff; bad media is marked failed with the reason \
+            (see `lessonlens jobs list --state failed`). SIGTERM or Ctrl-C stops cleanly: running jobs get \
+            --grace seconds to finish, then go back to the queue (a second Ctrl-C requeues at once). After a \
+            crash, the next start requeues what was running: no job is lost or done twice.
+            """)
+
+    @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
+    @OptionGroup var location: CatalogOptions
+    @Option(name: .long, help: "Recordings analysed at once (one per core is most efficient).") var workers: Int = 1
+    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).",
+                                            valueName: "FILE"))
+    var pipeline: String = "standard"
+    @Option(name: .long, help: "Seconds a file must stay unchanged before it is taken.") var debounce: Double = 5
+    @Option(name: .long, help: "Seconds between full rescans of the folder.") var rescan: Double = 30
+    @Option(name: .long, help: "Seconds running jobs get to finish after SIGTERM/SIGINT before being requeued.")
+    var grace: Double = 30
+    @Flag(name: .long, help: "Exit once every file present has been processed (batch mode) instead of watching on.")
+    var once = false
+
+    func validate() throws {
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
+        guard debounce >= 0, debounce <= 3600 else { throw ValidationError("--debounce must be 0...3600 seconds") }
+        guard rescan >= 1, rescan <= 86_400 else { throw ValidationError("--rescan must be 1...86400 seconds") }
+        guard grace >= 0 else { throw ValidationError("--grace must be at least 0 seconds") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try PipelineConfig.resolve(pipeline)
+            let outDir = location.out
+            do {
+                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            } catch {
+                throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
+            }
+            let store = try location.openStore()
+            var options = WatcherOptions(directory: directory, pipeline: config)
+            options.workers = workers
+            options.debounceSeconds = debounce
+            options.rescanSeconds = rescan
+            options.shutdownGraceSeconds = grace
+            options.exitWhenIdle = once
+            let catalog = location.catalogPath
+            // Never analyse our own output, nor the catalog and its WAL files, if they sit in the folder.
+            options.excludedPaths = [outDir, catalog, catalog + "-wal", catalog + "-shm"]
+            let absoluteOut = URL(fileURLWithPath: outDir).standardizedFileURL.path
+            let watcher = Watcher(store: store, options: options) { job in
+                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config)
+            }
+            let signals = SignalStopper(watcher: watcher)
+            signals.install()
+            let stats = try await watcher.run()
+            FileHandle.standardError.write(Data(
+                "watch stopped: \(stats.done) done, \(stats.failed) failed, \(stats.duplicates) duplicate, \(stats.requeued) requeued\n".utf8))
+        }
+    }
+}
+
+/// SIGTERM/SIGINT → `watcher.stop()`; a second signal stops without grace.
+final class SignalStopper: @unchecked Sendable {
+    // @unchecked: `count` is only touched on `queue`; the sources are kept alive by this object.
+    private let watcher: Watcher
+    private let queue = DispatchQueue(label: "lessonlens.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var count = 0
+
+    init(watcher: Watcher) { self.watcher = watcher }
+
+    func install() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)  // let the dispatch source see it instead of the default termination
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [self] in
+                count += 1
+                let immediately = count > 1
+                let watcher = self.watcher
+                Task { await watcher.stop(immediately: immediately) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import MediaCore
+
+/// What values a pipeline parameter accepts.
+public enum ParameterKind: Sendable, Equatable {
+    /// A whole number within the range.
+    case integer(ClosedRange<Int>)
+    /// A real number within the range.
+    case number(ClosedRange<Double>)
+    /// One of these numbers exactly.
+    case numberChoice([Double])
+    /// `true` or `false`.
+    case flag
+    /// One of these words.
+    case choice([String])
+
+    /// How the valid values are written in help and error messages.
+    public var validValues: String {
+        switch self {
+        case .integer(let r): return "\(r.lowerBound)…\(r.upperBound) (whole number)"
+        case .number(let r): return "\(ParameterValue.number(r.lowerBound))…\(ParameterValue.number(r.upperBound))"
+        case .numberChoice(let values): return values.map { ParameterValue.number($0).description }.joined(separator: " or ")
+        case .flag: return "true or false"
+        case .choice(let words): return words.joined(separator: " | ")
+        }
+    }
+}
+
+/// One row of the parameter table.
+public struct ParameterSpec: Sendable, Equatable {
+    /// Dotted key as written in `pipelines/*.yml`, e.g. `video.sampleFps`.
+    public let key: String
+    public let defaultValue: ParameterValue
+    public let kind: ParameterKind
+    /// Unit of the value (`s`, `fps`, `ratio`), empty when it has none.
+    public let unit: String
+    /// One line for `--help` and the comments of the preset files.
+    public let help: String
+
+    public init(_ key: String, _ defaultValue: ParameterValue, _ kind: ParameterKind, unit: String = "", _ help: String) {
+        self.key = key
+        self.defaultValue = defaultValue
+        self.kind = kind
+        self.unit = unit
+        self.help = help
+    }
+}
+
+/// The one table of pipeline parameters: it feeds validation of `pipelines/*.yml`, the `--help` text
+/// and the comments of the preset files. To add a parameter, add one row here (key, default, valid
+/// values, unit, help); everything else picks it up.
+public enum Parameters {
+    public static let table: [ParameterSpec] = [
+        ParameterSpec("audio.track", .number(-1), .integer(-1...63),
+                      "Audio stream to analyse (index among the file's audio streams); -1 picks the best one."),
+        ParameterSpec("audio.teacherTrack", .number(-1), .integer(-1...63),
+                      "Audio stream carrying the teacher's lapel microphone, if the recorder writes one; -1 = none."),
+        ParameterSpec("voice.enabled", .flag(true), .flag,
+                      "Analyse voices: who talks (teacher, student, several), silence, questions, wait time."),
+        ParameterSpec("video.enabled", .flag(true), .flag,
+                      "Decode video for slide changes, motion and thumbnails."),
+        ParameterSpec("video.sampleFps", .number(2), .number(0.5...10), unit: "fps",
+                      "Frames per second sampled from the video for slide and motion detection."),
+        ParameterSpec("st.intervalSeconds", .number(30), .numberChoice([15, 30]), unit: "s",
+                      "S-T analysis sampling interval."),
+        ParameterSpec("st.rule", .text("window-majority"), .choice(["window-majority", "instant"]),
+                      "S-T window rule: T when teacher+media cover half the window, or the label at its middle."),
+        ParameterSpec("findings.teacherTalkRatioMax", .number(0.7), .number(0...1), unit: "ratio",
+                      "Flag a lesson whose teacher talk exceeds this share of the duration."),
+        ParameterSpec("findings.minWaitSeconds", .number(3), .number(0...30), unit: "s",
+                      "Flag questions answered after less wait time than this (research recommends 3-5 s)."),
+        ParameterSpec("findings.monologueSeconds", .number(300), .number(30...3600), unit: "s",
+                      "Flag teacher talk running longer than this without a student turn."),
+        ParameterSpec("findings.studentTalkRatioMin", .number(0.1), .number(0...1), unit: "ratio",
+                      "Flag a lesson whose student talk is below this share of the duration."),
+        ParameterSpec("findings.longSilenceSeconds", .number(120), .number(10...3600), unit: "s",
+                      "Flag silences longer than this."),
+        ParameterSpec("slides.enabled", .flag(true), .flag,
+                      "Detect slide and board changes (needs video)."),
+        ParameterSpec("microLessons.enabled", .flag(true), .flag,
+                      "Split the lesson into micro-lessons (chapters)."),
+        ParameterSpec("microLessons.minSeconds", .number(180), .number(30...3600), unit: "s",
+                      "Shortest micro-lesson."),
+        ParameterSpec("microLessons.maxSeconds", .number(900), .number(60...7200), unit: "s",
+                      "Longest micro-lesson."),
+        ParameterSpec("clips.enabled", .flag(true), .flag,
+                      "Cut one video clip per micro-lesson (stream copy, no re-encoding)."),
+        ParameterSpec("report.language", .text("zh"), .choice(["zh", "en"]),
+                      "Language of the HTML report."),
+    ]
+
+    /// The row for `key`, if it exists.
+    public static func spec(_ key: String) -> ParameterSpec? { byKey[key] }
+
+    /// Every key, sorted.
+    public static var keys: [String] { table.map(\.key).sorted() }
+
+    /// Every key with its default value.
+    public static var defaults: [String: ParameterValue] {
+        Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.defaultValue) })
+    }
+
+    private static let byKey: [String: ParameterSpec] = Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0) })
+
+    /// Checks `value` for `key` and returns it in canonical form (numbers as `.number`, words as
+    /// `.text`); a quoted number or `"true"` is accepted. `source` names the file for the error.
+    public static func validate(key: String, value: ParameterValue, source: String) throws -> ParameterValue {
+        guard let spec = byKey[key] else {
+            throw PipelineConfigError.unknownKey(key: key, file: source, validKeys: keys)
+        }
+        func bad() -> PipelineConfigError {
+            .outOfRange(key: key, file: source, value: value.description, valid: spec.kind.validValues)
+        }
+        switch spec.kind {
+        case .flag:
+            switch value {
+            case .flag: return value
+            case .text(let s) where s == "true" || s == "false": return .flag(s == "true")
+            default: throw bad()
+            }
+        case .choice(let words):
+            guard case .text(let s) = value, words.contains(s) else { throw bad() }
+            return value
+        case .integer(let range):
+            guard let d = number(value), d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound)
+            else { throw bad() }
+            return .number(d)
+        case .number(let range):
+            guard let d = number(value), d.isFinite, range.contains(d) else { throw bad() }
+            return .number(d)
+        case .numberChoice(let values):
+            guard let d = number(value), values.contains(d) else { throw bad() }
+            return .number(d)
+        }
+    }
+
+    private static func number(_ value: ParameterValue) -> Double? {
+        switch value {
+        case .number(let d): return d
+        case .text(let s): return Double(s.trimmingCharacters(in: .whitespaces))
+        case .flag: return nil
+        }
+    }
+
+    /// The parameter table as aligned text for `--help`: key, valid values, default, unit, help.
+    public static func helpText() -> String {
+        let width = table.map(\.key.count).max() ?? 0
+        return table.map { p in
+            let pad = String(repeating: " ", count: width - p.key.count)
+            let unit = p.unit.isEmpty ? "" : " \(p.unit)"
+            return "  \(p.key)\(pad)  \(p.help) [\(p.kind.validValues)\(unit); default \(p.defaultValue)]"
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of `lessonlens watch` as a process: SIGTERM and kill -9 followed by a restart.
+/// They run the built binary (`swift build` first); without it they are skipped with a message.
+/// Tiny generated WAV files keep them fast with the real pipeline (`--pipeline audio-only`); with the
+/// catalog branch's stub, `LESSONLENS_STUB_DELAY` makes each job slow enough to be caught mid-run.
+@Suite(.serialized) struct WatchProcessTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let binary = repoRoot.appendingPathComponent(".build/debug/lessonlens").path
+    static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    struct Box {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("watchproc-\(UUID().uuidString)")
+        var input: String { root.appendingPathComponent("in").path }
+        var output: String { root.appendingPathComponent("out").path }
+
+        init(files: Int) throws {
+            try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+            for i in 0..<files {
+                // Hostile names on purpose: the watcher must never pass them to a shell.
+                let name = i % 3 == 0 ? "课 \(i) $(touch pwned) 'q'.wav" : "lesson \(i).wav"
+                try Self.wav(frequency: 200 + Double(i) * 10, seconds: 2).write(to: URL(fileURLWithPath: input + "/" + name))
+            }
+        }
+
+        /// 16 kHz mono 16-bit PCM sine.
+        static func wav(frequency: Double, seconds: Double) -> Data {
+            let rate = 16_000
+            let n = Int(Double(rate) * seconds)
+            var d = Data()
+            func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+            func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+            d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + n * 2)); d.append(contentsOf: Array("WAVEfmt ".utf8))
+            u32(16); u16(1); u16(1); u32(UInt32(rate)); u32(UInt32(rate * 2)); u16(2); u16(16)
+            d.append(contentsOf: Array("data".utf8)); u32(UInt32(n * 2))
+            for k in 0..<n {
+                let s = Int16(8000 * sin(2 * Double.pi * frequency * Double(k) / Double(rate)))
+                u16(UInt16(bitPattern: s))
+            }
+            return d
+        }
+
+        func launch(_ args: [String], delay: Double) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: WatchProcessTests.binary)
+            p.arguments = ["watch", input, "--out", output, "--pipeline", "audio-only", "--debounce", "0.2"] + args
+            var env = ProcessInfo.processInfo.environment
+            env["LESSONLENS_STUB_DELAY"] = String(delay)
+            p.environment = env
+            p.currentDirectoryURL = root
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+
+        /// `jobs list --json` parsed.
+        func jobs() throws -> [[String: Any]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: WatchProcessTests.binary)
+            p.arguments = ["jobs", "list", "--json", "--out", output]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { return [] }
+            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        }
+
+        /// Rows of `export --format csv` (header excluded).
+        func exportedRows() throws -> Int {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: WatchProcessTests.binary)
+            p.arguments = ["export", "--format", "csv", "--catalog", output + "/catalog.sqlite"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            // Count job ids at line starts: quoted names may hold no newline here, so lines are rows.
+            return text.split(separator: "\r\n").count - 1
+        }
+
+        func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if try condition() { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            Issue.record("timed out waiting for \(what)")
+        }
+
+        func cleanup() { try? FileManager.default.removeItem(at: root) }
+    }
+
+    static func waitExit(_ p: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return !p.isRunning
+    }
+
+    /// kill -9 while jobs run, then restart: every file ends in exactly one terminal state and every
+    /// done job has exactly one result row.
+    @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked for .build/debug/lessonlens)"))
+    func killNineThenRestartIsExactlyOnce() throws {
+        let files = 8
+        let box = try Box(files: files)
+        defer { box.cleanup() }
+        let first = try box.launch(["--workers", "2"], delay: 1.5)
+        try box.waitFor("a running or finished job") {
+            try box.jobs().contains { ($0["state"] as? String) != "queued" }
+        }
+        kill(first.processIdentifier, SIGKILL)
+        #expect(Self.waitExit(first, seconds: 10))
+
+        let second = try box.launch(["--workers", "2", "--once"], delay: 0.2)
+        #expect(Self.waitExit(second, seconds: 300), "restarted watcher did not finish")
+        #expect(second.terminationStatus == 0)
+        let jobs = try box.jobs()
+        let states = jobs.compactMap { $0["state"] as? String }
+        #expect(jobs.count == files, "one job per file")
+        #expect(Set(jobs.compactMap { $0["file"] as? String }).count == files)
+        #expect(states.allSatisfy { ["done", "failed", "duplicate"].contains($0) }, "\(states)")
+        #expect(try box.exportedRows() == states.filter { $0 == "done" }.count)
+        #expect(!FileManager.default.fileExists(atPath: box.root.appendingPathComponent("pwned").path))
+        #expect(!FileManager.default.fileExists(atPath: box.input + "/pwned"))
+    }
+
+    /// SIGTERM: exits 0; with a grace period the running job finishes, with none it is requeued.
+    @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked for .build/debug/lessonlens)"),
+          arguments: [30.0, 0.0])
+    func sigtermStopsCleanly(grace: Double) throws {
+        let box = try Box(files: 2)
+        defer { box.cleanup() }
+        let p = try box.launch(["--workers", "1", "--grace", String(grace)], delay: 3)
+        try box.waitFor("a job") { !(try box.jobs().isEmpty) }
+        kill(p.processIdentifier, SIGTERM)
+        #expect(Self.waitExit(p, seconds: 60))
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        let states = try box.jobs().compactMap { $0["state"] as? String }
+        #expect(!states.contains("running"), "\(states)")
+    }
+}
