@@ -144,16 +144,7 @@ public final class CatalogStore: Sendable {
                 WHERE id = ? AND state = 'running' AND lease_owner = ?
                 """, arguments: [t, reportDir, jobID, worker])
             if db.changesCount != 1 { throw CatalogError.leaseLost(id: jobID, worker: worker) }
-            let s = summary
-            try db.execute(sql: """
-                INSERT INTO results (job_id, duration, teacher_ratio, student_ratio, multi_ratio, silence_ratio, rt, ch,
-                    mode, median_wait, question_count, turn_exchanges, findings_count, slide_changes, micro_lessons,
-                    language, lesson_title, teacher, subject, school, report_dir, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [jobID, s.durationSeconds, s.teacherRatio, s.studentRatio, s.multiRatio, s.silenceRatio,
-                                 s.rt, s.ch, s.mode, s.medianWaitSeconds, s.questionCount, s.turnExchanges,
-                                 s.findingsCount, s.slideChanges, s.microLessons, s.language, s.lessonTitle,
-                                 s.teacher, s.subject, s.school, reportDir, t])
+            try Self.insertResult(db, jobID: jobID, summary: summary, reportDir: reportDir, time: t)
         }
     }
 

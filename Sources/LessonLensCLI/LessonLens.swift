@@ -29,23 +29,12 @@ enum Main {
                 try command.run()
             }
         } catch let error as LessonLensError {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            FileHandle.standardError.write(Data(("error: " + error.message + "\n").utf8))
             exit(error.exitCode.rawValue)
         } catch {
             LessonLens.exit(withError: error)
         }
     }
-}
-
-/// Options every command that writes or reads outputs shares.
-struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output folder; each recording gets <out>/<recording-id>/.")
-    var out: String = "lessonlens-out"
-
-    @Option(name: .long, help: "Catalog database (default: <out>/catalog.sqlite).")
-    var catalog: String?
-
-    var catalogPath: String { catalog ?? (out as NSString).appendingPathComponent("catalog.sqlite") }
 }
 
 struct GlobalOptions: ParsableArguments {

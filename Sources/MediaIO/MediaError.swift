@@ -39,7 +39,7 @@ public struct MediaError: LessonLensError, Equatable {
     public var message: String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let suffix = function.map { " (\($0))" } ?? ""
-        return "error: cannot read '\(name)': \(reason)\(suffix)"
+        return "cannot read '\(name)': \(reason)\(suffix)"
     }
 }
 

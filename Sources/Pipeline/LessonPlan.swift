@@ -35,19 +35,19 @@ public struct LessonPlan: Codable, Sendable, Equatable {
     /// Reads a plan file. A missing file exits 66; a malformed one is a usage error (64) naming the file.
     public static func load(path: String) throws -> LessonPlan {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SimpleError(.inputMissing, "error: cannot read lesson plan '\(path)': no such file or not readable")
+            throw SimpleError(.inputMissing, "cannot read lesson plan '\(path)': no such file or not readable")
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
             let plan = try YAMLDecoder().decode(LessonPlan.self, from: text)
             if let lang = plan.language, !["zh", "en"].contains(lang) {
-                throw SimpleError(.usage, "error: lesson plan '\(path)': language must be zh or en, not '\(lang)'")
+                throw SimpleError(.usage, "lesson plan '\(path)': language must be zh or en, not '\(lang)'")
             }
             return plan
         } catch let e as SimpleError {
             throw e
         } catch {
-            throw SimpleError(.usage, "error: cannot parse lesson plan '\(path)': \(error) (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
+            throw SimpleError(.usage, "cannot parse lesson plan '\(path)': \(error) (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
         }
     }
 

@@ -8,7 +8,7 @@ struct BadInputTests {
     @Test func missingFileIs66() {
         let e = #expect(throws: MediaError.self) { try MediaProbe.probe(path: "/nonexistent/lesson.mp4") }
         #expect(e?.exitCode == .inputMissing)
-        #expect(e?.message == "error: cannot read 'lesson.mp4': no such file")
+        #expect(e?.message == "cannot read 'lesson.mp4': no such file")
     }
 
     @Test func emptyFileIs65() throws {
@@ -26,7 +26,7 @@ struct BadInputTests {
         _ = FileManager.default.createFile(atPath: fx.path("notes.mp4"), contents: Data("hello, not a video\n".utf8))
         let e = #expect(throws: MediaError.self) { try MediaProbe.probe(path: fx.path("notes.mp4")) }
         #expect(e?.exitCode == .badMedia)
-        #expect(e?.message.hasPrefix("error: cannot read 'notes.mp4': not a media file") == true)
+        #expect(e?.message.hasPrefix("cannot read 'notes.mp4': not a media file") == true)
     }
 
     @Test func mp4WithoutMoovIs65() throws {

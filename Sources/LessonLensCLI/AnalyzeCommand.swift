@@ -1,0 +1,145 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import MediaCore
+import Pipeline
+
+/// `lessonlens analyze FILE…`: the researcher's batch command.
+struct AnalyzeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse recordings and write a teaching-evaluation report for each.",
+        discussion: """
+            Each recording gets <out>/<recording-id>/ with report.html, report.json, timeline.csv, chapters.vtt \
+            and clips/ (the id is the first 16 hex digits of the file's SHA-256). Files appear only when complete. \
+            The run is recorded in the catalog. On a terminal a progress line shows each file's progress, speed \
+            (x realtime) and ETA. With several files, every file is attempted; the exit code is that of the first \
+            failure (65 bad media, 66 missing, 73 cannot create output), 0 when all succeeded.
+            """)
+
+    @Argument(help: ArgumentHelp("Recordings (MP4, MOV, MPEG-TS, FLV, MKV, M4A…).", valueName: "FILE"))
+    var files: [String]
+
+    @OptionGroup var location: CatalogOptions
+
+    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).", valueName: "FILE"))
+    var pipeline: String = "standard"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one pipeline parameter (repeatable), e.g. --set st.intervalSeconds=15.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Lesson plan (YAML or JSON: title, teacher, subject, knowledgePoints). Default: <file stem>.plan.yml next to each recording, if present.", valueName: "FILE"))
+    var lessonPlan: String?
+
+    @Option(name: .long, help: "Report language: zh or en (default: the plan's, else the pipeline's report.language).")
+    var lang: String?
+
+    @Option(name: .long, help: "Recordings analysed at once (one per core is most efficient).")
+    var workers: Int = 1
+
+    @Flag(name: .long, help: "Print one JSON object per analysed file on stdout (reportDir, id, file, durationSeconds).")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one recording") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
+        if let l = lang, !["zh", "en"].contains(l) { throw ValidationError("--lang must be zh or en, not '\(l)'") }
+        for o in overrides where !o.contains("=") { throw ValidationError("--set takes KEY=VALUE, got '\(o)'") }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(verbose: global.verbose)
+        var config = try PipelineConfig.resolve(pipeline)
+        for o in overrides {
+            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
+            config = try config.setting(parts[0], to: parts[1])
+        }
+        let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
+        let outDir = location.out
+        do {
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        } catch {
+            throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
+        }
+        let store = try location.openStore()
+        let display = ProgressDisplay(total: files.count, enabled: isatty(STDERR_FILENO) == 1 && !global.verbose)
+        let batch = BatchRunner(files: files, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
+                                store: store, workers: workers, display: display, json: json)
+        let firstFailure = await batch.run()
+        if let code = firstFailure { throw ArgumentParser.ExitCode(code.rawValue) }
+    }
+}
+
+/// Runs analyses with up to `workers` at once, reporting each file's outcome on one line.
+struct BatchRunner: Sendable {
+    let files: [String]
+    let outDir: String
+    let config: PipelineConfig
+    let explicitPlan: LessonPlan?
+    let language: String?
+    let store: CatalogStore
+    let workers: Int
+    let display: ProgressDisplay
+    let json: Bool
+
+    /// Returns the exit code of the first failure (in file order), or nil when every file succeeded.
+    func run() async -> MediaCore.ExitCode? {
+        var failures: [Int: MediaCore.ExitCode] = [:]
+        await withTaskGroup(of: (Int, MediaCore.ExitCode?).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < files.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, analyseOne(index)) }
+            }
+            for _ in 0..<min(workers, files.count) { startNext() }
+            for await (index, failure) in group {
+                if let f = failure { failures[index] = f }
+                startNext()
+            }
+        }
+        display.finish()
+        return failures.keys.min().flatMap { failures[$0] }
+    }
+
+    private func analyseOne(_ index: Int) -> MediaCore.ExitCode? {
+        let path = files[index]
+        let name = (path as NSString).lastPathComponent
+        do {
+            let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
+            let started = Date()
+            let request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
+            let outcome = try AnalyzePipeline.run(request) { p in display.update(slot: index, progress: p) }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            _ = try store.recordAnalysis(path: path, sha256: outcome.report.recording.sha256,
+                                         size: outcome.report.recording.sizeBytes,
+                                         mtime: (attributes?[.modificationDate] as? Date) ?? Date(),
+                                         pipeline: config.name, parameters: config.parameters,
+                                         reportDir: outcome.reportDir,
+                                         summary: ResultSummary(report: outcome.report, reportDir: outcome.reportDir),
+                                         startedAt: started)
+            let speed = outcome.elapsedSeconds > 0 ? outcome.report.recording.durationSeconds / outcome.elapsedSeconds : 0
+            for w in outcome.warnings { display.line("warning: '\(name)': \(w)", toStderr: true) }
+            if json {
+                let object: [String: Any] = ["file": path, "id": outcome.report.recording.id, "reportDir": outcome.reportDir,
+                                             "durationSeconds": outcome.report.recording.durationSeconds]
+                let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                display.line(String(decoding: data, as: UTF8.self), toStderr: false)
+            } else {
+                display.line(String(format: "%@ → %@/report.html  (%@ of recording in %.1f s, %.0fx realtime)", name,
+                                    outcome.reportDir, Format.clock(outcome.report.recording.durationSeconds),
+                                    outcome.elapsedSeconds, speed), toStderr: false)
+            }
+            return nil
+        } catch let e as LessonLensError {
+            display.line("error: \(e.message)", toStderr: true)
+            return e.exitCode
+        } catch {
+            display.line("error: '\(name)': \(error)", toStderr: true)
+            return .failure
+        }
+    }
+}

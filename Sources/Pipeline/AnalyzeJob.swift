@@ -1,0 +1,212 @@
+import Analysis
+import Catalog
+import Foundation
+import MediaCore
+import MediaIO
+import Reports
+
+/// What one analysis is asked to do.
+public struct AnalyzeRequest: Sendable {
+    public var path: String
+    public var outDir: String
+    public var config: PipelineConfig
+    public var plan: LessonPlan?
+    /// Report language; nil = the plan's, else the pipeline's `report.language`.
+    public var language: String?
+
+    public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
+        self.path = path
+        self.outDir = outDir
+        self.config = config
+        self.plan = plan
+        self.language = language
+    }
+}
+
+/// Progress of one analysis: media seconds decoded so far out of the expected duration.
+public struct AnalyzeProgress: Sendable {
+    public var file: String
+    public var stage: String
+    public var mediaSeconds: Double
+    public var durationSeconds: Double
+}
+
+/// The result of one analysis: where the report folder is and the report itself.
+public struct AnalyzeOutcome: Sendable {
+    public var reportDir: String
+    public var report: Report
+    public var warnings: [String]
+    /// Wall-clock seconds the analysis took.
+    public var elapsedSeconds: Double
+}
+
+/// The watcher's entry point: analyse `path` into `outDir/<id>/` with `config`. A lesson plan next to the
+/// recording (`<stem>.plan.yml`, `.plan.yaml` or `.plan.json`) is used when present.
+public func analyzeJob(path: String, outDir: String, config: PipelineConfig) async throws -> (reportDir: String, report: Report) {
+    let plan = try AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
+    let outcome = try AnalyzePipeline.run(AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan))
+    return (outcome.reportDir, outcome.report)
+}
+
+/// decode once → voice + vision detectors → timeline → analytics → micro-lessons → report files.
+public enum AnalyzePipeline {
+    /// Runs one analysis synchronously (call it from a task of its own; it is CPU-bound).
+    public static func run(_ request: AnalyzeRequest, progress: (AnalyzeProgress) -> Void = { _ in }) throws -> AnalyzeOutcome {
+        let clock = ContinuousClock.now
+        let config = request.config
+        let path = request.path
+        let fileName = (path as NSString).lastPathComponent
+
+        // Open first: a missing or non-media file fails here with its own message and exit code.
+        let audioTrack = config.integer("audio.track")
+        let teacherTrack = config.integer("audio.teacherTrack")
+        var options = ReadOptions(audioTrack: teacherTrack >= 0 ? teacherTrack : (audioTrack >= 0 ? audioTrack : nil),
+                                  decodeAudio: config.flag("voice.enabled"),
+                                  video: config.flag("video.enabled") ? .fps(config.number("video.sampleFps")) : nil)
+        options.videoThreads = 1
+        let reader = try MediaReader(path: path, options: options)
+        let info = reader.info
+
+        let attributes = try fileAttributes(path)
+        progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
+        let sha = try SHA256.hexDigest(ofFileAt: path)
+        let id = String(sha.prefix(16))
+
+        let voice = VoiceAnalyzer(config: VoiceConfig())
+        let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
+        let motion = MotionAnalyzer()
+        let summary = try reader.run(
+            onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
+            onVideo: { frame in
+                slides?.consume(frame)
+                motion.consume(frame)
+            },
+            onProgress: { t in progress(AnalyzeProgress(file: fileName, stage: "decoding", mediaSeconds: t, durationSeconds: info.durationSeconds)) })
+
+        let hasAudio = info.audio != nil && options.decodeAudio && summary.audioSeconds > 0
+        let hasVideo = info.video != nil && options.video != nil && summary.videoFrames > 0
+        let duration = lessonDuration(info: info, summary: summary, hasAudio: hasAudio)
+        progress(AnalyzeProgress(file: fileName, stage: "analysing", mediaSeconds: duration, durationSeconds: duration))
+
+        var analyticsConfig = AnalyticsConfig()
+        analyticsConfig.stIntervalSeconds = config.number("st.intervalSeconds")
+        analyticsConfig.stRule = STRule(rawValue: config.text("st.rule")) ?? .windowMajority
+        analyticsConfig.teacherTalkRatioMax = config.number("findings.teacherTalkRatioMax")
+        analyticsConfig.minWaitSeconds = config.number("findings.minWaitSeconds")
+        analyticsConfig.monologueSeconds = config.number("findings.monologueSeconds")
+        analyticsConfig.studentTalkRatioMin = config.number("findings.studentTalkRatioMin")
+        analyticsConfig.longSilenceSeconds = config.number("findings.longSilenceSeconds")
+
+        var notes: [String] = []
+        var findings: [Finding] = []
+        var timeline: [Segment] = []
+        var risingPitchEnds: [Double] = []
+        if hasAudio {
+            let voiceResult = voice.finish(durationSeconds: duration)
+            timeline = voiceResult.timeline
+            risingPitchEnds = voiceResult.risingPitchEnds
+            notes += voiceResult.notes
+        }
+        let analytics = Analytics.analyse(timeline: timeline, duration: duration, risingPitchEnds: risingPitchEnds,
+                                          config: analyticsConfig)
+        notes += analytics.notes
+        if hasAudio {
+            findings += analytics.findings
+        } else {
+            findings.append(Analytics.noAudioFinding())
+        }
+
+        var slideResult: SlideResult?
+        if hasVideo, let detector = slides { slideResult = detector.finish() ; notes += slideResult?.notes ?? [] }
+        if !hasVideo {
+            notes.append(info.video == nil ? "The recording has no video: slide changes and motion are not reported."
+                                           : "Video analysis was turned off by the pipeline.")
+        }
+        for w in summary.warnings { notes.append("Warning while reading the file: \(w).") }
+
+        let language = request.language ?? request.plan?.language ?? config.text("report.language")
+        let recording = RecordingSummary(id: id, file: fileName, path: path, sha256: sha, sizeBytes: attributes.size,
+                                         durationSeconds: duration, startSeconds: info.startSeconds, container: info.container,
+                                         video: info.video, audio: hasAudio ? info.audio : nil)
+        var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
+                            language: language, recording: recording, lesson: request.plan?.meta, pipeline: config.summary,
+                            timeline: analytics.timeline, talk: analytics.talk, st: hasAudio ? analytics.st : nil,
+                            interaction: analytics.interaction, phases: hasAudio ? analytics.phases : [],
+                            slides: SlidesSummary(changes: slideResult?.changes ?? []),
+                            motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings, notes: notes)
+
+        // Write everything into a hidden temporary folder, then rename it into place: a failed job leaves
+        // nothing that looks like a finished report.
+        let fm = FileManager.default
+        let finalDir = (request.outDir as NSString).appendingPathComponent(id)
+        let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try fm.createDirectory(atPath: tempDir, withIntermediateDirectories: true)
+        } catch {
+            throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(request.outDir)': \((error as NSError).localizedDescription)")
+        }
+        do {
+            if config.flag("microLessons.enabled") {
+                progress(AnalyzeProgress(file: fileName, stage: "cutting clips", mediaSeconds: duration, durationSeconds: duration))
+                report.microLessons = try MicroLessonWriter.make(
+                    path: path, duration: duration, timeline: analytics.timeline, slides: slideResult,
+                    plan: request.plan, config: config, hasVideo: hasVideo, into: tempDir, notes: &report.notes)
+                if let keyframes = slideResult?.keyframeTimes, hasVideo {
+                    report.slides.thumbnails = MicroLessonWriter.slideThumbnails(path: path, times: keyframes, into: tempDir)
+                }
+            }
+            try ReportWriter.json(report).write(to: URL(fileURLWithPath: tempDir + "/report.json"))
+            try Data(ReportWriter.html(report, language: ReportLanguage(rawValue: language) ?? .zh).utf8)
+                .write(to: URL(fileURLWithPath: tempDir + "/report.html"))
+            try Data(ReportWriter.timelineCSV(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/timeline.csv"))
+            try Data(ReportWriter.chaptersVTT(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/chapters.vtt"))
+            try replaceDirectory(at: finalDir, with: tempDir)
+        } catch {
+            try? fm.removeItem(atPath: tempDir)
+            if let e = error as? LessonLensError { throw e }
+            throw SimpleError(.ioError, "cannot write the report for '\(fileName)' into '\(request.outDir)': \((error as NSError).localizedDescription)")
+        }
+        report.recording.path = path
+        let elapsed = ContinuousClock.now - clock
+        return AnalyzeOutcome(reportDir: finalDir, report: report, warnings: summary.warnings,
+                              elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// The lesson's length: the decoded audio when there is audio (exact to a sample; a truncated file is as
+    /// long as what could be read), else the container's duration bounded by the last decoded frame.
+    static func lessonDuration(info: MediaInfo, summary: ReadSummary, hasAudio: Bool) -> Double {
+        if hasAudio { return summary.audioSeconds }
+        if info.durationSeconds > 0 { return min(info.durationSeconds, summary.endSeconds + 2) }
+        return summary.endSeconds
+    }
+
+    /// `<dir>/<stem>.plan.yml` (or .yaml/.json) next to a recording, when it exists.
+    public static func siblingPlan(for path: String) -> String? {
+        let stem = (path as NSString).deletingPathExtension
+        return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func fileAttributes(_ path: String) throws -> (size: Int64, mtime: Date) {
+        let a = try FileManager.default.attributesOfItem(atPath: path)
+        return ((a[.size] as? NSNumber)?.int64Value ?? 0, (a[.modificationDate] as? Date) ?? Date())
+    }
+
+    /// Moves `temp` to `final`, replacing an older report of the same recording.
+    static func replaceDirectory(at final: String, with temp: String) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: final) {
+            let old = final + ".old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try fm.moveItem(atPath: final, toPath: old)
+            try fm.moveItem(atPath: temp, toPath: final)
+            try? fm.removeItem(atPath: old)
+        } else {
+            try fm.moveItem(atPath: temp, toPath: final)
+        }
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,55 @@
+import Analysis
+import Foundation
+import MediaCore
+import MediaIO
+
+/// Segments the lesson into knowledge-point micro-lessons and cuts each as a clip (remux, no re-encode).
+enum MicroLessonWriter {
+    static func make(path: String, duration: Double, timeline: [Segment], slides: SlideResult?, plan: LessonPlan?,
+                     config: PipelineConfig, hasVideo: Bool, into dir: String, notes: inout [String]) throws -> [MicroLesson] {
+        var segmenterConfig = SegmenterConfig()
+        segmenterConfig.minSeconds = config.number("microLessons.minSeconds")
+        segmenterConfig.maxSeconds = config.number("microLessons.maxSeconds")
+        let points = plan?.knowledgePoints ?? []
+        var lessons = Segmenter.segment(duration: duration, timeline: timeline, slideChanges: slides?.changes ?? [],
+                                        plan: points.isEmpty ? nil : points, config: segmenterConfig)
+        guard config.flag("clips.enabled"), !lessons.isEmpty else { return lessons }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/clips", withIntermediateDirectories: true)
+        var failures: [String] = []
+        for i in lessons.indices {
+            let name = String(format: "%02d-", lessons[i].index) + Slug.make(lessons[i].title) + (hasVideo ? ".mp4" : ".m4a")
+            do {
+                _ = try ClipWriter.cut(input: path, output: dir + "/clips/" + name, start: lessons[i].start, end: lessons[i].end)
+                lessons[i].clip = "clips/" + name
+            } catch {
+                failures.append("\(name): \(error)")
+                continue
+            }
+            if hasVideo {
+                // A frame a little after the start shows the topic's slide rather than the transition.
+                let thumb = String(format: "clips/%02d.jpg", lessons[i].index)
+                let t = min(lessons[i].start + 3, (lessons[i].start + lessons[i].end) / 2)
+                if (try? ThumbnailWriter.write(input: path, time: t, output: dir + "/" + thumb)) != nil {
+                    lessons[i].thumbnail = thumb
+                }
+            }
+        }
+        if !failures.isEmpty {
+            notes.append("Some micro-lesson clips could not be cut: " + failures.joined(separator: "; "))
+        }
+        return lessons
+    }
+
+    /// One JPEG per slide (at a stable moment of it), named `slides/NN.jpg`; failures are skipped.
+    static func slideThumbnails(path: String, times: [Double], into dir: String) -> [String] {
+        guard !times.isEmpty, (try? FileManager.default.createDirectory(atPath: dir + "/slides", withIntermediateDirectories: true)) != nil
+        else { return [] }
+        var out: [String] = []
+        for (i, t) in times.enumerated() {
+            let rel = String(format: "slides/%02d.jpg", i + 1)
+            if (try? ThumbnailWriter.write(input: path, time: t, output: dir + "/" + rel)) != nil { out.append(rel) }
+        }
+        return out
+    }
+}
