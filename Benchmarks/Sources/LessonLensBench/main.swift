@@ -1,7 +1,13 @@
-// `lessonlens-bench [suite…]`: suites are kernels, audio, video, voice, vision (default: all).
+// `LessonLensBench [suite…]`: suites are kernels, media, voice, vision (default: all).
 import Foundation
 
 let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(suite) }
 
-if wants("kernels") { runKernelBenchmarks() }
+do {
+    if wants("kernels") { runKernelBenchmarks() }
+    if wants("media") { try runMediaBenchmarks() }
+} catch {
+    FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))
+    exit(1)
+}

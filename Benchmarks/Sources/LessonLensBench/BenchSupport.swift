@@ -1,0 +1,82 @@
+import Foundation
+
+/// Helpers shared by the benchmark suites: fixture generation with the ffmpeg CLI, timing of child
+/// commands (wall and CPU) and of in-process work, peak memory.
+enum Bench {
+    static let dir = ProcessInfo.processInfo.environment["LESSONLENS_BENCH_DIR"] ?? "/tmp/lessonlens-bench"
+
+    /// The 10-minute 1280x720 25 fps H.264 + AAC lesson-like file the issues specify, made once and reused.
+    static func tenMinuteFile() throws -> String {
+        let path = dir + "/bench-10min-720p.mp4"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        print("generating \(path) (10 min 1280x720 25 fps H.264 + AAC 48 kHz stereo, GOP 2 s; once)…")
+        // Slides that change every 20 s with a moving element, and a voice-band tone mix with pauses.
+        let video = "testsrc2=size=1280x720:rate=25,drawbox=x='mod(t*40,1100)':y=400:w=120:h=200:color=red@0.8:t=fill"
+        let audio = "sine=frequency=220:sample_rate=48000,volume='0.5+0.5*sin(2*PI*0.3*t)':eval=frame,aformat=channel_layouts=stereo"
+        try run("/usr/bin/ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", video,
+                                    "-f", "lavfi", "-i", audio, "-t", "600", "-c:v", "libx264", "-preset", "veryfast",
+                                    "-g", "50", "-crf", "28", "-c:a", "aac", "-b:a", "96k", path + ".tmp.mp4"])
+        try FileManager.default.moveItem(atPath: path + ".tmp.mp4", toPath: path)
+        return path
+    }
+
+    struct Timing {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// Runs a child process to completion; returns wall and CPU (user+sys) seconds of the child.
+    @discardableResult
+    static func run(_ exe: String, _ args: [String], env: [String: String]? = nil) throws -> Timing {
+        let before = childCPU()
+        let start = Date()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        if let env { p.environment = env }
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw NSError(domain: "bench", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "\(exe) \(args) failed"])
+        }
+        return Timing(wall: Date().timeIntervalSince(start), cpu: childCPU() - before)
+    }
+
+    /// Times in-process work: wall and CPU seconds of this process.
+    static func measure(_ body: () throws -> Void) rethrows -> Timing {
+        let before = selfCPU()
+        let start = Date()
+        try body()
+        return Timing(wall: Date().timeIntervalSince(start), cpu: selfCPU() - before)
+    }
+
+    /// Best of `n` runs (least disturbed by the other core's load).
+    static func best(_ n: Int, _ body: () throws -> Timing) rethrows -> Timing {
+        var b = Timing(wall: .infinity, cpu: .infinity)
+        for _ in 0..<n {
+            let t = try body()
+            if t.wall < b.wall { b = t }
+        }
+        return b
+    }
+
+    static func childCPU() -> Double { cpu(RUSAGE_CHILDREN) }
+    static func selfCPU() -> Double { cpu(RUSAGE_SELF) }
+
+    private static func cpu(_ who: Int32) -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(who), &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Peak resident memory of this process so far, MiB.
+    static func peakMiB() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF, &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+
+    static func fmt(_ t: Timing) -> String { String(format: "%6.2f s wall %6.2f s cpu", t.wall, t.cpu) }
+}

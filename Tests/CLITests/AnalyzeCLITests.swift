@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// `lessonlens analyze` end to end on SampleMedia: every output, the report.json contract, re-rendering,
+/// hostile names.
+@Suite(.serialized) struct AnalyzeCLITests {
+    static func json(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func analysesAVideoLessonWithItsPlan() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample("lesson-en-dialogue.mp4"), "--out", out.path, "--lang", "en", "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let dir = try #require(summary["reportDir"] as? String)
+        for f in ["report.html", "report.json", "timeline.csv", "chapters.vtt"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "\(f) written")
+        }
+        let report = try Self.json(dir + "/report.json")
+        #expect(report["schemaVersion"] as? Int == 1)
+        for key in ["recording", "timeline", "talk", "st", "interaction", "slides", "microLessons", "findings"] {
+            #expect(report[key] != nil, "report.json has \(key)")
+        }
+        let recording = try #require(report["recording"] as? [String: Any])
+        #expect((recording["sha256"] as? String)?.count == 64)
+        #expect(abs((recording["durationSeconds"] as? Double ?? 0) - 160) < 20)
+        let timeline = try #require(report["timeline"] as? [[String: Any]])
+        #expect(!timeline.isEmpty)
+        // Contiguous over [0, duration].
+        var t = 0.0
+        for seg in timeline {
+            #expect(abs((seg["start"] as? Double ?? -1) - t) < 1e-6)
+            t = seg["end"] as? Double ?? t
+        }
+        #expect(abs(t - (recording["durationSeconds"] as? Double ?? 0)) < 1e-6)
+        let st = try #require(report["st"] as? [String: Any])
+        #expect(["lecture", "practice", "dialogue", "mixed"].contains(st["mode"] as? String ?? ""))
+        // The plan next to the file has 3 knowledge points: 3 micro-lessons with clips.
+        let lessons = try #require(report["microLessons"] as? [[String: Any]])
+        let plan = try String(contentsOfFile: CLI.sample("lesson-en-dialogue.plan.yml"), encoding: .utf8)
+        let planned = plan.components(separatedBy: "- title:").count - 1
+        #expect(lessons.count == planned)
+        for l in lessons {
+            let clip = try #require(l["clip"] as? String)
+            #expect(clip.hasPrefix("clips/") && clip.hasSuffix(".mp4"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + clip))
+        }
+        let vtt = try String(contentsOfFile: dir + "/chapters.vtt", encoding: .utf8)
+        #expect(vtt.hasPrefix("WEBVTT"))
+        let csv = try String(contentsOfFile: dir + "/timeline.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == timeline.count + 1)
+
+        // Re-render in the other language without re-analysis.
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains("lang=\"en\""))
+        let rr = try CLI.run(["report", dir, "--lang", "zh"])
+        #expect(rr.status == 0, "stderr: \(rr.stderr)")
+        let zh = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(zh.contains("lang=\"zh"))
+
+        // The catalog knows the lesson.
+        let jobs = try CLI.run(["jobs", "list", "--json", "--out", out.path])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(jobs.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1 && rows.first?["state"] as? String == "done")
+        let export = try CLI.run(["export", "--format", "csv", "--out", out.path])
+        #expect(export.status == 0)
+    }
+
+    @Test func audioOnlyRecordingGetsAudioClips() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample("lesson-audio.m4a"), "--out", out.path, "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
+        let report = try Self.json(dir + "/report.json")
+        let recording = try #require(report["recording"] as? [String: Any])
+        #expect(recording["video"] is NSNull, "video is an explicit null")
+        for l in (report["microLessons"] as? [[String: Any]]) ?? [] {
+            #expect((l["clip"] as? String)?.hasSuffix(".m4a") == true)
+        }
+    }
+
+    @Test func videoWithoutAudioGetsAFinding() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample("broken/no-audio.mp4"), "--out", out.path, "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
+        let report = try Self.json(dir + "/report.json")
+        #expect((report["recording"] as? [String: Any])?["audio"] is NSNull)
+        #expect((report["timeline"] as? [Any])?.isEmpty == true)
+        let codes = ((report["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(codes.contains("no-audio"))
+    }
+
+    @Test func hostileFileNameAndTitleAreEscaped() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let hostile = out.appendingPathComponent("<script>alert(1)</script>&\"' $(touch pwned).m4a").path
+        try FileManager.default.copyItem(atPath: CLI.sample("lesson-audio.m4a"), toPath: hostile)
+        let plan = out.appendingPathComponent("plan.yml").path
+        try "title: \"<script>alert('x')</script>\"\nknowledgePoints:\n  - title: \"../../etc/<b>passwd</b>\"\n"
+            .write(toFile: plan, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["analyze", hostile, "--out", out.appendingPathComponent("o").path, "--lesson-plan", plan, "--json"], cwd: out)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pwned").path))
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(!html.lowercased().contains("<script"))
+        #expect(html.contains("&lt;script&gt;"))
+        let clips = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/clips")) ?? []
+        #expect(clips.allSatisfy { !$0.contains("/") && !$0.contains("..") && !$0.contains("<") })
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Every bad-input case of SampleMedia/broken through the real binary: exit code and the one-line message.
+@Suite struct BadInputCLITests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var file: String
+        var status: Int32
+        var message: String
+        var testDescription: String { file }
+    }
+
+    static let cases = [
+        Case(file: "broken/empty.mp4", status: 65, message: "error: cannot read 'empty.mp4': file is empty (0 bytes)"),
+        Case(file: "broken/not-media.mp4", status: 65, message: "error: cannot read 'not-media.mp4': not a media file FFmpeg can read"),
+        Case(file: "broken/truncated.mp4", status: 65, message: "error: cannot read 'truncated.mp4': not a media file FFmpeg can read"),
+        Case(file: "broken/does-not-exist.mp4", status: 66, message: "error: cannot read 'does-not-exist.mp4': no such file"),
+    ]
+
+    @Test(arguments: cases)
+    func probeFails(_ c: Case) throws {
+        let r = try CLI.run(["probe", CLI.sample(c.file)])
+        #expect(r.status == c.status)
+        #expect(r.stderr.hasPrefix(c.message), "stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one line")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test(arguments: cases)
+    func analyzeFailsAndLeavesNoReport(_ c: Case) throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample(c.file), "--out", out.path])
+        #expect(r.status == c.status)
+        #expect(r.stderr.hasPrefix(c.message), "stderr: \(r.stderr)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix("catalog.sqlite") }
+        #expect(leftovers.isEmpty, "no report folder for a failed file: \(leftovers)")
+    }
+
+    @Test func truncatedTSIsAnalysedWithAWarning() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample("broken/truncated.ts"), "--out", out.path, "--pipeline", "quick"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("report.html"))
+    }
+
+    @Test func usageErrorsAre64() throws {
+        #expect(try CLI.run(["analyze"]).status == 64)
+        #expect(try CLI.run(["analyze", "x.mp4", "--lang", "fr"]).status == 64)
+        #expect(try CLI.run(["analyze", "x.mp4", "--workers", "0"]).status == 64)
+        let bad = try CLI.run(["analyze", CLI.sample("lesson-audio.m4a"), "--set", "st.intervalSeconds=20"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("st.intervalSeconds"))
+    }
+
+    @Test func helpExplainsExitCodes() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        for word in ["analyze", "watch", "jobs", "export", "probe", "report", "eval", "65 bad or corrupt media"] {
+            #expect(r.stdout.contains(word), "help mentions \(word)")
+        }
+    }
+}
