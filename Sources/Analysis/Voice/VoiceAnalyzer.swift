@@ -1,0 +1,144 @@
+import Foundation
+import Kernels
+import MediaCore
+
+/// Streaming voice analysis: who is talking when.
+///
+/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory: a compact
+/// 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one chunk of
+/// samples; the decoded audio is never kept. Cost: one 512-point FFT per 10 ms plus YIN on every
+/// second frame that is above the noise floor.
+///
+/// Method (heuristic, disclosed in `VoiceResult.notes`): frame features → 100 ms blocks → floor-relative
+/// context features → per-class costs → Viterbi path over silence / speech / multi / media → speaker
+/// turns, embeddings and clustering on single-voice speech → teacher = dominant, closest cluster →
+/// 1.5 s same-label merge.
+public final class VoiceAnalyzer {
+    public let config: VoiceConfig
+    public let sampleRate: Int
+    private let frontEnd: VoiceFrontEnd
+
+    /// - Parameters:
+    ///   - config: settings (see `VoiceConfig`).
+    ///   - sampleRate: samples per second of the input; must be 16 000 (MediaIO's output rate).
+    public init(config: VoiceConfig = .init(), sampleRate: Int = 16000) {
+        self.config = config
+        self.sampleRate = sampleRate
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate)
+    }
+
+    /// Consumes the next samples of the recording (mono, in [-1, 1], in order, no gaps).
+    public func consume(_ samples: UnsafeBufferPointer<Float>) {
+        frontEnd.consume(samples)
+    }
+
+    /// Consumes the next decoded chunk (must be 16 kHz mono, in order).
+    public func consume(_ chunk: AudioChunk) {
+        precondition(chunk.sampleRate == sampleRate, "chunk sample rate \(chunk.sampleRate) ≠ \(sampleRate)")
+        chunk.samples.withUnsafeBufferPointer { consume($0) }
+    }
+
+    /// Ends the stream and decides the timeline.
+    /// - Parameter durationSeconds: the recording's duration (s); the timeline covers `[0, duration]`.
+    public func finish(durationSeconds: Double) -> VoiceResult {
+        frontEnd.finish()
+        let decision = decide()
+        let duration = max(0, durationSeconds)
+        let blockSeconds = Double(config.blockFrames * config.hopSamples) / Double(sampleRate)
+        var segments = VoiceTimeline.segments(labels: decision.labels, blockSeconds: blockSeconds, duration: duration)
+        segments = VoiceTimeline.merge(segments, gapSeconds: config.mergeGapSeconds)
+        let rising = decision.risingBlocks.map { min(duration, Double($0) * blockSeconds) }
+        return VoiceResult(timeline: segments, risingPitchEnds: rising, noiseFloorDBFS: decision.noiseFloorDBFS,
+                           speakers: decision.speakers, notes: Self.notes)
+    }
+
+    /// Method disclosures shown in the report.
+    static let notes: [String] = [
+        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing, pitch stability and aperiodicity), and a Viterbi path with a switching penalty picks the labels.",
+        "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and rhythm statistics, turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher.",
+        "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question.",
+    ]
+
+    struct Decision {
+        var labels: [Label]
+        var risingBlocks: [Int]
+        var noiseFloorDBFS: Double
+        var speakers: Int
+    }
+
+    func decide() -> Decision {
+        let blocks = frontEnd.blocks
+        guard !blocks.isEmpty else {
+            return Decision(labels: [], risingBlocks: [], noiseFloorDBFS: -100, speakers: 0)
+        }
+        let floors = NoiseFloor.perBlock(blocks, config: config)
+        let half = max(1, Int(config.contextSeconds * 10 / 2))
+        let slots = max(1, config.blockFrames / max(1, config.pitchEveryFrames))
+        let contexts = BlockContext.build(blocks, floors: floors, half: half, pitchSlots: slots)
+        let classifier = VoiceClassifier(config: config)
+        let costs = contexts.map { classifier.costs($0) }
+        let path = VoiceClassifier.viterbi(costs, switchPenalty: config.switchPenalty)
+        let speakers = SpeakerClustering(config: config).run(blocks: blocks, contexts: contexts, path: path)
+
+        var labels = path.map { c -> Label in
+            switch c {
+            case .silence: return .silence
+            case .speech: return .student
+            case .multi: return .multi
+            case .media: return .media
+            }
+        }
+        var rising: [Int] = []
+        for t in speakers.turns where t.cluster == speakers.teacherCluster {
+            for b in t.start..<t.end { labels[b] = .teacher }
+            if risesAtEnd(blocks, start: t.start, end: t.end) { rising.append(lastActive(contexts, t)) }
+        }
+        let fullFloor = NoiseFloor.percentile(blocks.map(\.minFullDBFS), config.floorPercentile * 2)
+        lastDiagnostics = (blocks, floors, contexts, costs, path)
+        return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
+                        speakers: speakers.clusterCount)
+    }
+
+    /// End block (exclusive) of the last loud block of a turn: the end of the utterance itself.
+    private func lastActive(_ contexts: [BlockContext], _ t: SpeakerClustering.Turn) -> Int {
+        var e = t.end
+        while e > t.start + 1 && contexts[e - 1].rel < 6 { e -= 1 }
+        return e
+    }
+
+    /// Whether the pitch rises by `risingSemitones` over the last voiced `risingTailSeconds` of a turn
+    /// (least-squares slope over the voiced blocks of the tail).
+    private func risesAtEnd(_ blocks: [VoiceBlock], start: Int, end: Int) -> Bool {
+        var e = end
+        while e > start && blocks[e - 1].voiced == 0 { e -= 1 }
+        let tail = max(3, Int(config.risingTailSeconds * 10))
+        let s = max(start, e - tail)
+        var xs: [Float] = [], ys: [Float] = []
+        for b in s..<e where blocks[b].voiced > 0 { xs.append(Float(b)); ys.append(blocks[b].log2Pitch * 12) }
+        guard xs.count >= 3 else { return false }
+        let mx = xs.reduce(0, +) / Float(xs.count), my = ys.reduce(0, +) / Float(ys.count)
+        var sxy: Float = 0, sxx: Float = 0
+        for k in xs.indices { sxy += (xs[k] - mx) * (ys[k] - my); sxx += (xs[k] - mx) * (xs[k] - mx) }
+        guard sxx > 0 else { return false }
+        let rise = sxy / sxx * (xs.last! - xs.first!)
+        return rise >= config.risingSemitones
+    }
+
+    // Kept for the feature table (development and tuning only).
+    private var lastDiagnostics: ([VoiceBlock], [Float], [BlockContext], [SIMD4<Float>], [AcousticClass])?
+
+    /// Tab-separated per-block features of the last `finish` (for tuning tools; one row per 100 ms).
+    public func blockFeatureTable() -> String {
+        guard let (blocks, floors, contexts, costs, path) = lastDiagnostics else { return "" }
+        var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tclass\n"
+        for i in blocks.indices {
+            let c = contexts[i]
+            let row: [Float] = [Float(i) / 10, floors[i], c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
+                                c.pitchJump, c.aperiodicity, c.flatness, c.speechRatio, c.peakiness, c.flux,
+                                blocks[i].voiced > 0 ? exp2f(blocks[i].log2Pitch) : 0,
+                                costs[i][0], costs[i][1], costs[i][2], costs[i][3]]
+            out += row.map { String(format: "%.3f", $0) }.joined(separator: "\t") + "\t\(path[i].rawValue)\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The four acoustic classes decided before speakers are told apart.
+enum AcousticClass: Int, CaseIterable {
+    case silence = 0, speech, multi, media
+}
+
+/// Heuristic per-block class costs (negative log-evidence, nats) from floor-relative context
+/// features, and the Viterbi path through them.
+///
+/// Each cost is a sum of soft hinge terms `softplus((x - edge) / width)`: near zero when a feature is
+/// on the class's side of its edge, growing linearly (1 nat per `width`) the further it is on the
+/// wrong side. The edges are set from what the classes are acoustically, checked on tuning lessons:
+/// - silence: little energy above the floor, no voicing (knocks and scrapes are loud but unvoiced,
+///   brief or flat-spectrum; hum is steady and so sits in the floor);
+/// - speech (one voice): voiced with a strong 3-8 Hz syllable rhythm and a large level variance
+///   (DART: single voice = medium level, high variance);
+/// - multi (several voices): loud, voiced but with weak rhythm and low level variance, and pitch that
+///   jumps between voices or is aperiodic (DART: multiple voices = high level, low variance);
+/// - media (music): strongly voiced/tonal with stable pitch (long notes) and weak syllable rhythm.
+struct VoiceClassifier {
+    var config: VoiceConfig
+
+    @inline(__always) static func hinge(_ x: Float, above edge: Float, width: Float) -> Float {
+        // Cost of x being below `edge` (wants x > edge).
+        softplus((edge - x) / width)
+    }
+
+    @inline(__always) static func hinge(_ x: Float, below edge: Float, width: Float) -> Float {
+        softplus((x - edge) / width)
+    }
+
+    @inline(__always) static func softplus(_ z: Float) -> Float {
+        z > 20 ? z : log1pf(expf(z))
+    }
+
+    /// Costs for one block, indexed by `AcousticClass.rawValue`.
+    func costs(_ c: BlockContext) -> SIMD4<Float> {
+        typealias H = VoiceClassifier
+        // Voice presence: energy clearly above floor and voicing.
+        let loud = H.hinge(c.relMean, above: 9, width: 2)
+        let quiet = H.hinge(c.relMean, below: 6, width: 2)
+        let voiced = H.hinge(c.voicedFraction, above: 0.25, width: 0.08)
+        let unvoiced = H.hinge(c.voicedFraction, below: 0.15, width: 0.06)
+
+        let silence = quiet + 0.5 * unvoiced + H.hinge(c.rel, below: 8, width: 3)
+
+        let rhythm = H.hinge(c.modulation, above: 4, width: 1)
+        let varied = H.hinge(c.levelStd, above: 4, width: 1.5)
+        let speech = loud + voiced + rhythm + 0.5 * varied + H.hinge(c.pitchJump, below: 3, width: 1)
+
+        let steady = H.hinge(c.levelStd, below: 4.5, width: 1.5)
+        let loudMulti = H.hinge(c.relMean, above: 14, width: 3)
+        let messy = H.hinge(c.aperiodicity, above: 0.2, width: 0.05) + H.hinge(c.pitchJump, above: 1.5, width: 0.7)
+        let multi = loudMulti + voiced + steady + 0.5 * messy + H.hinge(c.modulation, below: 5, width: 1.5)
+
+        let tonal = H.hinge(c.voicedFraction, above: 0.6, width: 0.1)
+        let stable = H.hinge(c.pitchJump, below: 0.8, width: 0.3)
+        let media = loud + tonal + stable + H.hinge(c.modulation, below: 5, width: 1.5) + 1
+
+        return SIMD4(silence, speech, multi, media)
+    }
+
+    /// Minimum-cost class path with a fixed switching penalty (Viterbi).
+    static func viterbi(_ costs: [SIMD4<Float>], switchPenalty: Float) -> [AcousticClass] {
+        let n = costs.count
+        guard n > 0 else { return [] }
+        var back = [SIMD4<Int8>](repeating: .zero, count: n)
+        var score = costs[0]
+        for t in 1..<n {
+            var next = SIMD4<Float>()
+            var from = SIMD4<Int8>()
+            // Best previous state overall, for switching.
+            var bestPrev = 0
+            for k in 1..<4 where score[k] < score[bestPrev] { bestPrev = k }
+            for k in 0..<4 {
+                let stay = score[k]
+                let sw = score[bestPrev] + switchPenalty
+                if stay <= sw {
+                    next[k] = stay + costs[t][k]; from[k] = Int8(k)
+                } else {
+                    next[k] = sw + costs[t][k]; from[k] = Int8(bestPrev)
+                }
+            }
+            back[t] = from
+            score = next
+        }
+        var k = 0
+        for j in 1..<4 where score[j] < score[k] { k = j }
+        var path = [AcousticClass](repeating: .silence, count: n)
+        for t in stride(from: n - 1, through: 0, by: -1) {
+            path[t] = AcousticClass(rawValue: k)!
+            k = Int(back[t][k])
+        }
+        return path
+    }
+}

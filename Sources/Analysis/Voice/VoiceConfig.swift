@@ -1,0 +1,75 @@
+/// Every setting of the voice analysis, with its default and the reason for it.
+///
+/// Levels are always relative to the recording's own noise floor (dB above floor), never fixed dBFS:
+/// classrooms, microphones and recorder gains differ by tens of dB.
+public struct VoiceConfig: Sendable, Equatable {
+    // MARK: Framing (front end)
+
+    /// Analysis window in samples at 16 kHz (25 ms): the usual speech window, long enough for two
+    /// periods of a 80 Hz voice and short enough to follow syllables.
+    public var frameSamples = 400
+    /// Hop in samples at 16 kHz (10 ms): the usual speech hop; gives 100 envelope samples per second,
+    /// enough to see the 3-8 Hz syllable rhythm.
+    public var hopSamples = 160
+    /// FFT size: next power of two above the window.
+    public var fftSize = 512
+    /// Frames per stored block (100 ms): the block record is all that is kept per stretch of audio.
+    public var blockFrames = 10
+    /// Mel bands for MFCCs: the common 40-band layout.
+    public var melBands = 40
+    /// Cepstral coefficients kept (c1…c12): c0 is level, which is kept separately.
+    public var mfccCount = 12
+    /// Band used for the level (Hz): drops mains hum (50/60 Hz), HVAC rumble below and hiss above.
+    public var levelLoHz: Float = 100
+    /// Upper edge of the level band (Hz): speech energy above 4 kHz is small.
+    public var levelHiHz: Float = 4000
+    /// Speech band for the band-energy ratio (Hz): the telephone band carries most speech energy.
+    public var speechLoHz: Float = 300
+    /// Upper edge of the speech band (Hz).
+    public var speechHiHz: Float = 3400
+
+    // MARK: Pitch
+
+    /// Lowest pitch searched (Hz): below adult male speech; also keeps 50/60 Hz hum out.
+    public var pitchMinHz: Float = 75
+    /// Highest pitch searched (Hz): children's voices reach about 400-450 Hz.
+    public var pitchMaxHz: Float = 500
+    /// Pitch window in samples at 16 kHz (40 ms): YIN needs the window plus the longest lag.
+    public var pitchWindowSamples = 640
+    /// Estimate pitch on every n-th frame (20 ms): pitch moves slowly; halves the dominant cost.
+    public var pitchEveryFrames = 2
+    /// Pitch is only estimated on frames this far above the running floor (dB): quiet frames have no
+    /// voice worth tracking and skipping them is the main speed lever.
+    public var pitchGateDB: Float = 6
+    /// YIN aperiodicity below which a frame counts as voiced: the usual YIN threshold region.
+    public var voicedAperiodicity: Float = 0.25
+
+    // MARK: Noise floor
+
+    /// Window of the adaptive noise-floor estimate (s): long enough that a few minutes of group talk do
+    /// not lift the floor, short enough to follow an air conditioner switching on.
+    public var floorWindowSeconds: Double = 240
+    /// Percentile of the per-block minimum levels taken as the floor: minimum statistics, robust to
+    /// a few dropouts.
+    public var floorPercentile: Double = 0.05
+
+    // MARK: Decisions
+
+    /// Context window for block features (s, centred): about two syllables either side.
+    public var contextSeconds: Double = 1.0
+    /// Cost of changing class between two 100 ms blocks in the Viterbi path (nats): equals the evidence
+    /// of about a second of mildly contrary blocks, so blips do not fragment the timeline.
+    public var switchPenalty: Float = 6
+    /// Minimum speaker turn (s) for change-point search: shorter stretches give unstable embeddings.
+    public var minTurnSeconds: Double = 1.0
+    /// Pauses within speech at least this long start a new turn (s): turn-taking needs a breath.
+    public var turnPauseSeconds: Double = 0.3
+    /// Same-label gap merged (s): the 1.5 s rule of docs/ARCHITECTURE.md §3.
+    public var mergeGapSeconds: Double = 1.5
+    /// Rising-pitch cue: minimum rise over the final voiced stretch (semitones); a clear question lift.
+    public var risingSemitones: Float = 2
+    /// Final stretch of an utterance examined for a rise (s): the last word or two.
+    public var risingTailSeconds: Double = 0.6
+
+    public init() {}
+}

@@ -1,0 +1,331 @@
+import Foundation
+import Kernels
+
+/// Streaming front end: 16 kHz samples in, one `VoiceBlock` per 100 ms out.
+///
+/// Per 10 ms frame (25 ms Hann window, FFT 512): level in the 100-4000 Hz band, full-band RMS,
+/// spectral flatness, log-mel flux, speech-band ratio, MFCC c1…c12, and on every second frame that is
+/// above the running floor, YIN pitch on a 2:1 decimated 40 ms window. Only the block records are
+/// kept; the audio itself is dropped as soon as the last frame that needs it is done.
+/// Memory: the sample buffer holds at most one chunk plus 520 samples; scratch is fixed at init.
+final class VoiceFrontEnd {
+    let config: VoiceConfig
+    let sampleRate: Int
+    private(set) var blocks: [VoiceBlock] = []
+
+    // Fixed scratch (allocates nothing per frame).
+    private let window: [Float]
+    private let fft: RealFFT
+    private let mel: MelFilterbank
+    private let dct: DCT
+    private let yin: YinPitch
+    private var fftInput: [Float]
+    private var power: [Float]
+    private var logMel: [Float]
+    private var previousLogMel: [Float]
+    private var cepstrum: [Float]
+    private var decimated: [Float]
+    private let halfBand: [Float]
+    private let levelLoBin: Int
+    private let levelHiBin: Int
+    private let flatLoBin: Int
+    private let flatHiBin: Int
+    private let mfccScale: Float
+
+    // Sample buffer: `buffer[0]` is absolute sample `bufferStart`.
+    private var buffer: [Float] = []
+    private var bufferStart = 0
+    private var nextFrame = 0
+    private var totalSamples = 0
+
+    /// Samples of pitch context before the spectral frame start (pitch window is centred on the frame).
+    private let pitchLead: Int
+    /// Samples needed after a frame's start before it can be processed.
+    private let frameReach: Int
+
+    // Running floor for the pitch gate (minimum statistics over 1 s sub-windows).
+    private var subMin: Float = .infinity
+    private var subCount = 0
+    private var subMins: [Float]
+    private var subIndex = 0
+    private var runningFloor: Float = -.infinity
+
+    // 2.5-8 Hz band-pass (biquad, fs = 100 Hz) over the frame level: the syllable rhythm.
+    private var bp = Biquad.bandPass(sampleRate: 100, centreHz: 4.5, q: 0.9)
+
+    // Block accumulator.
+    private var acc = BlockAccumulator()
+    private var lastVoicedLog2: Float = 0
+
+    init(config: VoiceConfig, sampleRate: Int) {
+        precondition(sampleRate == 16000, "VoiceAnalyzer expects 16 kHz audio (MediaIO resamples to it)")
+        self.config = config
+        self.sampleRate = sampleRate
+        window = Signal.hannWindow(count: config.frameSamples)
+        fft = RealFFT(size: config.fftSize)
+        mel = MelFilterbank(sampleRate: sampleRate, fftSize: config.fftSize, bandCount: config.melBands,
+                            minHz: 60, maxHz: 7600)
+        dct = DCT(inputCount: config.melBands, outputCount: config.mfccCount + 1)
+        let decimatedRate = sampleRate / 2
+        yin = YinPitch(sampleRate: decimatedRate, minHz: config.pitchMinHz, maxHz: config.pitchMaxHz,
+                       frameLength: config.pitchWindowSamples / 2)
+        fftInput = [Float](repeating: 0, count: config.fftSize)
+        power = [Float](repeating: 0, count: config.fftSize / 2 + 1)
+        logMel = [Float](repeating: 0, count: config.melBands)
+        previousLogMel = [Float](repeating: 0, count: config.melBands)
+        cepstrum = [Float](repeating: 0, count: config.mfccCount + 1)
+        decimated = [Float](repeating: 0, count: config.pitchWindowSamples / 2)
+        halfBand = VoiceFrontEnd.makeHalfBand(taps: 31)
+        let binHz = Float(sampleRate) / Float(config.fftSize)
+        levelLoBin = Int((config.levelLoHz / binHz).rounded())
+        levelHiBin = Int((config.levelHiHz / binHz).rounded())
+        flatLoBin = Int((300 / binHz).rounded())
+        flatHiBin = Int((4000 / binHz).rounded())
+        // Orthonormal DCT-II scaling so stored MFCCs do not depend on the band count.
+        mfccScale = (2 / Float(config.melBands)).squareRoot()
+        pitchLead = (config.pitchWindowSamples - config.frameSamples) / 2
+        frameReach = config.frameSamples + pitchLead
+        // Eight 1 s sub-windows: the gate floor follows a change of room noise within ~8 s.
+        subMins = [Float](repeating: .infinity, count: 8)
+        buffer.reserveCapacity(16000 + frameReach)
+    }
+
+    /// Windowed-sinc half-band low-pass (cut-off 3.6 kHz at 16 kHz) for the 2:1 decimation before
+    /// YIN; Hamming window, unity DC gain.
+    static func makeHalfBand(taps: Int) -> [Float] {
+        let mid = Float(taps - 1) / 2
+        var h = (0..<taps).map { i -> Float in
+            let t = Float(i) - mid
+            let x = Float.pi * 0.45 * t
+            let sinc: Float = t == 0 ? 1 : sin(x) / x
+            let w = 0.54 - 0.46 * cos(2 * Float.pi * Float(i) / Float(taps - 1))
+            return 0.9 * sinc * w
+        }
+        let s = h.reduce(0, +)
+        for i in h.indices { h[i] /= s }
+        return h
+    }
+
+    func consume(_ samples: UnsafeBufferPointer<Float>) {
+        guard !samples.isEmpty else { return }
+        totalSamples += samples.count
+        buffer.append(contentsOf: samples)
+        processAvailable(final: false)
+    }
+
+    /// Flushes the remaining frames (zero padding past the end) and the partial block.
+    func finish() {
+        buffer.append(contentsOf: repeatElement(0, count: frameReach))
+        processAvailable(final: true)
+        if acc.frames > 0 { blocks.append(acc.block(config: config)) ; acc = BlockAccumulator() }
+    }
+
+    private func processAvailable(final: Bool) {
+        let hop = config.hopSamples
+        while true {
+            let start = nextFrame * hop
+            if final {
+                if start >= totalSamples { break }
+            } else if start + frameReach > bufferStart + buffer.count {
+                break
+            }
+            processFrame(absoluteStart: start)
+            nextFrame += 1
+        }
+        // Drop samples no later frame needs.
+        let drop = min(max(0, nextFrame * hop - pitchLead) - bufferStart, buffer.count)
+        if drop > 0 {
+            buffer.removeFirst(drop)
+            bufferStart += drop
+        }
+    }
+
+    private func processFrame(absoluteStart: Int) {
+        let cfg = config
+        let offset = absoluteStart - bufferStart
+        var levelDB: Float = 0
+        var fullDBFS: Float = 0
+        var flatness: Float = 0
+        var speechRatio: Float = 0
+        var flux: Float = 0
+        buffer.withUnsafeBufferPointer { buf in
+            let frame = UnsafeBufferPointer(rebasing: buf[offset..<(offset + cfg.frameSamples)])
+            fullDBFS = Signal.dbfs(rms: Signal.rms(frame))
+            fftInput.withUnsafeMutableBufferPointer { inp in
+                window.withUnsafeBufferPointer { w in
+                    Signal.multiply(frame, w, into: UnsafeMutableBufferPointer(rebasing: inp[0..<cfg.frameSamples]))
+                }
+                power.withUnsafeMutableBufferPointer { pw in
+                    fft.powerSpectrum(UnsafeBufferPointer(inp), into: pw)
+                }
+            }
+        }
+        power.withUnsafeBufferPointer { pw in
+            let band = Signal.sum(UnsafeBufferPointer(rebasing: pw[levelLoBin..<levelHiBin]))
+            // 1e-10 keeps digital silence finite (-100 dB) without affecting any real recording.
+            levelDB = 10 * log10f(band + 1e-10)
+            flatness = Spectral.flatness(pw, lo: flatLoBin, hi: flatHiBin)
+            speechRatio = Spectral.bandEnergyRatio(pw, sampleRate: sampleRate, loHz: cfg.speechLoHz, hiHz: cfg.speechHiHz)
+            logMel.withUnsafeMutableBufferPointer { lm in
+                mel.apply(power: pw, into: lm)
+                // Floor the mel energies so digital silence does not produce -inf.
+                for i in 0..<lm.count { lm[i] = max(lm[i], 1e-10) }
+                Spectral.log10InPlace(lm)
+            }
+        }
+        logMel.withUnsafeBufferPointer { lm in
+            previousLogMel.withUnsafeBufferPointer { prev in
+                flux = Spectral.flux(previous: prev, current: lm)
+            }
+            cepstrum.withUnsafeMutableBufferPointer { c in dct.apply(lm, into: c) }
+        }
+        swap(&logMel, &previousLogMel)
+
+        // Running floor (min statistics) for the pitch gate.
+        subMin = min(subMin, levelDB)
+        subCount += 1
+        if subCount == 100 {
+            subMins[subIndex] = subMin
+            subIndex = (subIndex + 1) % subMins.count
+            subMin = .infinity
+            subCount = 0
+            runningFloor = subMins.min() ?? levelDB
+        }
+        let floorNow = runningFloor.isFinite ? runningFloor : min(subMin, levelDB)
+
+        // Syllable-rhythm band-pass over the level, clamped at the floor so noise dips are not rhythm.
+        let m = bp.process(max(levelDB, floorNow))
+
+        var hz: Float = 0
+        var aper: Float = 1
+        var estimated = false
+        let frameIndex = absoluteStart / cfg.hopSamples
+        if frameIndex % cfg.pitchEveryFrames == 0, levelDB > floorNow + cfg.pitchGateDB,
+           absoluteStart >= pitchLead {
+            estimated = true
+            let r = estimatePitch(pitchStart: absoluteStart - pitchLead - bufferStart)
+            hz = r.hz
+            aper = r.aperiodicity
+        }
+
+        acc.add(levelDB: levelDB, fullDBFS: fullDBFS, flatness: flatness, flux: flux, speechRatio: speechRatio,
+                modulation: m * m, cepstrum: cepstrum, mfccScale: mfccScale)
+        if estimated {
+            let voiced = hz > 0 && aper < cfg.voicedAperiodicity
+            acc.addPitch(voiced: voiced, hz: hz, aperiodicity: aper, last: &lastVoicedLog2)
+        }
+        if acc.frames == cfg.blockFrames {
+            blocks.append(acc.block(config: cfg))
+            acc = BlockAccumulator()
+        }
+    }
+
+    /// Decimates the 40 ms pitch window 2:1 and runs YIN on it.
+    private func estimatePitch(pitchStart: Int) -> (hz: Float, aperiodicity: Float) {
+        let taps = halfBand.count
+        let half = taps / 2
+        return buffer.withUnsafeBufferPointer { buf in
+            halfBand.withUnsafeBufferPointer { h in
+                decimated.withUnsafeMutableBufferPointer { out in
+                    for j in 0..<out.count {
+                        let centre = pitchStart + 2 * j
+                        let lo = centre - half
+                        if lo >= 0 && lo + taps <= buf.count {
+                            out[j] = Signal.dot(UnsafeBufferPointer(rebasing: buf[lo..<(lo + taps)]), h)
+                        } else {
+                            out[j] = (centre >= 0 && centre < buf.count) ? buf[centre] : 0
+                        }
+                    }
+                    return yin.estimate(UnsafeBufferPointer(out))
+                }
+            }
+        }
+    }
+}
+
+/// Sums of one block's frames.
+struct BlockAccumulator {
+    var frames = 0
+    var sumDB: Float = 0
+    var minDB: Float = .infinity
+    var maxDB: Float = -.infinity
+    var minFull: Float = .infinity
+    var flatness: Float = 0
+    var flux: Float = 0
+    var speech: Float = 0
+    var modulation: Float = 0
+    var mfcc = SIMD16<Float>()
+    var pitchFrames = 0
+    var voiced = 0
+    var sumLog2: Float = 0
+    var sumJump: Float = 0
+    var jumps = 0
+    var sumAper: Float = 0
+
+    mutating func add(levelDB: Float, fullDBFS: Float, flatness f: Float, flux x: Float, speechRatio s: Float,
+                      modulation m: Float, cepstrum: [Float], mfccScale: Float) {
+        frames += 1
+        sumDB += levelDB
+        minDB = min(minDB, levelDB)
+        maxDB = max(maxDB, levelDB)
+        minFull = min(minFull, fullDBFS)
+        flatness += f
+        flux += x
+        speech += s
+        modulation += m
+        for i in 1..<min(cepstrum.count, 13) { mfcc[i - 1] += cepstrum[i] * mfccScale }
+    }
+
+    mutating func addPitch(voiced v: Bool, hz: Float, aperiodicity: Float, last: inout Float) {
+        pitchFrames += 1
+        sumAper += aperiodicity
+        guard v else { return }
+        voiced += 1
+        let l = log2f(hz)
+        sumLog2 += l
+        if last > 0 {
+            sumJump += abs(l - last) * 12
+            jumps += 1
+        }
+        last = l
+    }
+
+    func block(config: VoiceConfig) -> VoiceBlock {
+        var b = VoiceBlock()
+        let n = Float(max(frames, 1))
+        b.meanDB = sumDB / n
+        b.minDB = minDB
+        b.maxDB = maxDB
+        b.minFullDBFS = minFull
+        b.flatness = flatness / n
+        b.flux = flux / n
+        b.speechRatio = speech / n
+        b.modulation = modulation / n
+        b.voiced = UInt8(clamping: voiced)
+        b.pitchFrames = UInt8(clamping: pitchFrames)
+        b.log2Pitch = voiced > 0 ? sumLog2 / Float(voiced) : 0
+        b.pitchJump = jumps > 0 ? sumJump / Float(jumps) : 0
+        b.aperiodicity = pitchFrames > 0 ? sumAper / Float(pitchFrames) : 1
+        for i in 0..<12 { b.setMFCC(i, mfcc[i] / n) }
+        return b
+    }
+}
+
+/// Direct-form-I biquad (RBJ cookbook band-pass, constant 0 dB peak gain).
+struct Biquad {
+    var b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
+    var x1: Float = 0, x2: Float = 0, y1: Float = 0, y2: Float = 0
+
+    static func bandPass(sampleRate: Float, centreHz: Float, q: Float) -> Biquad {
+        let w0 = 2 * Float.pi * centreHz / sampleRate
+        let alpha = sin(w0) / (2 * q)
+        let a0 = 1 + alpha
+        return Biquad(b0: alpha / a0, b1: 0, b2: -alpha / a0, a1: -2 * cos(w0) / a0, a2: (1 - alpha) / a0)
+    }
+
+    mutating func process(_ x: Float) -> Float {
+        let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+        x2 = x1; x1 = x; y2 = y1; y1 = y
+        return y
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import MediaCore
+import Testing
+@testable import Analysis
+
+/// The analyser on synthetic, in-process signals.
+@Suite struct VoiceAnalyzerTests {
+    /// Deterministic noise (LCG) at the given RMS.
+    static func noise(count: Int, rms: Float, seed: UInt64 = 1) -> [Float] {
+        var s = seed
+        return (0..<count).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return (Float(Int64(bitPattern: s >> 11) % 2_000_000) / 1_000_000 - 1) * rms * 1.73
+        }
+    }
+
+    /// Speech-like voice: a harmonic source (pitch gliding around `hz`) with formant-ish colouring,
+    /// switched on and off in syllables of 120-250 ms with short gaps, like running speech.
+    static func voice(seconds: Double, hz: Float, level: Float) -> [Float] {
+        let n = Int(seconds * 16000)
+        var out = [Float](repeating: 0, count: n)
+        var phase: Float = 0
+        var t = 0
+        var k = 0
+        while t < n {
+            let syl = 16000 * (120 + (k * 37) % 130) / 1000
+            let gap = 16000 * (40 + (k * 53) % 90) / 1000
+            for i in 0..<syl where t + i < n {
+                let env = sinf(Float.pi * Float(i) / Float(syl))
+                let f0 = hz * (1 + 0.08 * sinf(Float(t + i) / 16000 * 2 * .pi * 1.3))
+                phase += 2 * .pi * f0 / 16000
+                var v: Float = 0
+                for h in 1...12 { v += sinf(phase * Float(h)) / Float(h) * (h == 3 || h == 4 ? 2 : 1) }
+                out[t + i] = level * env * v * 0.3
+            }
+            t += syl + gap
+            k += 1
+        }
+        return out
+    }
+
+    static func analyse(_ x: [Float], chunk: Int = 16000) -> VoiceResult {
+        let a = VoiceAnalyzer()
+        x.withUnsafeBufferPointer { buf in
+            var i = 0
+            while i < buf.count {
+                let n = min(chunk, buf.count - i)
+                a.consume(UnsafeBufferPointer(rebasing: buf[i..<(i + n)]))
+                i += n
+            }
+        }
+        return a.finish(durationSeconds: Double(x.count) / 16000)
+    }
+
+    static func seconds(_ r: VoiceResult, _ labels: Set<Label>, in range: ClosedRange<Double>) -> Double {
+        r.timeline.reduce(0) { acc, s in
+            labels.contains(s.label) ? acc + max(0, min(s.end, range.upperBound) - max(s.start, range.lowerBound)) : acc
+        }
+    }
+
+    @Test func voiceOverNoiseThenNoiseOnly() {
+        let n = 16000 * 30
+        var x = Self.noise(count: n, rms: 0.001)
+        let v = Self.voice(seconds: 15, hz: 140, level: 0.1)
+        for i in 0..<v.count { x[i + 16000 * 5] += v[i] }
+        let r = Self.analyse(x)
+        // Timeline contract: contiguous over [0, 30].
+        #expect(r.timeline.first?.start == 0)
+        #expect(abs((r.timeline.last?.end ?? 0) - 30) < 1e-9)
+        for (a, b) in zip(r.timeline, r.timeline.dropFirst()) { #expect(a.end == b.start) }
+        let voiceInside = Self.seconds(r, [.teacher, .student, .multi], in: 6...19)
+        let voiceOutside = Self.seconds(r, [.teacher, .student, .multi, .media], in: 21...30)
+        #expect(voiceInside > 11, "\(r.timeline)")
+        #expect(voiceOutside < 1, "\(r.timeline)")
+        // The floor is the noise (-60 dBFS RMS), within a few dB.
+        #expect(abs(r.noiseFloorDBFS + 60) < 6, "floor \(r.noiseFloorDBFS)")
+    }
+
+    @Test func steadyHumAndKnocksAreNotVoice() {
+        let n = 16000 * 20
+        var x = Self.noise(count: n, rms: 0.001)
+        // 50 Hz hum with harmonics, steady, well above the broadband noise.
+        for i in 0..<n {
+            let t = Float(i) / 16000
+            x[i] += 0.02 * sinf(2 * .pi * 50 * t) + 0.01 * sinf(2 * .pi * 100 * t) + 0.005 * sinf(2 * .pi * 150 * t)
+        }
+        // Desk knocks: 5 ms decaying clicks every 1.7 s.
+        var k = 8000
+        while k < n - 400 {
+            for i in 0..<400 { x[k + i] += 0.5 * expf(-Float(i) / 60) * (i % 2 == 0 ? 1 : -1) }
+            k += 27200
+        }
+        let r = Self.analyse(x)
+        let voice = Self.seconds(r, [.teacher, .student, .multi, .media], in: 0...20)
+        #expect(voice < 1.5, "\(r.timeline)")
+    }
+
+    @Test func chunkSizeDoesNotChangeTheResult() {
+        var x = Self.noise(count: 16000 * 12, rms: 0.002)
+        let v = Self.voice(seconds: 6, hz: 200, level: 0.08)
+        for i in 0..<v.count { x[i + 16000 * 3] += v[i] }
+        let a = Self.analyse(x, chunk: 16000)
+        let b = Self.analyse(x, chunk: 777)
+        #expect(a.timeline == b.timeline)
+    }
+
+    @Test func audioChunkConvenienceMatchesBuffer() {
+        let x = Self.noise(count: 16000 * 3, rms: 0.01)
+        let a = VoiceAnalyzer()
+        a.consume(AudioChunk(startSeconds: 0, sampleRate: 16000, samples: x, firstSampleIndex: 0))
+        let r = a.finish(durationSeconds: 3)
+        #expect(r.timeline == Self.analyse(x).timeline)
+    }
+
+    @Test func emptyInputGivesSilence() {
+        let r = VoiceAnalyzer().finish(durationSeconds: 4)
+        #expect(r.timeline == [Segment(start: 0, end: 4, label: .silence)])
+        #expect(r.speakers == 0)
+        #expect(!r.notes.isEmpty)
+    }
+
+    @Test func blockRecordStaysCompact() {
+        // The per-time state is one record per 100 ms: keep it within 64 bytes.
+        #expect(MemoryLayout<VoiceBlock>.stride <= 64)
+    }
+
+    @Test func mfccQuantisationRoundTrips() {
+        var b = VoiceBlock()
+        b.setMFCC(3, 1.234)
+        b.setMFCC(11, -50)
+        #expect(abs(b.mfccValue(3) - 1.2) < 0.051)
+        #expect(b.mfccValue(11) == -12.8)
+        #expect(b.mfccValue(0) == 0)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import MediaCore
+import Testing
+@testable import Analysis
+
+/// Accuracy evaluation over generated lessons with `*.truth.json` sidecars (docs/TRUTH-FORMAT.md).
+///
+/// Skipped unless `LESSONLENS_EVAL_DIR` names a folder. Each lesson is decoded with the ffmpeg CLI to
+/// 16 kHz mono f32le (test only; the product decodes with MediaIO), analysed, scored frame by frame
+/// and printed; the pooled score closes the run. `LESSONLENS_EVAL_DUMP=DIR` also writes each
+/// lesson's per-block feature table with the true label (for tuning).
+@Suite struct VoiceEvaluationTests {
+    struct Truth: Decodable {
+        var file: String
+        var durationSeconds: Double
+        var language: String?
+        var timeline: [Segment]
+    }
+
+    static var evalDir: String? { ProcessInfo.processInfo.environment["LESSONLENS_EVAL_DIR"] }
+
+    @Test(.enabled(if: evalDir != nil)) func evaluateLessons() throws {
+        let dir = URL(fileURLWithPath: try #require(Self.evalDir))
+        let dump = ProcessInfo.processInfo.environment["LESSONLENS_EVAL_DUMP"].map { URL(fileURLWithPath: $0) }
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasSuffix(".truth.json") }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        try #require(!files.isEmpty, "no *.truth.json in \(dir.path)")
+        var scores: [TimelineScore] = []
+        var audioSeconds = 0.0, analysisSeconds = 0.0
+        for truthURL in files {
+            let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: truthURL))
+            let media = dir.appendingPathComponent(truth.file)
+            let samples = try Self.decode(media)
+            let clock = ContinuousClock()
+            let analyzer = VoiceAnalyzer()
+            var result: VoiceResult?
+            let elapsed = clock.measure {
+                samples.withUnsafeBufferPointer { buf in
+                    var i = 0
+                    // One-second chunks, as MediaIO delivers them.
+                    while i < buf.count {
+                        let n = min(16000, buf.count - i)
+                        analyzer.consume(UnsafeBufferPointer(rebasing: buf[i..<(i + n)]))
+                        i += n
+                    }
+                }
+                result = analyzer.finish(durationSeconds: truth.durationSeconds)
+            }
+            let r = try #require(result)
+            let score = TimelineScoring.frameAccuracy(truth: truth.timeline, predicted: r.timeline,
+                                                      duration: truth.durationSeconds)
+            scores.append(score)
+            audioSeconds += truth.durationSeconds
+            analysisSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            print("== \(truth.file) [\(truth.language ?? "?")] speakers \(r.speakers) floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS rising \(r.risingPitchEnds.count)")
+            print(score.table)
+            if let dump {
+                try FileManager.default.createDirectory(at: dump, withIntermediateDirectories: true)
+                var table = analyzer.blockFeatureTable()
+                // Append the true label of each block.
+                var lines = table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                var cursor = 0
+                for k in lines.indices where !lines[k].isEmpty {
+                    if k == 0 { lines[k] += "\ttruth\tpred"; continue }
+                    let t = (Double(k - 1) + 0.5) * 0.1
+                    while cursor < truth.timeline.count && truth.timeline[cursor].end <= t { cursor += 1 }
+                    let l = cursor < truth.timeline.count ? truth.timeline[cursor].label.rawValue : "silence"
+                    let p = r.timeline.first { $0.start <= t && t < $0.end }?.label.rawValue ?? "silence"
+                    lines[k] += "\t\(l)\t\(p)"
+                }
+                table = lines.joined(separator: "\n")
+                try table.write(to: dump.appendingPathComponent(truth.file + ".tsv"), atomically: true, encoding: .utf8)
+            }
+        }
+        let pooled = TimelineScore.pooled(scores)
+        print("== pooled over \(scores.count) lessons, \(String(format: "%.0f", audioSeconds)) s of audio, analysis \(String(format: "%.1f", audioSeconds / max(analysisSeconds, 1e-9)))x realtime (this build)")
+        print(pooled.table)
+        print("mean |teacher-ratio error| \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.reduce(0, +) / Double(scores.count))), max \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.max() ?? 0)), min accuracy \(String(format: "%.3f", scores.map(\.accuracy).min() ?? 0))")
+    }
+
+    /// Decodes any media file to 16 kHz mono Float32 with the ffmpeg CLI (tests only).
+    static func decode(_ url: URL) throws -> [Float] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        p.arguments = ["-v", "error", "-i", url.path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+}
