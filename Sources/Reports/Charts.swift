@@ -34,7 +34,7 @@ enum Charts {
     struct Strip {
         static let width = 1000.0
         static let plotLeft = 118.0
-        static let plotRight = 990.0
+        static let plotRight = 972.0
         let duration: Double
         /// x in viewBox units for time `t` (seconds).
         func x(_ t: Double) -> Double {
@@ -141,12 +141,14 @@ enum Charts {
     static func stCurve(_ st: STSummary, _ lang: ReportLanguage) -> String {
         let size = 300.0, left = 44.0, top = 12.0
         let last = st.curve.last ?? STPoint(t: 0, s: 0)
-        let maxCount = max(1, max(last.t, last.s))
-        // Equal scales on both axes (the curve's slope is the S/T balance); tick every "nice" count.
+        let counts = max(1, max(last.t, last.s))
+        // Equal scales on both axes (the curve's slope is the S/T balance); ticks every "nice" count, and the
+        // axes end on a tick.
+        let tickEvery = [1, 2, 5, 10, 20, 50, 100, 200, 500].first { counts / $0 <= 8 } ?? 1000
+        let maxCount = (counts + tickEvery - 1) / tickEvery * tickEvery
         let scale = size / Double(maxCount)
         func px(_ t: Int) -> Double { left + Double(t) * scale }
         func py(_ s: Int) -> Double { top + size - Double(s) * scale }
-        let tickEvery = [1, 2, 5, 10, 20, 50, 100, 200, 500].first { maxCount / $0 <= 8 } ?? 1000
         var body = "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(size))\" height=\"\(n(size))\" class=\"pl\"/>"
         var k = 0
         while k <= maxCount {
@@ -205,24 +207,21 @@ enum Charts {
 
     // MARK: Talk shares
 
+    /// A 100 % stacked bar of the lesson time per label, as HTML boxes (text inside stays undistorted at
+    /// any width, which a stretched SVG would not give).
     static func talkBar(_ talk: TalkSummary, _ lang: ReportLanguage) -> String {
         let parts: [(Label, Double)] = [
             (.teacher, talk.teacherRatio), (.student, max(0, talk.studentRatio - talk.multiRatio)), (.multi, talk.multiRatio),
             (.media, talk.mediaRatio), (.silence, talk.silenceRatio),
         ]
         let total = parts.map(\.1).reduce(0, +)
-        var x = 0.0
-        var body = ""
-        for (label, ratio) in parts where ratio > 0 {
-            let w = total > 0 ? ratio / total * 1000 : 0
-            body += "<rect x=\"\(n(x))\" y=\"0\" width=\"\(n(w))\" height=\"36\" fill=\"\(colour(label))\"><title>\(escapeHTML("\(UIStrings.label(label, lang)) \(Fmt.percent(ratio))"))</title></rect>"
-            if w > 46 {
-                let cls = label == .silence || label == .student ? "in" : "inw"
-                body += "<text x=\"\(n(x + w / 2))\" y=\"23\" text-anchor=\"middle\" class=\"\(cls)\">\(Fmt.percent(ratio))</text>"
-            }
-            x += w
+        var out = "<div class=\"tbar\" role=\"img\" aria-label=\"\(escapeHTML(UIStrings.t(.talkShares, lang)))\">"
+        for (label, ratio) in parts where ratio > 0 && total > 0 {
+            let width = ratio / total * 100
+            let dark = label == .silence || label == .student
+            out += "<div style=\"width:\(Fmt.fixed(width, 3))%;background:\(colour(label));color:\(dark ? "#1f2933" : "#fff")\" title=\"\(escapeHTML("\(UIStrings.label(label, lang)) \(Fmt.percent(ratio))"))\">\(width >= 5 ? Fmt.percent(ratio) : "")</div>"
         }
-        return "<svg class=\"bar\" viewBox=\"0 0 1000 36\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"\(escapeHTML(UIStrings.t(.talkShares, lang)))\">\(body)</svg>"
+        return out + "</div>"
     }
 
     // MARK: Wait-time histogram
@@ -243,7 +242,7 @@ enum Charts {
             let range = b.to.map { "\(Fmt.fixed(b.from, 0))–\(Fmt.fixed($0, 0))" } ?? "\(Fmt.fixed(b.from, 0))+"
             body += "<text x=\"\(n(x + slot * 0.35))\" y=\"\(n(top + plotH + 16))\" text-anchor=\"middle\" class=\"tk\">\(escapeHTML(range))</text>"
         }
-        body += "<text x=\"\(n((left + w) / 2))\" y=\"\(n(h - 4))\" text-anchor=\"middle\" class=\"axl\">\(escapeHTML(UIStrings.t(.seconds, lang)))</text>"
+        body += "<text x=\"\(n((left + w) / 2))\" y=\"\(n(h - 4))\" text-anchor=\"middle\" class=\"axl\">\(escapeHTML(UIStrings.t(.waitAxis, lang)))</text>"
         return "<svg class=\"hist\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escapeHTML(UIStrings.t(.waitSection, lang)))\">\(body)</svg>"
     }
 }

@@ -7,7 +7,7 @@ enum UIKey: String, CaseIterable {
     case notAvailable, seconds, minutesShort
     case timeline, timelineHelp, activityRow, phasesRow, microLessonsRow, slidesRow, questionsRow, timeAxis
     case stSection, stCurve, stCurveHelp, rtChDiagram, rtChHelp, stTooShort, windows, diagonal, sequence
-    case talkSection, talkShares, shareOfTalk, waitSection, waitHelp, waitRecommended, noAnswered, count
+    case talkSection, talkShares, shareOfTalk, waitSection, waitHelp, waitAxis, waitRecommended, waitShort, noAnswered, count
     case findings, noFindings, severityInfo, severityWarning, severityCritical, moments, playClip
     case phases, phaseKind, from, to, noPhases
     case microLessons, noMicroLessons, clip, thumbnail
@@ -37,7 +37,7 @@ enum UIStrings {
         .rt: ("教师行为占有率 Rt", "Teacher behaviour ratio Rt"),
         .ch: ("师生行为转换率 Ch", "Behaviour change ratio Ch"),
         .questions: ("提问", "Questions"),
-        .answeredOf: ("有学生回应", "answered by students"),
+        .answeredOf: ("其中 {n} 个有学生回应", "{n} answered by students"),
         .medianWait: ("候答时间中位数", "Median wait time"),
         .turnExchanges: ("师生话轮转换", "Teacher-student exchanges"),
         .notAvailable: ("无", "n/a"),
@@ -65,7 +65,9 @@ enum UIStrings {
         .shareOfTalk: ("教师在全部讲话中的占比", "Teacher's share of all talk"),
         .waitSection: ("候答时间分布", "Wait-time distribution"),
         .waitHelp: ("教师提问结束到学生开始回答之间的安静时间。研究建议至少 3–5 秒（Rowe 1986）。", "Silence between the end of a teacher's question and the student's answer. Research recommends at least 3–5 s (Rowe 1986)."),
-        .waitRecommended: ("建议区间", "recommended"),
+        .waitAxis: ("候答时间（秒）", "Wait time (s)"),
+        .waitRecommended: ("≥ 3 秒：建议区间", "≥ 3 s: recommended"),
+        .waitShort: ("< 3 秒：偏短", "< 3 s: short"),
         .noAnswered: ("没有检测到有学生回应的提问。", "No question answered by a student was detected."),
         .count: ("次数", "count"),
         .findings: ("发现与建议", "Findings"),

@@ -102,7 +102,7 @@ private struct HTMLBuilder {
             out += card(t(.rt), t(.notAvailable))
             out += card(t(.ch), t(.notAvailable))
         }
-        out += card(t(.questions), "\(ia.questions.count)", "\(ia.answeredQuestions) \(t(.answeredOf))")
+        out += card(t(.questions), "\(ia.questions.count)", t(.answeredOf).replacingOccurrences(of: "{n}", with: "\(ia.answeredQuestions)"))
         out += card(t(.medianWait), ia.medianWaitSeconds.map { "\(Fmt.fixed($0, 1)) <small>\(sec)</small>" } ?? t(.notAvailable),
                     "Rowe 1986: ≥ 3 \(sec)")
         out += card(t(.turnExchanges), "\(ia.turnExchanges)")
@@ -124,7 +124,7 @@ private struct HTMLBuilder {
             out += "<li><i style=\"background:\(Charts.colour(l))\"></i>\(e(UIStrings.label(l, lang)))</li>"
         }
         if !report.interaction.questions.isEmpty {
-            out += "<li><i class=\"tri qa\"></i>\(t(.questionAnswered))</li><li><i class=\"tri qu\"></i>\(t(.questionUnanswered))</li>"
+            out += "<li><b class=\"glyph\">▼</b>\(t(.questionAnswered))</li><li><b class=\"glyph\">▽</b>\(t(.questionUnanswered))</li>"
         }
         return out + "</ul></section>\n"
     }
@@ -143,9 +143,16 @@ private struct HTMLBuilder {
         var out = "<section id=\"findings\"><h2>\(t(.findings))</h2>"
         guard !report.findings.isEmpty else { return out + "<p class=\"ok\">\(t(.noFindings))</p></section>\n" }
         out += "<ol class=\"findings\">"
-        for (i, f) in report.findings.enumerated() {
+        // Most severe first; the order within a severity is the analysis's own (stable sort).
+        let ordered = report.findings.enumerated().sorted {
+            $0.element.severity != $1.element.severity ? $0.element.severity > $1.element.severity : $0.offset < $1.offset
+        }.map(\.element)
+        for (i, f) in ordered.enumerated() {
             let sevClass = f.severity.rawValue
-            out += "<li class=\"finding sev-\(sevClass)\" id=\"finding-\(i + 1)\"><div class=\"fh\"><span class=\"badge\">\(e(UIStrings.severity(f.severity, lang)))</span> <strong>\(e(FindingText.title(f, lang)))</strong> <code>\(e(f.code))</code></div>"
+            out += "<li class=\"finding sev-\(sevClass)\" id=\"finding-\(i + 1)\"><div class=\"fh\"><span class=\"badge\">\(e(UIStrings.severity(f.severity, lang)))</span> <strong>\(e(FindingText.title(f, lang)))</strong>"
+            // The code is shown for known findings (researchers grep for it); an unknown code is already the title.
+            if FindingText.titles[f.code] != nil { out += " <code>\(e(f.code))</code>" }
+            out += "</div>"
             out += "<p>\(e(FindingText.message(f, lang)))</p>"
             let shown = f.moments.prefix(10)
             if !shown.isEmpty {
@@ -157,7 +164,7 @@ private struct HTMLBuilder {
                     out += " <a href=\"#\(e(id))\">\(e(range))</a>"
                     if let (ml, url) = clip(at: m.start) {
                         let offset = Fmt.fixed(max(0, m.start - ml.start), 1)
-                        out += " <a class=\"play\" href=\"\(e(url))#t=\(offset)\" title=\"\(e("\(ml.index). \(ml.title)"))\">▶ \(t(.playClip))</a>"
+                        out += " <a class=\"play\" href=\"\(e(url))#t=\(offset)\" title=\"\(t(.playClip)): \(e("\(ml.index). \(ml.title)"))\">▶</a>"
                     }
                     if j + 1 < shown.count { out += "," }
                 }
@@ -203,6 +210,7 @@ private struct HTMLBuilder {
         out += "</figure><figure class=\"fig\"><figcaption>\(t(.waitSection))</figcaption>"
         if report.interaction.answeredQuestions > 0 && !report.interaction.waitHistogram.isEmpty {
             out += Charts.waitHistogram(report.interaction.waitHistogram, lang)
+            out += "<ul class=\"legend plain\"><li><i style=\"background:#E69F00\"></i>\(t(.waitShort))</li><li><i style=\"background:#009E73\"></i>\(t(.waitRecommended))</li></ul>"
         } else {
             out += "<p class=\"help\">\(t(.noAnswered))</p>"
         }
@@ -304,14 +312,14 @@ private struct HTMLBuilder {
         .mk:target{background:rgba(213,94,0,.22);outline:2px solid #D55E00}
         .legend{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:6px 0 0 11.8%;font-size:13px;color:var(--mute)}
         .legend i,.sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
-        .legend i.tri{width:0;height:0;border-left:6px solid transparent;border-right:6px solid transparent;border-top:11px solid #1f2933;border-radius:0}
-        .legend i.tri.qu{border-top-color:#9aa3ad}
+        .legend .glyph{font-weight:400;margin-right:4px;color:#1f2933}.legend.plain{margin-left:0}
+        .tbar{display:flex;height:36px;border-radius:6px;overflow:hidden}
+        .tbar div{display:flex;align-items:center;justify-content:center;font-size:12.5px;font-weight:600;white-space:nowrap;overflow:hidden}
         .figs{display:flex;flex-wrap:wrap;gap:18px}
         .fig{margin:0;flex:1 1 300px;min-width:280px;max-width:420px;break-inside:avoid}
         .fig.wide{flex:2 1 420px;max-width:none}
         .fig figcaption{font-weight:600;margin-bottom:6px}
         svg.sq{width:100%;max-width:360px;height:auto}svg.hist{width:100%;max-width:420px;height:auto}
-        svg.bar{width:100%;height:36px;border-radius:6px}
         .seq{font-size:13px;color:var(--mute);overflow-wrap:anywhere}.seq code{letter-spacing:.08em;color:var(--ink)}
         table{border-collapse:collapse}
         table.shares{margin-top:10px;font-size:14px}table.shares td{padding:3px 14px 3px 0}
@@ -337,7 +345,7 @@ private struct HTMLBuilder {
         @page{size:A4;margin:12mm}
         @media (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}}
         @media print{body{max-width:none;padding:0;font-size:10pt}h1{font-size:18pt}h2{font-size:13pt;margin-top:16pt;break-after:avoid}
-        .cards{gap:8px}.card{padding:8px 10px}.card .cv{font-size:17pt}a{color:inherit;text-decoration:none}
+        .cards{gap:8px;grid-template-columns:repeat(4,minmax(0,1fr))}.card{padding:8px 10px}.card .cv{font-size:17pt}a{color:inherit;text-decoration:none}
         .fig{max-width:48%}.fig.wide{max-width:100%}section{break-inside:auto}.mls{grid-template-columns:repeat(3,1fr)}}
         """
     }

@@ -45,6 +45,11 @@ public enum ReportWriter {
         return out
     }
 
+    /// A whole summary table: the header and one row per report, in the given order.
+    public static func summaryCSV(_ reports: [Report]) -> String {
+        summaryCSVHeader + reports.map(summaryCSVRow).joined()
+    }
+
     /// The columns of `summaryCSVRow`, comma-separated, with a trailing newline.
     public static let summaryCSVHeader: String = summaryColumns.joined(separator: ",") + "\n"
 

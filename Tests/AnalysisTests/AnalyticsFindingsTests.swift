@@ -93,3 +93,21 @@ struct AnalyticsFindingsTests {
         #expect(!a.notes.isEmpty && !a.phases.isEmpty)
     }
 }
+
+@Suite("Analytics into a report")
+struct AnalyticsReportFillTests {
+    @Test func fillReplacesMeasuresAndAppendsFindings() {
+        let a = Analytics.analyse(timeline: analyticsTimeline([(.teacher, 80), (.silence, 2), (.student, 20)]), duration: 102,
+                                  risingPitchEnds: [], config: AnalyticsConfig())
+        let rec = RecordingSummary(id: "0123456789abcdef", file: "x.mp4", sha256: "00", sizeBytes: 1, durationSeconds: 102,
+                                   startSeconds: 0, container: "mp4", video: nil, audio: nil)
+        var r = Report(generator: "t", generatedAt: "t", language: "en", recording: rec,
+                       pipeline: PipelineSummary(name: "default", parameters: [:]),
+                       findings: [Finding(code: "pipeline-own", severity: .info, message: "m")], notes: ["pipeline note"])
+        a.fill(&r)
+        #expect(r.timeline == a.timeline && r.talk == a.talk && r.st == a.st && r.interaction == a.interaction)
+        #expect(r.findings.first?.code == "pipeline-own" && r.findings.count == 1 + a.findings.count)
+        #expect(r.notes.first == "pipeline note" && r.notes.count == 1 + a.notes.count)
+        #expect(r.interaction.questions.first?.waitSeconds == 2)
+    }
+}

@@ -59,7 +59,7 @@ struct ReportHTMLTests {
         for id in ["summary", "timeline", "findings", "st", "talk", "phases", "microlessons", "method"] {
             #expect(html.contains("<section id=\"\(id)\">"), "missing section \(id)")
         }
-        #expect(html.components(separatedBy: "<svg").count - 1 == 5)   // strip, S-T curve, Rt-Ch, talk bar, histogram
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)   // strip, S-T curve, Rt-Ch, histogram
         #expect(html.contains("@page{size:A4"))
         #expect(html.contains("Noto Sans CJK SC"))
         // Self-contained: no scripts, no external resources.

@@ -126,3 +126,11 @@ struct ReportDataTests {
         return cells
     }
 }
+
+@Test func summaryTableHasOneRowPerReport() {
+    let table = ReportWriter.summaryCSV([SampleReport.make(), SampleReport.make(file: "b.mp4")])
+    let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 4 && lines[3].isEmpty)
+    #expect(lines[0] + "\n" == ReportWriter.summaryCSVHeader)
+    #expect(lines[2].hasPrefix("b.mp4,"))
+}

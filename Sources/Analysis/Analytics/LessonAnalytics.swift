@@ -55,3 +55,17 @@ extension Analytics {
         ]
     }
 }
+
+extension LessonAnalytics {
+    /// Copies the analytics into `report`: timeline, talk, st, interaction and phases are replaced; findings
+    /// and notes are appended (the pipeline may already have added its own, such as `no-audio`).
+    public func fill(_ report: inout Report) {
+        report.timeline = timeline
+        report.talk = talk
+        report.st = st
+        report.interaction = interaction
+        report.phases = phases
+        report.findings += findings
+        report.notes += notes
+    }
+}
