@@ -60,6 +60,14 @@ public struct LessonScore: Codable, Sendable {
     public var boundaryF1: Double?
     public var elapsedSeconds: Double
     public var error: String?
+
+    public init(file: String, tuning: Bool?, durationSeconds: Double, elapsedSeconds: Double, error: String? = nil) {
+        self.file = file
+        self.tuning = tuning
+        self.durationSeconds = durationSeconds
+        self.elapsedSeconds = elapsedSeconds
+        self.error = error
+    }
 }
 
 /// Scores analyses against truth files: timeline, S-T, questions and wait time, slides, knowledge points.
@@ -176,7 +184,7 @@ public enum Evaluation {
         let modeRight = modes.filter { $0.modeTruth == $0.modePredicted }.count
         lines.append("")
         lines.append("lessons: \(ok.count) scored, \(scores.count - ok.count) failed")
-        lines.append("frame accuracy (duration-weighted): \(f(acc))   mean teacher talk-ratio error: \(f(mean(ok.compactMap(\.teacherRatioError))))   max: \(f(ok.compactMap(\.teacherRatioError).max()))")
+        lines.append("frame accuracy (duration-weighted): \(f(acc))   mean |teacher talk-ratio error|: \(f(mean(ok.compactMap { $0.teacherRatioError.map(abs) })))   max: \(f(ok.compactMap { $0.teacherRatioError.map(abs) }.max()))")
         lines.append("S-T mode right: \(modeRight)/\(modes.count)   mean |ΔRt|: \(f(mean(ok.compactMap(\.rtError))))   max |ΔRt|: \(f(ok.compactMap(\.rtError).max()))   mean |ΔCh|: \(f(mean(ok.compactMap(\.chError))))")
         let qt = ok.compactMap(\.questionsTruth).reduce(0, +), qm = ok.compactMap(\.questionsMatched).reduce(0, +), qp = ok.compactMap(\.questionsPredicted).reduce(0, +)
         lines.append("questions found: \(qm)/\(qt) true, \(qp) predicted   median wait error (median of lessons): \(f(Analytics.median(ok.compactMap(\.medianWaitError)), 2)) s")
