@@ -3,6 +3,11 @@ import PackageDescription
 
 // Module split and dependency rules: docs/ARCHITECTURE.md (only MediaIO imports CFFmpeg,
 // only Catalog imports GRDB, Kernels imports nothing).
+// The signal-processing modules are compiled with -O even in debug builds: unoptimised DSP loops run
+// 30-100x slower, which would make the end-to-end tests on SampleMedia take many minutes. The other
+// modules keep -Onone for debugging.
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "LessonLens",
     platforms: [.macOS(.v14)],
@@ -23,9 +28,10 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
         ),
         .target(name: "MediaCore"),
-        .target(name: "MediaIO", dependencies: ["MediaCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Kernels", linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "Analysis", dependencies: ["MediaCore", "Kernels"]),
+        .target(name: "MediaIO", dependencies: ["MediaCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: optimizedEvenInDebug),
+        .target(name: "Kernels", swiftSettings: optimizedEvenInDebug, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "Analysis", dependencies: ["MediaCore", "Kernels"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Catalog", dependencies: ["MediaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["MediaCore"]),
         .target(name: "Pipeline", dependencies: [
