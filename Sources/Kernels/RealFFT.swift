@@ -120,23 +120,75 @@ public struct RealFFT: Sendable {
                 im[i] = x[s &+ 1]
             }
         }
-        // Radix-2 stages, h = half-length of the butterflies.
+        guard m >= 4 else {
+            // m == 2: a single butterfly.
+            let ar = re[0], ai = im[0], br = re[1], bi = im[1]
+            re[0] = ar + br; im[0] = ai + bi
+            re[1] = ar - br; im[1] = ai - bi
+            return
+        }
+        // Stages h = 1 and h = 2 fused into one radix-4 pass: their twiddles are 1 and −i, so no
+        // multiplications, and the data is touched once instead of twice.
+        var g = 0
+        while g < m {
+            let a0r = re[g], a0i = im[g], a1r = re[g &+ 1], a1i = im[g &+ 1]
+            let a2r = re[g &+ 2], a2i = im[g &+ 2], a3r = re[g &+ 3], a3i = im[g &+ 3]
+            let t0r = a0r + a1r, t0i = a0i + a1i, t1r = a0r - a1r, t1i = a0i - a1i
+            let t2r = a2r + a3r, t2i = a2i + a3i, t3r = a2r - a3r, t3i = a2i - a3i
+            re[g] = t0r + t2r; im[g] = t0i + t2i
+            re[g &+ 2] = t0r - t2r; im[g &+ 2] = t0i - t2i
+            // −i·t3 = (t3i, −t3r)
+            re[g &+ 1] = t1r + t3i; im[g &+ 1] = t1i - t3r
+            re[g &+ 3] = t1r - t3i; im[g &+ 3] = t1i + t3r
+            g &+= 4
+        }
         stageCos.withUnsafeBufferPointer { cb in
             stageSin.withUnsafeBufferPointer { sb in
                 let tc = cb.baseAddress!, ts = sb.baseAddress!
-                var h = 1
+                let rr = UnsafeMutableRawPointer(re), ir = UnsafeMutableRawPointer(im)
+                let cr = UnsafeRawPointer(tc), sr = UnsafeRawPointer(ts)
+                var h = 4
+                if h < m {
+                    // h = 4: one SIMD4 butterfly per group.
+                    let wr = cr.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+                    let wi = sr.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+                    var g = 0
+                    while g < m {
+                        let oa = g &* 4, ob = oa &+ 16
+                        let br = rr.loadUnaligned(fromByteOffset: ob, as: SIMD4<Float>.self)
+                        let bi = ir.loadUnaligned(fromByteOffset: ob, as: SIMD4<Float>.self)
+                        let ar = rr.loadUnaligned(fromByteOffset: oa, as: SIMD4<Float>.self)
+                        let ai = ir.loadUnaligned(fromByteOffset: oa, as: SIMD4<Float>.self)
+                        let tr = wr * br - wi * bi
+                        let ti = wr * bi + wi * br
+                        rr.storeBytes(of: ar + tr, toByteOffset: oa, as: SIMD4<Float>.self)
+                        ir.storeBytes(of: ai + ti, toByteOffset: oa, as: SIMD4<Float>.self)
+                        rr.storeBytes(of: ar - tr, toByteOffset: ob, as: SIMD4<Float>.self)
+                        ir.storeBytes(of: ai - ti, toByteOffset: ob, as: SIMD4<Float>.self)
+                        g &+= 8
+                    }
+                    h = 8
+                }
+                // h ≥ 8: SIMD8 butterflies along j inside each group.
                 while h < m {
                     var g = 0
                     while g < m {
-                        for j in 0..<h {
-                            let a = g &+ j, b = a &+ h
-                            let wr = tc[h &+ j], wi = ts[h &+ j]
-                            let br = re[b], bi = im[b]
+                        var j = 0
+                        while j < h {
+                            let oa = (g &+ j) &* 4, ob = oa &+ h &* 4, ow = (h &+ j) &* 4
+                            let wr = cr.loadUnaligned(fromByteOffset: ow, as: SIMD8<Float>.self)
+                            let wi = sr.loadUnaligned(fromByteOffset: ow, as: SIMD8<Float>.self)
+                            let br = rr.loadUnaligned(fromByteOffset: ob, as: SIMD8<Float>.self)
+                            let bi = ir.loadUnaligned(fromByteOffset: ob, as: SIMD8<Float>.self)
+                            let ar = rr.loadUnaligned(fromByteOffset: oa, as: SIMD8<Float>.self)
+                            let ai = ir.loadUnaligned(fromByteOffset: oa, as: SIMD8<Float>.self)
                             let tr = wr * br - wi * bi
                             let ti = wr * bi + wi * br
-                            let ar = re[a], ai = im[a]
-                            re[b] = ar - tr; im[b] = ai - ti
-                            re[a] = ar + tr; im[a] = ai + ti
+                            rr.storeBytes(of: ar + tr, toByteOffset: oa, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai + ti, toByteOffset: oa, as: SIMD8<Float>.self)
+                            rr.storeBytes(of: ar - tr, toByteOffset: ob, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai - ti, toByteOffset: ob, as: SIMD8<Float>.self)
+                            j &+= 8
                         }
                         g &+= 2 &* h
                     }
