@@ -86,27 +86,33 @@ public enum Luma {
     }
 
     /// 256-bin histogram of pixel values (counts) into `out` (`count == 256`, overwritten).
-    /// Four interleaved sub-histograms avoid the store-to-load stall on runs of equal pixels.
-    /// Allocates: no (sub-histograms on the stack).
+    /// Three interleaved sub-histograms (`out` itself plus two UInt16 ones, folded in every 65,535
+    /// pixels so they cannot overflow) avoid the store-to-load stall on runs of equal pixels; the
+    /// two extra tables are exactly 1 KiB, the largest `withUnsafeTemporaryAllocation` keeps on the
+    /// stack on Linux. Allocates: no.
     public static func histogram(_ a: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
         precondition(out.count == 256, "histogram: out.count must be 256")
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1024) { h in
-            let hp = h.baseAddress!
-            hp.initialize(repeating: 0, count: 1024)
-            let n = a.count
-            if n > 0 {
-                let p = a.baseAddress!
-                var i = 0
-                while i + 4 <= n {
-                    hp[Int(p[i])] &+= 1
-                    hp[256 &+ Int(p[i &+ 1])] &+= 1
-                    hp[512 &+ Int(p[i &+ 2])] &+= 1
-                    hp[768 &+ Int(p[i &+ 3])] &+= 1
-                    i &+= 4
+        let o = out.baseAddress!
+        o.initialize(repeating: 0, count: 256)
+        let n = a.count
+        guard n > 0 else { return }
+        let p = a.baseAddress!
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 512) { h in
+            let t = h.baseAddress!
+            var i = 0
+            while i + 3 <= n {
+                // At most 65,535 triples per chunk: each UInt16 bin gains at most one per triple.
+                let end = i + 3 * min(65_535, (n - i) / 3)
+                t.initialize(repeating: 0, count: 512)
+                while i < end {
+                    o[Int(p[i])] &+= 1
+                    t[Int(p[i &+ 1])] &+= 1
+                    t[256 &+ Int(p[i &+ 2])] &+= 1
+                    i &+= 3
                 }
-                while i < n { hp[Int(p[i])] &+= 1; i &+= 1 }
+                for v in 0..<256 { o[v] &+= UInt32(t[v]) &+ UInt32(t[256 &+ v]) }
             }
-            for v in 0..<256 { out[v] = hp[v] &+ hp[256 + v] &+ hp[512 + v] &+ hp[768 + v] }
+            while i < n { o[Int(p[i])] &+= 1; i &+= 1 }
         }
     }
 

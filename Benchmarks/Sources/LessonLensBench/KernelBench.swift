@@ -7,10 +7,10 @@ import Kernels
 nonisolated(unsafe) var kernelBenchSink: Double = 0
 
 /// Seconds per call of `body(i)`: the minimum over `rounds` short rounds of `iterations` calls.
-/// Short rounds (about 2 ms) and a minimum filter out the time slices lost to the other agents
+/// Short rounds (about 1 ms) and a minimum filter out the time slices lost to the other agents
 /// sharing these two cores; numpy is timed the same way. Each call gets its iteration number so the
 /// body can change one input value and keep the optimiser from hoisting the kernel out of the loop.
-func kernelTime(iterations: Int, rounds: Int = 31, _ body: (Int) -> Double) -> Double {
+func kernelTime(iterations: Int, rounds: Int = 101, _ body: (Int) -> Double) -> Double {
     var best = Double.infinity
     var i = 0
     for _ in 0..<rounds {
@@ -25,7 +25,7 @@ func kernelTime(iterations: Int, rounds: Int = 31, _ body: (Int) -> Double) -> D
 }
 
 /// Picks an iteration count so that one round lasts roughly `target` seconds.
-func kernelCalibrate(target: Double = 0.002, _ body: (Int) -> Double) -> Int {
+func kernelCalibrate(target: Double = 0.001, _ body: (Int) -> Double) -> Int {
     var n = 1
     while true {
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -59,9 +59,9 @@ func numpyRfftMicros(sizes: [Int]) -> [Int: Double]? {
         f(x)
         t = timeit.Timer(lambda: f(x))
         k = 1
-        while t.timeit(number=k) < 0.002:
+        while t.timeit(number=k) < 0.001:
             k *= 2
-        best = min(t.repeat(repeat=31, number=k)) / k
+        best = min(t.repeat(repeat=101, number=k)) / k
         print(n, best * 1e6)
     """
     let p = Process()
@@ -111,7 +111,7 @@ func kernelBuffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
 }
 
 func runKernelBenchmarks() {
-    print("== kernels: fast vs scalar reference, million items per second (min time of 31 short rounds) ==")
+    print("== kernels: fast vs scalar reference, million items per second (min time of 101 short rounds) ==")
     print("kernel".padding(toLength: 40, withPad: " ", startingAt: 0)
           + "       fast   reference  speed-up   unit")
 
