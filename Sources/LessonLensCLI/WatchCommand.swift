@@ -16,8 +16,11 @@ struct WatchCommand: AsyncParsableCommand {
             Transient failures are retried with backoff; bad media is marked failed with the reason \
             (see `lessonlens jobs list --state failed`). SIGTERM or Ctrl-C stops cleanly: running jobs get \
             --grace seconds to finish, then go back to the queue (a second Ctrl-C requeues at once). After a \
-            crash, the next start requeues what was running: no job is lost or done twice.
-            """)
+            crash, the next start requeues what was running: no job is lost or done twice. With --once, \
+            the command exits when every file present has a final state (it waits for pending retries).
+
+            Pipeline parameters (set them in a copy of pipelines/standard.yml):
+            """ + "\n" + Parameters.helpText())
 
     @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
     @OptionGroup var location: CatalogOptions
@@ -48,7 +51,7 @@ struct WatchCommand: AsyncParsableCommand {
             } catch {
                 throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
             }
-            let store = try location.openStore()
+            let store = try location.openStore(create: true)
             var options = WatcherOptions(directory: directory, pipeline: config)
             options.workers = workers
             options.debounceSeconds = debounce

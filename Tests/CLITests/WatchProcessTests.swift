@@ -51,7 +51,9 @@ import Testing
             p.environment = env
             p.currentDirectoryURL = root
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            // Kept for diagnosis: the watcher's log of this run.
+            FileManager.default.createFile(atPath: root.appendingPathComponent("watch-\(args.count).log").path, contents: nil)
+            p.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("watch-\(args.count).log"))
             try p.run()
             return p
         }
@@ -94,7 +96,11 @@ import Testing
             Issue.record("timed out waiting for \(what)")
         }
 
-        func cleanup() { try? FileManager.default.removeItem(at: root) }
+        func cleanup() {
+            // Keep the folder of a failed run for diagnosis.
+            if Test.current.map({ _ in true }) == true, ProcessInfo.processInfo.environment["LESSONLENS_KEEP_TEST_DIRS"] == "1" { return }
+            try? FileManager.default.removeItem(at: root)
+        }
     }
 
     static func waitExit(_ p: Process, seconds: Double) -> Bool {
@@ -143,5 +149,20 @@ import Testing
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
         let states = try box.jobs().compactMap { $0["state"] as? String }
         #expect(!states.contains("running"), "\(states)")
+    }
+
+    /// Several processes creating the same new catalog at once all succeed (WAL switch and migration
+    /// race between processes).
+    @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked for .build/debug/lessonlens)"))
+    func concurrentProcessesShareANewCatalog() throws {
+        for _ in 0..<3 {
+            let box = try Box(files: 0)
+            defer { box.cleanup() }
+            let procs = try (0..<6).map { _ in try box.launch(["--once"], delay: 0) }
+            for p in procs {
+                #expect(Self.waitExit(p, seconds: 60))
+                #expect(p.terminationStatus == 0)
+            }
+        }
     }
 }
