@@ -165,4 +165,53 @@ import Testing
             }
         }
     }
+
+    /// Soak (opt-in): `LESSONLENS_SOAK=1000 swift test --filter soak`. Drops N files (2 % bad, 4 %
+    /// duplicate content, written as `.part` then renamed) into a running `watch --workers 2` in batches
+    /// of 100, waits until every file has a terminal job, sends SIGTERM, and checks each file ended in
+    /// exactly one terminal state. Prints the throughput.
+    @Test(.enabled(if: hasBinary && ProcessInfo.processInfo.environment["LESSONLENS_SOAK"] != nil))
+    func soak() throws {
+        let n = Int(ProcessInfo.processInfo.environment["LESSONLENS_SOAK"] ?? "") ?? 1000
+        let box = try Box(files: 0)
+        defer { box.cleanup() }
+        let p = try box.launch(["--workers", "2", "--debounce", "1", "--rescan", "5"], delay: 0)
+        let start = Date()
+        var expected: [String: String] = [:]
+        for i in 0..<n {
+            let name: String
+            let data: Data
+            if i % 50 == 7 {
+                name = "坏 \(i).wav"; data = Data("BAD \(i)".utf8); expected[name] = "failed-or-done"
+            } else if i % 25 == 3 {
+                name = "dup $(echo \(i)).wav"; data = Box.wav(frequency: 200 + Double(i - 1), seconds: 0.5)
+                expected[name] = "any"
+            } else {
+                name = "lesson \(i) 'x'.wav"; data = Box.wav(frequency: 200 + Double(i), seconds: 0.5)
+                expected[name] = "any"
+            }
+            let final = box.input + "/" + name
+            try data.write(to: URL(fileURLWithPath: final + ".part"))
+            try FileManager.default.moveItem(atPath: final + ".part", toPath: final)
+            if i % 100 == 99 { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        let dropped = Date()
+        try box.waitFor("all files terminal", seconds: 3600) {
+            let jobs = try box.jobs()
+            return jobs.count >= n && jobs.allSatisfy { ["done", "failed", "duplicate"].contains($0["state"] as? String ?? "") }
+        }
+        let end = Date()
+        kill(p.processIdentifier, SIGTERM)
+        #expect(Self.waitExit(p, seconds: 60) && p.terminationStatus == 0)
+        let jobs = try box.jobs()
+        var perFile: [String: Int] = [:]
+        for j in jobs { perFile[((j["file"] as? String ?? "") as NSString).lastPathComponent, default: 0] += 1 }
+        #expect(perFile.count == n && perFile.values.allSatisfy { $0 == 1 }, "every file exactly one job")
+        var states: [String: Int] = [:]
+        for j in jobs { states[j["state"] as? String ?? "?", default: 0] += 1 }
+        #expect(try box.exportedRows() == states["done", default: 0])
+        let wall = end.timeIntervalSince(start)
+        print("soak: \(n) files, states \(states), dropped in \(String(format: "%.1f", dropped.timeIntervalSince(start))) s, "
+              + "all terminal after \(String(format: "%.1f", wall)) s (\(String(format: "%.1f", Double(n) / wall)) files/s)")
+    }
 }
