@@ -349,6 +349,26 @@ func runUntilIdle(_ watcher: Watcher) async throws -> WatcherStats {
         #expect(analysed.count == Set(analysed).count && analysed.count == done.count + expectBad)
     }
 
+    /// An analysis that blocks its thread for several lease lengths keeps its lease (renewed from the
+    /// lease thread), so the periodic expired-lease sweep does not requeue it: analysed once, one attempt.
+    @Test func blockingAnalysisKeepsItsLease() async throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try box.write("long.mp4", "L")
+        var opts = try box.options(workers: 1)
+        opts.leaseSeconds = 0.6
+        let log = CallLog()
+        let watcher = Watcher(store: box.store, options: opts) { job in
+            await log.add(job.path, 0)
+            blockThread(seconds: 2)  // blocking on purpose, like a long decode
+            return ("/r", fakeSummary("/r"))
+        }
+        try await runUntilIdle(watcher)
+        let job = try #require(try box.store.jobs().first)
+        #expect(job.state == .done && job.attempts == 1)
+        #expect(await log.calls.count == 1)
+    }
+
     /// Batch mode over a list of files: no folder watching, events for a progress display, and a
     /// second run over the same files reports them as already known.
     @Test func batchOverFilesWithEvents() async throws {
@@ -399,3 +419,6 @@ final class EventLog: @unchecked Sendable {
         }
     }
 }
+
+/// Blocks the calling thread (not a suspension): stands in for CPU-bound analysis.
+func blockThread(seconds: Double) { usleep(useconds_t(seconds * 1_000_000)) }
