@@ -45,6 +45,10 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let config = try PipelineConfig.resolve(pipeline)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+                throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")
+            }
             let outDir = location.out
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)

@@ -215,3 +215,56 @@ import Testing
               + "all terminal after \(String(format: "%.1f", wall)) s (\(String(format: "%.1f", Double(n) / wall)) files/s)")
     }
 }
+
+/// Exit codes and messages of watch/jobs/export errors (docs/ARCHITECTURE.md §5).
+@Suite struct CatalogCommandErrorTests {
+    func run(_ args: [String], in dir: URL) throws -> (status: Int32, stderr: String, stdout: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: WatchProcessTests.binary)
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: e, as: UTF8.self), String(decoding: o, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: WatchProcessTests.hasBinary, "build the binary first: swift build"))
+    func errors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cmderr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("in"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var r = try run(["jobs", "list", "--out", "nowhere"], in: dir)
+        #expect(r.status == 66 && r.stderr.contains("no catalog at 'nowhere/catalog.sqlite'"))
+
+        try "parameters:\n  video.sampleFPS: 2\n".write(to: dir.appendingPathComponent("p.yml"), atomically: true, encoding: .utf8)
+        r = try run(["watch", "in", "--pipeline", "p.yml", "--once"], in: dir)
+        #expect(r.status == 64 && r.stderr.contains("'video.sampleFPS'") && r.stderr.contains("p.yml")
+                && r.stderr.contains("video.sampleFps"))
+
+        r = try run(["watch", "missing-folder", "--once"], in: dir)
+        #expect(r.status == 66 && r.stderr.contains("missing-folder"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("lessonlens-out").path))
+
+        r = try run(["watch", "in", "--workers", "0"], in: dir)
+        #expect(r.status == 64 && r.stderr.contains("--workers"))
+
+        // An empty folder gives an empty catalog; then: unknown job, bad date.
+        r = try run(["watch", "in", "--once", "--debounce", "0"], in: dir)
+        #expect(r.status == 0)
+        r = try run(["jobs", "retry", "999"], in: dir)
+        #expect(r.status == 64 && r.stderr.contains("no job with id 999"))
+        r = try run(["jobs", "list", "--json"], in: dir)
+        #expect(r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
+                || r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        r = try run(["export", "--format", "csv", "--since", "soon"], in: dir)
+        #expect(r.status == 64 && r.stderr.contains("--since 'soon'"))
+        r = try run(["export", "--format", "csv"], in: dir)
+        #expect(r.status == 0 && r.stdout.hasPrefix("job_id,file,path,sha256"))
+    }
+}
