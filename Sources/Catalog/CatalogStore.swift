@@ -21,10 +21,13 @@ public final class CatalogStore: Sendable {
     /// Opens (creating folders and file as needed) and migrates the catalog at `path`.
     /// - Parameter maxAttempts: claims per job before it is failed for good (default 4: three retries
     ///   ride out a network share hiccup without looping forever on a file that crashes the worker).
-    /// - Throws: `CatalogError.database` naming the file.
-    public init(path: String, maxAttempts: Int = 4) throws {
+    /// - Parameter create: false for read-only uses (`jobs list`, `export`): a missing file is then
+    ///   `CatalogError.notFound` instead of a new empty catalog.
+    /// - Throws: `CatalogError.database` or `.notFound` naming the file.
+    public init(path: String, maxAttempts: Int = 4, create: Bool = true) throws {
         self.path = path
         self.maxAttempts = max(1, maxAttempts)
+        if !create && !FileManager.default.fileExists(atPath: path) { throw CatalogError.notFound(path: path) }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             do {
@@ -42,11 +45,29 @@ public final class CatalogStore: Sendable {
         // WAL + synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash or
         // power cut may lose the last commits, never corrupt the file. Saves an fsync per transaction.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw CatalogError.database(path: path, operation: "open", reason: Self.reason(error))
+        // Two processes opening a new file at once (two watchers, or `watch` starting next to `analyze`)
+        // race: one may meet SQLITE_BUSY while the other switches the file to WAL, or find the tables
+        // created between its migration check and its migration ("already exists"). Both settle once
+        // the other process is done: retry for up to 10 s, and accept a migration error when the
+        // schema turns out complete.
+        let migrator = Self.migrator
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: config)
+                do {
+                    try migrator.migrate(pool)
+                } catch {
+                    if (try? pool.read { try migrator.hasCompletedMigrations($0) }) != true { throw error }
+                }
+                self.pool = pool
+                return
+            } catch let e as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(e.resultCode)
+                && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            } catch {
+                throw CatalogError.database(path: path, operation: "open", reason: Self.reason(error))
+            }
         }
     }
 

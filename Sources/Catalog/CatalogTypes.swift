@@ -173,6 +173,8 @@ public struct ResultRow: Sendable, Codable, Equatable {
 public enum CatalogError: LessonLensError, Equatable {
     /// The database could not be opened, migrated, read or written.
     case database(path: String, operation: String, reason: String)
+    /// No catalog file where one was expected (read-only commands do not create one).
+    case notFound(path: String)
     /// A file could not be read (hashing).
     case io(path: String, operation: String, errno: Int32)
     /// No job with this id.
@@ -185,6 +187,7 @@ public enum CatalogError: LessonLensError, Equatable {
     public var exitCode: ExitCode {
         switch self {
         case .database: return .ioError
+        case .notFound: return .inputMissing
         case .io(_, _, let e): return e == ENOENT || e == EACCES ? .inputMissing : .ioError
         case .noSuchJob, .invalidTransition: return .usage
         case .leaseLost: return .failure
@@ -195,6 +198,8 @@ public enum CatalogError: LessonLensError, Equatable {
         switch self {
         case .database(let path, let op, let reason):
             return "catalog '\(path)': \(op) failed: \(reason)"
+        case .notFound(let path):
+            return "no catalog at '\(path)': give --catalog FILE or the --out folder that `watch` or `analyze` wrote to"
         case .io(let path, let op, let e):
             return "cannot \(op) '\(path)': \(String(cString: strerror(e)))"
         case .noSuchJob(let id):

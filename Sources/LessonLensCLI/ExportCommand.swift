@@ -35,10 +35,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            guard FileManager.default.fileExists(atPath: catalog) else {
-                throw SimpleError(.inputMissing, "no catalog at '\(catalog)': give --catalog FILE (watch and analyze write one in their --out folder)")
-            }
-            let rows = try CatalogStore(path: catalog).results(since: since.flatMap(CatalogExport.parseDate))
+            let rows = try CatalogStore(path: catalog, create: false).results(since: since.flatMap(CatalogExport.parseDate))
             let text = CatalogExport.csv(rows)
             if let out {
                 do {

@@ -16,7 +16,8 @@ struct CatalogOptions: ParsableArguments {
     /// The catalog file to open.
     var catalogPath: String { catalog ?? (out as NSString).appendingPathComponent("catalog.sqlite") }
 
-    func openStore() throws -> CatalogStore { try CatalogStore(path: catalogPath) }
+    /// Opens the catalog; `create: false` for commands that only read or edit existing jobs.
+    func openStore(create: Bool = false) throws -> CatalogStore { try CatalogStore(path: catalogPath, create: create) }
 }
 
 /// Runs a command body; a `LessonLensError` is printed as `error: …` on stderr and becomes its exit

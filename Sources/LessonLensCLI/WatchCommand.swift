@@ -16,8 +16,11 @@ struct WatchCommand: AsyncParsableCommand {
             Transient failures are retried with backoff; bad media is marked failed with the reason \
             (see `lessonlens jobs list --state failed`). SIGTERM or Ctrl-C stops cleanly: running jobs get \
             --grace seconds to finish, then go back to the queue (a second Ctrl-C requeues at once). After a \
-            crash, the next start requeues what was running: no job is lost or done twice.
-            """)
+            crash, the next start requeues what was running: no job is lost or done twice. With --once, \
+            the command exits when every file present has a final state (it waits for pending retries).
+
+            Pipeline parameters (set them in a copy of pipelines/standard.yml):
+            """ + "\n" + Parameters.helpText())
 
     @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
     @OptionGroup var location: CatalogOptions
@@ -42,13 +45,17 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let config = try PipelineConfig.resolve(pipeline)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+                throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")
+            }
             let outDir = location.out
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             } catch {
                 throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
             }
-            let store = try location.openStore()
+            let store = try location.openStore(create: true)
             var options = WatcherOptions(directory: directory, pipeline: config)
             options.workers = workers
             options.debounceSeconds = debounce
@@ -62,7 +69,7 @@ struct WatchCommand: AsyncParsableCommand {
             let watcher = Watcher(store: store, options: options) { job in
                 try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config)
             }
-            let signals = SignalStopper(watcher: watcher)
+            let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
             signals.install()
             let stats = try await watcher.run()
             FileHandle.standardError.write(Data(
@@ -71,28 +78,51 @@ struct WatchCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGTERM/SIGINT → `watcher.stop()`; a second signal stops without grace.
+/// SIGTERM/SIGINT → `watcher.stop()`. Runs on its own dispatch queue, not the Swift concurrency
+/// pool: analysis may keep every pool thread busy, and shutdown must still happen. If the watcher has
+/// not returned by the end of the grace period (plus 2 s), or on a second signal, the running jobs of
+/// this process are requeued from here and the process exits 0.
 final class SignalStopper: @unchecked Sendable {
-    // @unchecked: `count` is only touched on `queue`; the sources are kept alive by this object.
+    // @unchecked: `count` and `sources` are only touched on `queue` (and `install` before any signal).
     private let watcher: Watcher
+    private let store: CatalogStore
+    private let workers: Int
+    private let grace: Double
     private let queue = DispatchQueue(label: "lessonlens.signals")
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
 
-    init(watcher: Watcher) { self.watcher = watcher }
+    init(watcher: Watcher, store: CatalogStore, workers: Int, grace: Double) {
+        self.watcher = watcher
+        self.store = store
+        self.workers = workers
+        self.grace = grace
+    }
 
     func install() {
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)  // let the dispatch source see it instead of the default termination
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [self] in
-                count += 1
-                let immediately = count > 1
-                let watcher = self.watcher
-                Task { await watcher.stop(immediately: immediately) }
-            }
+            source.setEventHandler { [self] in self.received() }
             source.resume()
             sources.append(source)
         }
+    }
+
+    private func received() {
+        count += 1
+        if count > 1 { forceExit() }
+        let watcher = self.watcher
+        Task { await watcher.stop() }
+        queue.asyncAfter(deadline: .now() + grace + 2) { [self] in self.forceExit() }
+    }
+
+    private func forceExit() {
+        var requeued = 0
+        for n in 0..<workers {
+            requeued += (try? store.requeueRunning(worker: "\(watcher.identity):w\(n)")) ?? 0
+        }
+        FileHandle.standardError.write(Data("watch stopped without waiting: \(requeued) running job(s) requeued\n".utf8))
+        exit(0)
     }
 }

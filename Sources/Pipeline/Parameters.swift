@@ -142,13 +142,13 @@ public enum Parameters {
         }
     }
 
-    /// The parameter table as aligned text for `--help`: key, valid values, default, unit, help.
+    /// The parameter table for `--help`: per parameter a line `key (default D; valid values unit)` and
+    /// an indented line of help. Two short lines rather than one aligned row, because help formatters
+    /// rewrap long lines.
     public static func helpText() -> String {
-        let width = table.map(\.key.count).max() ?? 0
-        return table.map { p in
-            let pad = String(repeating: " ", count: width - p.key.count)
+        table.map { p in
             let unit = p.unit.isEmpty ? "" : " \(p.unit)"
-            return "  \(p.key)\(pad)  \(p.help) [\(p.kind.validValues)\(unit); default \(p.defaultValue)]"
+            return "  \(p.key) (default \(p.defaultValue); \(p.kind.validValues)\(unit))\n      \(p.help)"
         }.joined(separator: "\n")
     }
 }

@@ -219,3 +219,25 @@ func enqueue(_ store: CatalogStore, _ path: String, _ n: Int, at: Date = t0) thr
         }
     }
 }
+
+@Suite struct CatalogOpenTests {
+    /// Several openers of a brand-new file at once (as `watch` starting while `jobs list` runs) all
+    /// succeed: the WAL switch can be busy, and the open retries.
+    @Test func concurrentOpenOfNewFile() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("open-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("catalog.sqlite").path
+        let opened = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 { group.addTask { _ = try CatalogStore(path: path); return 1 } }
+            return try await group.reduce(0, +)
+        }
+        #expect(opened == 6)
+    }
+
+    @Test func readOnlyOpenDoesNotCreate() {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID().uuidString)/c.sqlite").path
+        #expect(throws: CatalogError.notFound(path: path)) { try CatalogStore(path: path, create: false) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(CatalogError.notFound(path: path).exitCode == .inputMissing)
+    }
+}

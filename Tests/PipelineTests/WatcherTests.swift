@@ -348,4 +348,77 @@ func runUntilIdle(_ watcher: Watcher) async throws -> WatcherStats {
         let analysed = await log.paths
         #expect(analysed.count == Set(analysed).count && analysed.count == done.count + expectBad)
     }
+
+    /// An analysis that blocks its thread for several lease lengths keeps its lease (renewed from the
+    /// lease thread), so the periodic expired-lease sweep does not requeue it: analysed once, one attempt.
+    @Test func blockingAnalysisKeepsItsLease() async throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try box.write("long.mp4", "L")
+        var opts = try box.options(workers: 1)
+        opts.leaseSeconds = 0.6
+        let log = CallLog()
+        let watcher = Watcher(store: box.store, options: opts) { job in
+            await log.add(job.path, 0)
+            blockThread(seconds: 2)  // blocking on purpose, like a long decode
+            return ("/r", fakeSummary("/r"))
+        }
+        try await runUntilIdle(watcher)
+        let job = try #require(try box.store.jobs().first)
+        #expect(job.state == .done && job.attempts == 1)
+        #expect(await log.calls.count == 1)
+    }
+
+    /// Batch mode over a list of files: no folder watching, events for a progress display, and a
+    /// second run over the same files reports them as already known.
+    @Test func batchOverFilesWithEvents() async throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try box.write("a.mp4", "A")
+        try box.write("b.mp4", "A")
+        try box.write("bad.mp4", "BAD")
+        try box.write("not listed.mp4", "N")
+        let files = ["a.mp4", "b.mp4", "bad.mp4", "missing.mp4"].map { box.input + "/" + $0 }
+        let events = EventLog()
+        var opts = WatcherOptions.batch(files: files, pipeline: try PipelineConfig.builtin(name: "quick"), workers: 2)
+        opts.pollSeconds = 0.05
+        opts.onEvent = { e in events.add(e) }
+        let log = CallLog()
+        let stats = try await runUntilIdle(Watcher(store: box.store, options: opts, analyze: fakeAnalyzer(log, outDir: box.output)))
+        #expect(stats.done == 1 && stats.duplicates == 1 && stats.failed == 1)
+        #expect(try box.store.jobs().count == 3)  // the unlisted file was not taken
+        let kinds = events.kinds
+        #expect(kinds.filter { $0 == "queued" }.count == 2 && kinds.contains("duplicate") && kinds.contains("skipped"))
+        #expect(kinds.filter { $0 == "started" }.count == 2 && kinds.filter { $0 == "finished" }.count == 2)
+
+        let again = EventLog()
+        opts.onEvent = { e in again.add(e) }
+        try await runUntilIdle(Watcher(store: box.store, options: opts, analyze: fakeAnalyzer(log, outDir: box.output)))
+        #expect(again.kinds.filter { $0 == "alreadyKnown" }.count == 3)
+        #expect(await log.calls.count == 2)
+    }
 }
+
+/// Collects event kinds synchronously (the callback must not hop to a task: counts would race).
+final class EventLog: @unchecked Sendable {
+    // @unchecked: `_kinds` is guarded by `lock`.
+    private let lock = NSLock()
+    private var _kinds: [String] = []
+    var kinds: [String] { lock.lock(); defer { lock.unlock() }; return _kinds }
+    func add(_ e: WatcherEvent) {
+        lock.lock(); defer { lock.unlock() }
+        var kinds: [String] = []
+        defer { _kinds += kinds }
+        switch e {
+        case .queued: kinds.append("queued")
+        case .duplicate: kinds.append("duplicate")
+        case .alreadyKnown: kinds.append("alreadyKnown")
+        case .skipped: kinds.append("skipped")
+        case .started: kinds.append("started")
+        case .finished: kinds.append("finished")
+        }
+    }
+}
+
+/// Blocks the calling thread (not a suspension): stands in for CPU-bound analysis.
+func blockThread(seconds: Double) { usleep(useconds_t(seconds * 1_000_000)) }
