@@ -57,6 +57,13 @@ struct AnalyticsNormaliseTests {
         }
     }
 
+    @Test func floatingPointPauseOfOnePointFiveStays() {
+        let input = [Segment(start: 0, end: 0.8, label: .teacher), Segment(start: 2.3, end: 20, label: .teacher)]
+        #expect(2.3 - 0.8 < 1.5)   // the premise: the subtraction is a hair short
+        let out = Analytics.normalise(input, duration: 20, mergeGapSeconds: 1.5)
+        #expect(out.map(\.label) == [.teacher, .silence, .teacher])
+    }
+
     @Test func shortPauseBetweenDifferentLabelsStays() {
         let out = Analytics.normalise(analyticsTimeline([(.teacher, 10), (.silence, 1), (.student, 5)]), duration: 16, mergeGapSeconds: 1.5)
         #expect(out.map(\.label) == [.teacher, .silence, .student])

@@ -110,7 +110,8 @@ struct ReportDataTests {
     /// A small RFC 4180 reader for one line, to check the writer from the reader's side.
     func parseCSVLine(_ line: String) -> [String] {
         var cells: [String] = [], cur = "", quoted = false
-        var it = Array(line), i = 0
+        let it = Array(line)
+        var i = 0
         while i < it.count {
             let c = it[i]
             if quoted {
@@ -122,7 +123,6 @@ struct ReportDataTests {
             i += 1
         }
         cells.append(cur)
-        it = []
         return cells
     }
 }

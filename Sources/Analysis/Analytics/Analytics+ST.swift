@@ -22,14 +22,23 @@ extension Analytics {
         let n = duration > 0 ? Int(((duration / intervalSeconds) + 1e-6).rounded(.down)) : 0
         var letters: [Character] = []
         letters.reserveCapacity(n)
+        // Sweep: windows and segments both move forward in time, so each window starts from the first
+        // segment that can still overlap it (O(windows + segments) instead of their product).
+        let sorted = timeline.sorted { $0.start < $1.start }
+        var first = 0
         for k in 0..<n {
             let w = TimeRange(start: Double(k) * intervalSeconds, end: Double(k + 1) * intervalSeconds)
             let isT: Bool
             switch rule {
             case .windowMajority:
+                while first < sorted.count && sorted[first].end <= w.start { first += 1 }
                 var tSeconds = 0.0
-                for seg in timeline where seg.label.isTeacherBehaviour {
-                    tSeconds += TimeRange(start: seg.start, end: seg.end).overlap(with: w)
+                var j = first
+                while j < sorted.count && sorted[j].start < w.end {
+                    if sorted[j].label.isTeacherBehaviour {
+                        tSeconds += TimeRange(start: sorted[j].start, end: sorted[j].end).overlap(with: w)
+                    }
+                    j += 1
                 }
                 // Half-window tolerance absorbs float sums such as 14.999999999 s of 15 s.
                 isT = tSeconds >= intervalSeconds / 2 - 1e-9

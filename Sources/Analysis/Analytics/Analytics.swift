@@ -32,11 +32,14 @@ public enum Analytics {
         if cursor < duration { filled.append(Segment(start: cursor, end: duration, label: .silence)) }
 
         var merged = coalesce(filled)
+        // A microsecond of tolerance, so a pause of 2.3 − 0.8 s (1.4999999999999998 in floating point)
+        // counts as the 1.5 s it is and stays a pause.
+        let mergeBelow = mergeGapSeconds - 1e-6
         // After coalescing, a silence's neighbours are never silence, so relabelling one short pause
         // cannot change the decision for another.
         if merged.count >= 3 {
             for i in 1..<(merged.count - 1) where merged[i].label == .silence
-                && merged[i].duration < mergeGapSeconds
+                && merged[i].duration < mergeBelow
                 && merged[i - 1].label == merged[i + 1].label {
                 merged[i].label = merged[i - 1].label
             }
