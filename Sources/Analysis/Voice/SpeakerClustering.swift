@@ -19,9 +19,9 @@ struct SpeakerClustering {
     /// (distance to the microphone, voice register); MFCCs share the rest.
     static let weights: [Float] = Array(repeating: 0.5, count: 12) + [1.5, 1.5, 0.75]
     /// Distance (weighted z units) under which a turn joins an existing cluster.
-    static let joinDistance: Float = 2.5
+    static let joinDistance: Float = 3.5
     /// Change-point distance (weighted z units) between adjacent seconds that splits a turn.
-    static let changeDistance: Float = 3.0
+    static let changeDistance: Float = 4.5
 
     struct Turn {
         var start: Int   // block index
@@ -103,7 +103,11 @@ struct SpeakerClustering {
             var sum = [Float](repeating: 0, count: Self.dims)
             var c = [Float](repeating: 0, count: Self.dims)
             var level: Float = 0, levelN: Float = 0
-            for b in turns[t].start..<turns[t].end where active[b] {
+            // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
+            // little about the speaker and would drag the level down.
+            var peak: Float = -.infinity
+            for b in turns[t].start..<turns[t].end where active[b] { peak = max(peak, contexts[b].rel) }
+            for b in turns[t].start..<turns[t].end where active[b] && contexts[b].rel >= peak - 12 {
                 for k in 0..<Self.dims where !z[b][k].isNaN { sum[k] += z[b][k]; c[k] += 1 }
                 level += contexts[b].rel; levelN += 1
             }
@@ -219,6 +223,13 @@ struct SpeakerClustering {
             }
             for c in centroids.indices where w[c] > 0 { centroids[c] = sums[c].map { $0 / w[c] } }
         }
+        // Join clusters whose centroids ended up closer than the join distance (one speaker split in two).
+        var parent = Array(centroids.indices)
+        func root(_ c: Int) -> Int { var c = c; while parent[c] != c { c = parent[c] }; return c }
+        for a in centroids.indices { for b in centroids.indices where b > a && distance(centroids[a], centroids[b]) < Self.joinDistance {
+            parent[root(b)] = root(a)
+        } }
+        for t in turns.indices { turns[t].cluster = root(turns[t].cluster) }
         // Renumber to the clusters in use.
         var map: [Int: Int] = [:]
         for t in turns.indices {

@@ -13,7 +13,7 @@ struct VoiceBlock: Sendable {
     var minFullDBFS: Float = 0
     /// Mean spectral flatness 300-4000 Hz (0 tonal … 1 white noise).
     var flatness: Float = 0
-    /// Mean log-mel spectral flux.
+    /// Mean mel spectral flux (Kernels' normalised flux, 0…1).
     var flux: Float = 0
     /// Mean speech-band (300-3400 Hz) energy ratio.
     var speechRatio: Float = 0

@@ -34,31 +34,49 @@ struct VoiceClassifier {
         z > 20 ? z : log1pf(expf(z))
     }
 
-    /// Costs for one block, indexed by `AcousticClass.rawValue`.
+    /// Costs for one block, indexed by `AcousticClass.rawValue`. Edges (dB above the floor, fractions)
+    /// were checked against the per-label feature distributions of the tuning lessons.
     func costs(_ c: BlockContext) -> SIMD4<Float> {
         typealias H = VoiceClassifier
-        // Voice presence: energy clearly above floor and voicing.
+        // Silence is either a quiet room or a non-voice event above it (knock, scrape, rustle): unvoiced,
+        // aperiodic, noise-like. The two explanations compete through a soft minimum.
+        let quietRoom = H.hinge(c.relMean, below: 8, width: 2)
+        let noiseEvent = H.hinge(c.voicedFraction, below: 0.12, width: 0.05)
+            + H.hinge(c.aperiodicity, above: 0.4, width: 0.06)
+            + H.hinge(c.flatness, above: 0.2, width: 0.04)
+        let silence = H.softmin(quietRoom, noiseEvent + 1)
+
+        // One voice: strong syllable rhythm and a varying level; voiced and periodic — but a hoarse or
+        // breathy voice defeats the pitch tracker, so missing voicing costs at most about 3 nats.
         let loud = H.hinge(c.relMean, above: 9, width: 2)
-        let quiet = H.hinge(c.relMean, below: 6, width: 2)
-        let voiced = H.hinge(c.voicedFraction, above: 0.25, width: 0.08)
-        let unvoiced = H.hinge(c.voicedFraction, below: 0.15, width: 0.06)
+        let voicing = H.hinge(c.voicedFraction, above: 0.2, width: 0.07)
+            + H.hinge(c.aperiodicity, below: 0.36, width: 0.05)
+        let speech = loud
+            + H.hinge(c.modulation, above: 4, width: 1)
+            + H.softmin(voicing, 3 + H.hinge(c.modulation, above: 6, width: 1))
+            + 0.5 * H.hinge(c.levelStd, above: 4, width: 1.5)
+            + 0.5 * H.hinge(c.flatness, below: 0.22, width: 0.04)
 
-        let silence = quiet + 0.5 * unvoiced + H.hinge(c.rel, below: 8, width: 3)
+        // Several voices: loud and steady (DART), weak rhythm, overlapping voices blur the periodicity
+        // and spread the spectrum (not tonal like music).
+        let multi = H.hinge(c.relMean, above: 18, width: 3)
+            + H.hinge(c.levelStd, below: 4.5, width: 1.5)
+            + H.hinge(c.modulation, below: 4, width: 1)
+            + H.hinge(c.aperiodicity, above: 0.28, width: 0.05)
+            + H.hinge(c.flatness, above: 0.045, width: 0.012)
 
-        let rhythm = H.hinge(c.modulation, above: 4, width: 1)
-        let varied = H.hinge(c.levelStd, above: 4, width: 1.5)
-        let speech = loud + voiced + rhythm + 0.5 * varied + H.hinge(c.pitchJump, below: 3, width: 1)
-
-        let steady = H.hinge(c.levelStd, below: 4.5, width: 1.5)
-        let loudMulti = H.hinge(c.relMean, above: 14, width: 3)
-        let messy = H.hinge(c.aperiodicity, above: 0.2, width: 0.05) + H.hinge(c.pitchJump, above: 1.5, width: 0.7)
-        let multi = loudMulti + voiced + steady + 0.5 * messy + H.hinge(c.modulation, below: 5, width: 1.5)
-
-        let tonal = H.hinge(c.voicedFraction, above: 0.6, width: 0.1)
-        let stable = H.hinge(c.pitchJump, below: 0.8, width: 0.3)
-        let media = loud + tonal + stable + H.hinge(c.modulation, below: 5, width: 1.5) + 1
+        // Media (music): tonal (very low flatness) and spectrally steady (low flux).
+        let media = loud
+            + H.hinge(c.flatness, below: 0.035, width: 0.01)
+            + H.hinge(c.flux, below: 0.16, width: 0.02)
+            + 0.5 * H.hinge(c.modulation, below: 5, width: 1.5)
 
         return SIMD4(silence, speech, multi, media)
+    }
+
+    @inline(__always) static func softmin(_ a: Float, _ b: Float) -> Float {
+        let m = min(a, b)
+        return m - log1pf(expf(-abs(a - b)))
     }
 
     /// Minimum-cost class path with a fixed switching penalty (Viterbi).

@@ -61,7 +61,7 @@ public struct VoiceConfig: Sendable, Equatable {
     /// of about a second of mildly contrary blocks, so blips do not fragment the timeline.
     public var switchPenalty: Float = 6
     /// Minimum speaker turn (s) for change-point search: shorter stretches give unstable embeddings.
-    public var minTurnSeconds: Double = 1.0
+    public var minTurnSeconds: Double = 1.5
     /// Pauses within speech at least this long start a new turn (s): turn-taking needs a breath.
     public var turnPauseSeconds: Double = 0.3
     /// Same-label gap merged (s): the 1.5 s rule of docs/ARCHITECTURE.md §3.

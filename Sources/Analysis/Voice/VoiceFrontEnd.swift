@@ -81,8 +81,8 @@ final class VoiceFrontEnd {
         levelHiBin = Int((config.levelHiHz / binHz).rounded())
         flatLoBin = Int((300 / binHz).rounded())
         flatHiBin = Int((4000 / binHz).rounded())
-        // Orthonormal DCT-II scaling so stored MFCCs do not depend on the band count.
-        mfccScale = (2 / Float(config.melBands)).squareRoot()
+        // Kernels' DCT is already orthonormal, so MFCCs do not depend on the band count.
+        mfccScale = 1
         pitchLead = (config.pitchWindowSamples - config.frameSamples) / 2
         frameReach = config.frameSamples + pitchLead
         // Eight 1 s sub-windows: the gate floor follows a change of room noise within ~8 s.
@@ -168,18 +168,21 @@ final class VoiceFrontEnd {
             speechRatio = Spectral.bandEnergyRatio(pw, sampleRate: sampleRate, loHz: cfg.speechLoHz, hiHz: cfg.speechHiHz)
             logMel.withUnsafeMutableBufferPointer { lm in
                 mel.apply(power: pw, into: lm)
-                // Floor the mel energies so digital silence does not produce -inf.
-                for i in 0..<lm.count { lm[i] = max(lm[i], 1e-10) }
-                Spectral.log10InPlace(lm)
+                // Flux on the linear mel spectrum (shape change, independent of loudness).
+                previousLogMel.withUnsafeBufferPointer { prev in
+                    flux = Spectral.flux(previous: prev, current: UnsafeBufferPointer(lm))
+                }
             }
         }
-        logMel.withUnsafeBufferPointer { lm in
-            previousLogMel.withUnsafeBufferPointer { prev in
-                flux = Spectral.flux(previous: prev, current: lm)
-            }
-            cepstrum.withUnsafeMutableBufferPointer { c in dct.apply(lm, into: c) }
-        }
+        // Keep this frame's linear mel for the next flux, then take logs for the MFCCs.
         swap(&logMel, &previousLogMel)
+        previousLogMel.withUnsafeBufferPointer { src in
+            logMel.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<dst.count { dst[i] = src[i] }
+                Spectral.log10InPlace(dst)
+                cepstrum.withUnsafeMutableBufferPointer { c in dct.apply(UnsafeBufferPointer(dst), into: c) }
+            }
+        }
 
         // Running floor (min statistics) for the pitch gate.
         subMin = min(subMin, levelDB)
