@@ -1,0 +1,196 @@
+/// Kernels over 8-bit luma planes (row-major, `width` bytes per row, no padding).
+///
+/// Measured on this machine (FIELD-NOTES): `SIMD32<UInt8>` arithmetic is far slower than a plain
+/// loop, so the byte kernels are plain loops the optimiser can vectorise, with integer accumulators.
+public enum Luma {
+    /// Pixels per partial sum: 2^23 · 255 < 2^31, so an Int32 accumulator cannot overflow.
+    static let chunk = 1 << 23
+
+    /// Mean absolute difference of two equally sized planes, 0...255 (0 for empty). Allocates: no.
+    public static func meanAbsoluteDifference(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Float {
+        precondition(a.count == b.count, "meanAbsoluteDifference: sizes differ")
+        guard !a.isEmpty else { return 0 }
+        return Float(Double(sumAbsDiff(a.baseAddress!, b.baseAddress!, a.count)) / Double(a.count))
+    }
+
+    /// Σ|a−b| over n bytes, in Int32 chunks (the accumulator width the vectoriser handles best).
+    @inline(__always)
+    static func sumAbsDiff(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var total = 0
+        var start = 0
+        while start < n {
+            let end = min(n, start + chunk)
+            var acc: Int32 = 0
+            for i in start..<end {
+                let d = Int32(a[i]) &- Int32(b[i])
+                acc &+= d < 0 ? 0 &- d : d
+            }
+            total += Int(acc)
+            start = end
+        }
+        return total
+    }
+
+    /// Scalar twin of `meanAbsoluteDifference` (Int arithmetic, one pixel at a time).
+    public static func meanAbsoluteDifferenceReference(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Float {
+        precondition(a.count == b.count, "meanAbsoluteDifference: sizes differ")
+        guard !a.isEmpty else { return 0 }
+        var s = 0
+        for i in 0..<a.count { s += abs(Int(a[i]) - Int(b[i])) }
+        return Float(Double(s) / Double(a.count))
+    }
+
+    /// Per-block mean absolute difference (0...255) on a `blocksX × blocksY` grid, row-major into
+    /// `out` (`count == blocksX·blocksY`). Block (bx, by) covers columns
+    /// `bx·width/blocksX ..< (bx+1)·width/blocksX` and likewise rows, so blocks tile the whole plane
+    /// when the size is not divisible. Preconditions: `1 ≤ blocksX ≤ width`, `1 ≤ blocksY ≤ height`.
+    /// Allocates: no.
+    public static func blockMeanAbsoluteDifference(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                                                   width: Int, height: Int, blocksX: Int, blocksY: Int,
+                                                   into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(a.count == width * height && b.count == a.count, "blockMeanAbsoluteDifference: plane size")
+        precondition(blocksX >= 1 && blocksX <= width && blocksY >= 1 && blocksY <= height, "blockMeanAbsoluteDifference: grid")
+        precondition(out.count == blocksX * blocksY, "blockMeanAbsoluteDifference: out.count")
+        let ap = a.baseAddress!, bp = b.baseAddress!
+        for by in 0..<blocksY {
+            let y0 = by * height / blocksY, y1 = (by + 1) * height / blocksY
+            for bx in 0..<blocksX {
+                let x0 = bx * width / blocksX, x1 = (bx + 1) * width / blocksX
+                var s = 0
+                for y in y0..<y1 {
+                    let row = y * width + x0
+                    s += sumAbsDiff(ap + row, bp + row, x1 - x0)
+                }
+                out[by * blocksX + bx] = Float(Double(s) / Double((y1 - y0) * (x1 - x0)))
+            }
+        }
+    }
+
+    /// Scalar twin of `blockMeanAbsoluteDifference`.
+    public static func blockMeanAbsoluteDifferenceReference(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                                                            width: Int, height: Int, blocksX: Int, blocksY: Int,
+                                                            into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(a.count == width * height && b.count == a.count, "blockMeanAbsoluteDifference: plane size")
+        precondition(out.count == blocksX * blocksY, "blockMeanAbsoluteDifference: out.count")
+        for i in 0..<out.count { out[i] = 0 }
+        var counts = [Int](repeating: 0, count: out.count)
+        var sums = [Int](repeating: 0, count: out.count)
+        for y in 0..<height {
+            // The block row of pixel row y: the largest by with by·height/blocksY ≤ y.
+            var by = 0
+            while (by + 1) * height / blocksY <= y { by += 1 }
+            for x in 0..<width {
+                var bx = 0
+                while (bx + 1) * width / blocksX <= x { bx += 1 }
+                let i = y * width + x
+                sums[by * blocksX + bx] += abs(Int(a[i]) - Int(b[i]))
+                counts[by * blocksX + bx] += 1
+            }
+        }
+        for i in 0..<out.count { out[i] = counts[i] > 0 ? Float(Double(sums[i]) / Double(counts[i])) : 0 }
+    }
+
+    /// 256-bin histogram of pixel values (counts) into `out` (`count == 256`, overwritten).
+    /// Four interleaved sub-histograms avoid the store-to-load stall on runs of equal pixels.
+    /// Allocates: no (sub-histograms on the stack).
+    public static func histogram(_ a: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        precondition(out.count == 256, "histogram: out.count must be 256")
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1024) { h in
+            let hp = h.baseAddress!
+            hp.initialize(repeating: 0, count: 1024)
+            let n = a.count
+            if n > 0 {
+                let p = a.baseAddress!
+                var i = 0
+                while i + 4 <= n {
+                    hp[Int(p[i])] &+= 1
+                    hp[256 &+ Int(p[i &+ 1])] &+= 1
+                    hp[512 &+ Int(p[i &+ 2])] &+= 1
+                    hp[768 &+ Int(p[i &+ 3])] &+= 1
+                    i &+= 4
+                }
+                while i < n { hp[Int(p[i])] &+= 1; i &+= 1 }
+            }
+            for v in 0..<256 { out[v] = hp[v] &+ hp[256 + v] &+ hp[512 + v] &+ hp[768 + v] }
+        }
+    }
+
+    /// Scalar twin of `histogram`.
+    public static func histogramReference(_ a: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        precondition(out.count == 256, "histogram: out.count must be 256")
+        for v in 0..<256 { out[v] = 0 }
+        for p in a { out[Int(p)] += 1 }
+    }
+
+    /// Box-filter downscale by an integer `factor`: destination is `(width/factor) × (height/factor)`
+    /// (floor; leftover columns/rows are dropped), each pixel the rounded mean of a factor×factor
+    /// block. Preconditions: `factor ≥ 1`, `dst.count == (width/factor)·(height/factor)`.
+    /// Allocates: no.
+    public static func downscale(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, factor: Int,
+                                 into dst: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(factor >= 1 && src.count == width * height, "downscale: shape")
+        let dw = width / factor, dh = height / factor
+        precondition(dst.count == dw * dh, "downscale: dst.count must be (width/factor)·(height/factor)")
+        guard dw > 0 && dh > 0 else { return }
+        let area = UInt32(factor * factor)
+        let s = src.baseAddress!, d = dst.baseAddress!
+        // Column sums for one destination row, kept on the stack so steady state allocates nothing.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: dw) { acc in
+            let ap = acc.baseAddress!
+            for dy in 0..<dh {
+                ap.initialize(repeating: 0, count: dw)
+                for r in 0..<factor {
+                    let row = s + (dy * factor + r) * width
+                    for dx in 0..<dw {
+                        var t: UInt32 = 0
+                        let p = row + dx * factor
+                        for c in 0..<factor { t &+= UInt32(p[c]) }
+                        ap[dx] &+= t
+                    }
+                }
+                let out = d + dy * dw
+                for dx in 0..<dw { out[dx] = UInt8((ap[dx] + area / 2) / area) }
+            }
+        }
+    }
+
+    /// Scalar twin of `downscale`.
+    public static func downscaleReference(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, factor: Int,
+                                          into dst: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(factor >= 1 && src.count == width * height, "downscale: shape")
+        let dw = width / factor, dh = height / factor
+        precondition(dst.count == dw * dh, "downscale: dst.count must be (width/factor)·(height/factor)")
+        let area = factor * factor
+        for dy in 0..<dh {
+            for dx in 0..<dw {
+                var t = 0
+                for y in 0..<factor { for x in 0..<factor { t += Int(src[(dy * factor + y) * width + dx * factor + x]) } }
+                dst[dy * dw + dx] = UInt8((t + area / 2) / area)
+            }
+        }
+    }
+
+    /// Mean luma, 0...255 (0 for empty). Allocates: no.
+    public static func mean(_ a: UnsafeBufferPointer<UInt8>) -> Float {
+        guard !a.isEmpty else { return 0 }
+        let p = a.baseAddress!
+        var total = 0
+        var start = 0
+        while start < a.count {
+            let end = min(a.count, start + chunk)
+            var acc: UInt32 = 0
+            for i in start..<end { acc &+= UInt32(p[i]) }
+            total += Int(acc)
+            start = end
+        }
+        return Float(Double(total) / Double(a.count))
+    }
+
+    /// Scalar twin of `mean`.
+    public static func meanReference(_ a: UnsafeBufferPointer<UInt8>) -> Float {
+        guard !a.isEmpty else { return 0 }
+        var t = 0
+        for v in a { t += Int(v) }
+        return Float(Double(t) / Double(a.count))
+    }
+}
