@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc  // log for the length prior (the stdlib has no transcendental functions)
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MediaCore
 
 /// Settings of `Segmenter`. Scores are in one unit: a plain slide change is worth 1.
@@ -216,7 +221,7 @@ public enum Segmenter {
         let lo = config.minSeconds, hi = max(config.maxSeconds, lo)
         // A lesson shorter than two minimum lengths is one micro-lesson.
         if duration < 2 * lo { return [0, duration] }
-        let target = sqrt(lo * hi)  // geometric middle of the allowed range (about 6.7 min for 3-15)
+        let target = (lo * hi).squareRoot()  // geometric middle of the allowed range (about 6.7 min for 3-15)
         let pos = [BoundaryCandidate(time: 0, score: 0)] + candidates + [BoundaryCandidate(time: duration, score: 0)]
         let m = pos.count
         var best = [Double](repeating: -.infinity, count: m)

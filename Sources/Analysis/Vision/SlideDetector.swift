@@ -46,6 +46,7 @@ public final class SlideDetector {
     private var blocks: [Float] = []
     private var histogram = [UInt32](repeating: 0, count: 256)
     private var changes: [Double] = []
+    private var strengths: [Double] = []
     private var keyframeTimes: [Double] = []
     private var cameraCuts: [TimeRange] = []
     private var firstSlideStable = false
@@ -111,7 +112,8 @@ public final class SlideDetector {
                      + "\(Int(config.changeFraction * 100)) % of blocks changed and \(config.stableSeconds) s of stable new content); "
                      + "camera views away from the slides are recognised by their luma histogram and ignored (heuristic)."]
         if resets > 0 { notes.append("The video frame size changed \(resets) time(s); detection restarted there.") }
-        return SlideResult(changes: changes, keyframeTimes: keyframeTimes, cameraCuts: cameraCuts, notes: notes)
+        return SlideResult(changes: changes, keyframeTimes: keyframeTimes, cameraCuts: cameraCuts, notes: notes,
+                           changeStrengths: strengths)
     }
 
     // MARK: - decisions
@@ -127,16 +129,18 @@ public final class SlideDetector {
             if away == nil { away = c } else { away = View(pixels: c.pixels, cdf: c.cdf, start: away!.start) }
             return
         }
+        let difference = changedFraction(c.pixels, s.pixels)
         if let a = away {
             cameraCuts.append(TimeRange(start: a.start, end: c.start))
             away = nil
             // Back from the camera: same slide (no change) or a slide changed while away.
-            if changedFraction(c.pixels, s.pixels) < config.changeFraction {
+            if difference < config.changeFraction {
                 slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
                 return
             }
         }
         changes.append(c.start)
+        strengths.append(Double(difference))
         if !firstSlideStable { firstSlideStable = true; keyframeTimes.append(s.start) }
         keyframeTimes.append(t)
         slide = c

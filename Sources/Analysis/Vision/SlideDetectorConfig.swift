@@ -43,9 +43,14 @@ public struct SlideResult: Sendable, Equatable {
     public var cameraCuts: [TimeRange]
     /// How the result was obtained, for the report's method notes.
     public var notes: [String]
+    /// Per change, 0...1: the fraction of blocks that differ between the new slide and the previous one
+    /// (a section slide usually differs everywhere; the next slide of a section less). For `Segmenter`.
+    public var changeStrengths: [Double]
 
-    public init(changes: [Double] = [], keyframeTimes: [Double] = [], cameraCuts: [TimeRange] = [], notes: [String] = []) {
+    public init(changes: [Double] = [], keyframeTimes: [Double] = [], cameraCuts: [TimeRange] = [], notes: [String] = [],
+                changeStrengths: [Double] = []) {
         self.changes = changes
+        self.changeStrengths = changeStrengths
         self.keyframeTimes = keyframeTimes
         self.cameraCuts = cameraCuts
         self.notes = notes
