@@ -15,7 +15,7 @@ public struct SegmenterConfig: Sendable, Equatable {
     public var slideWeight: Double = 1
     /// Extra score for a slide change per unit of its strength (0...1, how different the new slide is):
     /// a section slide looks unlike the slides before it. Heuristic.
-    public var slideStrengthWeight: Double = 1
+    public var slideStrengthWeight: Double = 2.5
     /// Score of a pause (a `silence` segment) at its end, reached at `pauseFullSeconds`: a teacher
     /// often pauses before a new topic, but also for many other reasons, so it counts less than a slide.
     public var pauseWeight: Double = 0.4
@@ -34,7 +34,7 @@ public struct SegmenterConfig: Sendable, Equatable {
     /// more than this (about one slide change backed by a pause or an activity change).
     public var boundaryCost: Double = 1.2
     /// Weight of the squared log-ratio of a segment's length to the target length (the length prior).
-    public var lengthWeight: Double = 0.8
+    public var lengthWeight: Double = 0.3
     /// Penalty per unit of relative excess beyond the min/max lengths (soft constraints, steep).
     public var outsidePenalty: Double = 8
     /// With a plan: penalty per expected-segment length of introduction or summary left outside the

@@ -47,6 +47,8 @@ public final class SlideDetector {
     private var histogram = [UInt32](repeating: 0, count: 256)
     private var changes: [Double] = []
     private var strengths: [Double] = []
+    /// Block means of the first stable slide (the title slide): section slides tend to reuse its layout.
+    private var titleLayout: [Float]?
     private var keyframeTimes: [Double] = []
     private var cameraCuts: [TimeRange] = []
     private var firstSlideStable = false
@@ -92,6 +94,7 @@ public final class SlideDetector {
         } else if !firstSlideStable, away == nil, t - slide!.start >= config.stableSeconds - 1e-6 {
             firstSlideStable = true
             keyframeTimes.append(t)
+            titleLayout = blockMeans(frame.pixels)
         }
         if let onScore {
             onScore(SlideFrameScore(timeSeconds: t, changedVsCurrent: dCurrent, changedVsCandidate: dCandidate,
@@ -130,6 +133,7 @@ public final class SlideDetector {
             return
         }
         let difference = changedFraction(c.pixels, s.pixels)
+        if titleLayout == nil { titleLayout = blockMeans(s.pixels) }
         if let a = away {
             cameraCuts.append(TimeRange(start: a.start, end: c.start))
             away = nil
@@ -140,13 +144,42 @@ public final class SlideDetector {
             }
         }
         changes.append(c.start)
-        strengths.append(Double(difference))
+        strengths.append(Double(max(0, correlation(blockMeans(c.pixels), titleLayout!))))
         if !firstSlideStable { firstSlideStable = true; keyframeTimes.append(s.start) }
         keyframeTimes.append(t)
         slide = c
     }
 
     // MARK: - measures
+
+    /// Mean luma per block of the detector's grid.
+    private func blockMeans(_ p: [UInt8]) -> [Float] {
+        let bx = config.blocksX, by = config.blocksY
+        var out = [Float](repeating: 0, count: bx * by)
+        for j in 0..<by {
+            let y0 = j * height / by, y1 = (j + 1) * height / by
+            for i in 0..<bx {
+                let x0 = i * width / bx, x1 = (i + 1) * width / bx
+                var sum = 0
+                for y in y0..<y1 { for x in x0..<x1 { sum += Int(p[y * width + x]) } }
+                out[j * bx + i] = Float(sum) / Float(max(1, (y1 - y0) * (x1 - x0)))
+            }
+        }
+        return out
+    }
+
+    /// Pearson correlation of two layouts (0 when either is flat): brightness offsets do not matter.
+    private func correlation(_ a: [Float], _ b: [Float]) -> Float {
+        let n = Float(a.count)
+        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        var sab: Float = 0, saa: Float = 0, sbb: Float = 0
+        for i in a.indices {
+            sab += (a[i] - ma) * (b[i] - mb)
+            saa += (a[i] - ma) * (a[i] - ma)
+            sbb += (b[i] - mb) * (b[i] - mb)
+        }
+        return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : 0
+    }
 
     private func makeView(_ pixels: [UInt8], at t: Double) -> View {
         View(pixels: pixels, cdf: cdf(pixels), start: t)

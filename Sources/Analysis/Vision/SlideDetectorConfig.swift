@@ -43,8 +43,8 @@ public struct SlideResult: Sendable, Equatable {
     public var cameraCuts: [TimeRange]
     /// How the result was obtained, for the report's method notes.
     public var notes: [String]
-    /// Per change, 0...1: the fraction of blocks that differ between the new slide and the previous one
-    /// (a section slide usually differs everywhere; the next slide of a section less). For `Segmenter`.
+    /// Per change, 0...1: how much the new slide's layout (block means, correlation) resembles the first
+    /// (title) slide. Heuristic: section-divider slides usually reuse the title layout. For `Segmenter`.
     public var changeStrengths: [Double]
 
     public init(changes: [Double] = [], keyframeTimes: [Double] = [], cameraCuts: [TimeRange] = [], notes: [String] = [],
