@@ -12,6 +12,8 @@ public struct MediaError: LessonLensError, Equatable {
         case io
         /// Something FFmpeg should always do failed, e.g. allocation (exit 70).
         case internalFailure
+        /// An output file (clip, thumbnail) could not be created or written (exit 73).
+        case cannotCreateOutput
     }
 
     public var kind: Kind
@@ -33,13 +35,15 @@ public struct MediaError: LessonLensError, Equatable {
         case .badMedia: return .badMedia
         case .io: return .ioError
         case .internalFailure: return .internalError
+        case .cannotCreateOutput: return .cannotCreateOutput
         }
     }
 
     public var message: String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let suffix = function.map { " (\($0))" } ?? ""
-        return "cannot read '\(name)': \(reason)\(suffix)"
+        let verb = kind == .cannotCreateOutput ? "write" : "read"
+        return "cannot \(verb) '\(name)': \(reason)\(suffix)"
     }
 }
 

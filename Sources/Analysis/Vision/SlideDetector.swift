@@ -1,0 +1,227 @@
+import Kernels
+import MediaCore
+
+/// Per-frame scores of `SlideDetector`, for diagnostics and tuning.
+public struct SlideFrameScore: Sendable, Equatable {
+    public var timeSeconds: Double
+    /// Fraction of blocks changed against the current view (the slide, or the away view).
+    public var changedVsCurrent: Float
+    /// Fraction of blocks changed against the pending candidate's first frame (nil without a candidate).
+    public var changedVsCandidate: Float?
+    /// Histogram earth mover's distance (luma levels) to the last slide view.
+    public var histogramDistance: Float
+}
+
+/// Slide/board change detector (heuristic), streaming.
+///
+/// Feed `LumaFrame`s in time order (2-5 frames/s or keyframes); it keeps three frames of state (the last
+/// slide view, the current away view and a candidate) plus the list of changes.
+///
+/// Method: each frame is compared block-wise with the current view; when most blocks changed, the frame
+/// opens a candidate. The candidate is accepted once later frames stay close to it for
+/// `stableSeconds` (a teacher walking in front changes only a few blocks, so it neither opens a candidate
+/// nor breaks one's stability). An accepted view whose luma histogram is far from the last slide view's
+/// is "away" (a classroom camera): no change is reported, and when the view comes back it is compared
+/// with the last slide view, so a cut away and back is nothing and a slide changed meanwhile is reported at
+/// the return. A change is timed at the first frame of the new content.
+public final class SlideDetector {
+    public let config: SlideDetectorConfig
+    /// Receives each frame's scores (diagnostics); nil by default.
+    public var onScore: ((SlideFrameScore) -> Void)?
+
+    private struct View {
+        var pixels: [UInt8]
+        /// Cumulative luma histogram normalised to 1 (256 entries): EMD between views is Σ|cdfA − cdfB|.
+        var cdf: [Float]
+        var start: Double
+    }
+
+    private var width = 0
+    private var height = 0
+    /// The last accepted slide view.
+    private var slide: View?
+    /// The accepted away view while the camera is away.
+    private var away: View?
+    private var candidate: View?
+    private var blocks: [Float] = []
+    private var histogram = [UInt32](repeating: 0, count: 256)
+    private var changes: [Double] = []
+    private var strengths: [Double] = []
+    /// Block means of the first stable slide (the title slide): section slides tend to reuse its layout.
+    private var titleLayout: [Float]?
+    private var keyframeTimes: [Double] = []
+    private var cameraCuts: [TimeRange] = []
+    private var firstSlideStable = false
+    private var lastTime = -Double.infinity
+    private var resets = 0
+
+    public init(config: SlideDetectorConfig = .init()) {
+        self.config = config
+    }
+
+    /// Consumes one frame (time order; out-of-order frames are ignored). Allocates only when a view is
+    /// opened (a copy of its pixels), not per frame in steady state.
+    public func consume(_ frame: LumaFrame) {
+        guard frame.timeSeconds > lastTime, frame.width >= config.blocksX, frame.height >= config.blocksY else { return }
+        lastTime = frame.timeSeconds
+        let t = frame.timeSeconds
+        if slide == nil || frame.width != width || frame.height != height {
+            if slide != nil { resets += 1 }
+            width = frame.width
+            height = frame.height
+            blocks = [Float](repeating: 0, count: config.blocksX * config.blocksY)
+            slide = makeView(frame.pixels, at: t)
+            away = nil
+            candidate = nil
+            firstSlideStable = false
+            return
+        }
+        let current = away ?? slide!
+        let dCurrent = changedFraction(frame.pixels, current.pixels)
+        var dCandidate: Float? = nil
+        if let c = candidate {
+            let d = changedFraction(frame.pixels, c.pixels)
+            dCandidate = d
+            if d <= config.stableFraction {
+                if t - c.start >= config.stableSeconds - 1e-6 { accept(c, at: t) }
+            } else if dCurrent < config.changeFraction {
+                candidate = nil  // back to the current view: a flash or a transition that came to nothing
+            } else {
+                candidate = makeView(frame.pixels, at: t)  // still changing: the new content starts later
+            }
+        } else if dCurrent >= config.changeFraction {
+            candidate = makeView(frame.pixels, at: t)
+        } else if !firstSlideStable, away == nil, t - slide!.start >= config.stableSeconds - 1e-6 {
+            firstSlideStable = true
+            keyframeTimes.append(t)
+            titleLayout = blockMeans(frame.pixels)
+        }
+        if let onScore {
+            onScore(SlideFrameScore(timeSeconds: t, changedVsCurrent: dCurrent, changedVsCandidate: dCandidate,
+                                    histogramDistance: emd(frame.pixels, slide!.cdf)))
+        }
+    }
+
+    /// Ends the stream: closes an open away span and returns everything found.
+    public func finish() -> SlideResult {
+        if let a = away { cameraCuts.append(TimeRange(start: a.start, end: max(a.start, lastTime))) }
+        away = nil
+        candidate = nil
+        if !firstSlideStable, let s = slide {
+            keyframeTimes.insert(s.start, at: 0)
+            firstSlideStable = true
+        }
+        var notes = ["Slide changes: block-wise luma differences (\(config.blocksX)×\(config.blocksY) blocks, a change needs "
+                     + "\(Int(config.changeFraction * 100)) % of blocks changed and \(config.stableSeconds) s of stable new content); "
+                     + "camera views away from the slides are recognised by their luma histogram and ignored (heuristic)."]
+        if resets > 0 { notes.append("The video frame size changed \(resets) time(s); detection restarted there.") }
+        return SlideResult(changes: changes, keyframeTimes: keyframeTimes, cameraCuts: cameraCuts, notes: notes,
+                           changeStrengths: strengths)
+    }
+
+    // MARK: - decisions
+
+    private func accept(_ c: View, at t: Double) {
+        candidate = nil
+        guard let s = slide else { return }
+        let distance = emdCDF(c.cdf, s.cdf)
+        // Heuristic: "away" when the histogram is far from the slide deck's. A view that comes back close to
+        // the slide histogram is a slide again even when blocks differ (a new slide of the same deck).
+        let isAway = distance > config.awayHistogramDistance
+        if isAway {
+            if away == nil { away = c } else { away = View(pixels: c.pixels, cdf: c.cdf, start: away!.start) }
+            return
+        }
+        let difference = changedFraction(c.pixels, s.pixels)
+        if titleLayout == nil { titleLayout = blockMeans(s.pixels) }
+        if let a = away {
+            cameraCuts.append(TimeRange(start: a.start, end: c.start))
+            away = nil
+            // Back from the camera: same slide (no change) or a slide changed while away.
+            if difference < config.changeFraction {
+                slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
+                return
+            }
+        }
+        changes.append(c.start)
+        strengths.append(Double(max(0, correlation(blockMeans(c.pixels), titleLayout!))))
+        if !firstSlideStable { firstSlideStable = true; keyframeTimes.append(s.start) }
+        keyframeTimes.append(t)
+        slide = c
+    }
+
+    // MARK: - measures
+
+    /// Mean luma per block of the detector's grid.
+    private func blockMeans(_ p: [UInt8]) -> [Float] {
+        let bx = config.blocksX, by = config.blocksY
+        var out = [Float](repeating: 0, count: bx * by)
+        for j in 0..<by {
+            let y0 = j * height / by, y1 = (j + 1) * height / by
+            for i in 0..<bx {
+                let x0 = i * width / bx, x1 = (i + 1) * width / bx
+                var sum = 0
+                for y in y0..<y1 { for x in x0..<x1 { sum += Int(p[y * width + x]) } }
+                out[j * bx + i] = Float(sum) / Float(max(1, (y1 - y0) * (x1 - x0)))
+            }
+        }
+        return out
+    }
+
+    /// Pearson correlation of two layouts (0 when either is flat): brightness offsets do not matter.
+    private func correlation(_ a: [Float], _ b: [Float]) -> Float {
+        let n = Float(a.count)
+        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        var sab: Float = 0, saa: Float = 0, sbb: Float = 0
+        for i in a.indices {
+            sab += (a[i] - ma) * (b[i] - mb)
+            saa += (a[i] - ma) * (a[i] - ma)
+            sbb += (b[i] - mb) * (b[i] - mb)
+        }
+        return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : 0
+    }
+
+    private func makeView(_ pixels: [UInt8], at t: Double) -> View {
+        View(pixels: pixels, cdf: cdf(pixels), start: t)
+    }
+
+    /// Fraction of blocks whose mean absolute difference exceeds `blockThreshold`.
+    private func changedFraction(_ a: [UInt8], _ b: [UInt8]) -> Float {
+        let bx = config.blocksX, by = config.blocksY, w = width, h = height
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                blocks.withUnsafeMutableBufferPointer { out in
+                    Luma.blockMeanAbsoluteDifference(pa, pb, width: w, height: h, blocksX: bx, blocksY: by, into: out)
+                }
+            }
+        }
+        var n = 0
+        for v in blocks where v > config.blockThreshold { n += 1 }
+        return Float(n) / Float(blocks.count)
+    }
+
+    private func cdf(_ pixels: [UInt8]) -> [Float] {
+        pixels.withUnsafeBufferPointer { p in
+            histogram.withUnsafeMutableBufferPointer { Luma.histogram(p, into: $0) }
+        }
+        var out = [Float](repeating: 0, count: 256)
+        let total = Float(max(1, pixels.count))
+        var running: UInt32 = 0
+        for i in 0..<256 {
+            running &+= histogram[i]
+            out[i] = Float(running) / total
+        }
+        return out
+    }
+
+    private func emd(_ pixels: [UInt8], _ reference: [Float]) -> Float {
+        emdCDF(cdf(pixels), reference)
+    }
+
+    /// 1-D earth mover's distance between two histograms, in luma levels.
+    private func emdCDF(_ a: [Float], _ b: [Float]) -> Float {
+        var s: Float = 0
+        for i in 0..<256 { s += abs(a[i] - b[i]) }
+        return s
+    }
+}
