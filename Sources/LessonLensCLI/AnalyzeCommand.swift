@@ -63,7 +63,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         } catch {
             throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
         }
-        let store = try location.openStore()
+        let store = try location.openStore(create: true)
         let display = ProgressDisplay(total: files.count, enabled: isatty(STDERR_FILENO) == 1 && !global.verbose)
         let batch = BatchRunner(files: files, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
                                 store: store, workers: workers, display: display, json: json)

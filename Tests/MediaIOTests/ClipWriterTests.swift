@@ -151,7 +151,7 @@ enum ClipFixtures {
         } catch let e as MediaError {
             #expect(e.kind == .cannotCreateOutput)
             #expect(e.exitCode == .cannotCreateOutput)
-            #expect(e.message.hasPrefix("error: cannot write 'x.mp4'"))
+            #expect(e.message.hasPrefix("cannot write 'x.mp4'"))
         }
         #expect(throws: MediaError.self) { try ClipWriter.cut(input: ClipFixtures.video, output: ClipFixtures.folder + "/y.mp4", start: 5, end: 5) }
         #expect(throws: MediaError.self) { try ClipWriter.cut(input: ClipFixtures.video, output: ClipFixtures.folder + "/z.mp4", start: 100, end: 110) }
