@@ -130,8 +130,10 @@ public enum AnalyzePipeline {
                                          video: info.video, audio: hasAudio ? info.audio : nil)
         var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
                             language: language, recording: recording, lesson: request.plan?.meta, pipeline: config.summary,
-                            timeline: analytics.timeline, talk: analytics.talk, st: hasAudio ? analytics.st : nil,
-                            interaction: analytics.interaction, phases: hasAudio ? analytics.phases : [],
+                            // Without audio there is no timeline to speak of: empty, with the no-audio finding.
+                            timeline: hasAudio ? analytics.timeline : [], talk: hasAudio ? analytics.talk : TalkSummary(),
+                            st: hasAudio ? analytics.st : nil,
+                            interaction: hasAudio ? analytics.interaction : InteractionSummary(), phases: hasAudio ? analytics.phases : [],
                             slides: SlidesSummary(changes: slideResult?.changes ?? []),
                             motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings, notes: notes)
 
