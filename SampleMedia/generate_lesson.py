@@ -467,7 +467,7 @@ def fill_T(sc, end, mode, allow_media):
             continue
         if mode == "lecture":
             sc.lecture(min(rem, rng.uniform(20, 60)))
-            if rng.random() < 0.3 and end - sc.t > 8:
+            if rng.random() < 0.45 and end - sc.t > 8:
                 sc.pause(0.3, 1.0)
                 sc.question(answered=rng.random() < 0.7)
         elif mode == "dialogue":
@@ -503,15 +503,25 @@ def fill_S(sc, end, mode, dialogue_like):
         else:
             choices = ["seatwork", "discussion", "presentation", "chorus", "answers"]
             w = [0.35, 0.35, 0.1, 0.1, 0.1]
+        # activities need room: discussion >= 10 s (+ instructions), presentation/seatwork >= 8 s
+        need = {"seatwork": 12, "discussion": 16, "presentation": 13, "chorus": 10, "answers": 10}
+        w = [wi if rem >= need[c] else 0.0 for c, wi in zip(choices, w)]
+        if sum(w) == 0:
+            sc.silences.append((sc.t, end, "seatwork"))
+            sc.t = end
+            break
+        w = [wi / sum(w) for wi in w]
         c = choices[int(rng.choice(len(choices), p=w))]
         if c != "answers" and (first or rng.random() < 0.5):
             sc.mark("exercise")
         if c == "seatwork":
-            sc.seatwork(float(min(rem - 4.0, rng.uniform(12, 45))))
+            lo, hi = (20, 60) if mode == "practice" else (12, 40)
+            sc.seatwork(float(max(8.0, min(rem - 4.0, rng.uniform(lo, hi)))))
         elif c == "discussion":
-            sc.discussion(float(min(rem - 6.0, rng.uniform(10, 50))))
+            lo, hi = (15, 60) if mode == "practice" else (10, 45)
+            sc.discussion(float(max(10.0, min(rem - 6.0, rng.uniform(lo, hi)))))
         elif c == "presentation":
-            sc.presentation(float(min(rem - 5.0, rng.uniform(8, 20))))
+            sc.presentation(float(max(8.0, min(rem - 5.0, rng.uniform(8, 20)))))
         elif c == "chorus":
             sc.chorus()
         else:
@@ -535,7 +545,15 @@ def plan_lesson(args, rng, lang, tts, speakers):
         sc.pause(0.3, 1.1)
     kp_windows = [0] + starts
     allow_media = args.mode != "practice" or rng.random() < 0.5
+    # phases: runs of equal S/T windows, split where a knowledge point starts, so that an activity
+    # (a 45 s seatwork, a 60 s lecture) may span several windows
+    phases = []
     for w in range(n):
+        if phases and pattern[w] == pattern[phases[-1][0]] and w not in kp_windows:
+            phases[-1][1] = w + 1
+        else:
+            phases.append([w, w + 1])
+    for w, w_end in phases:
         if w in kp_windows:
             sc.kp_index = kp_windows.index(w)
             title = topic["kps"][sc.kp_index][0]
@@ -545,7 +563,7 @@ def plan_lesson(args, rng, lang, tts, speakers):
             sc.mark("kp", title)
             sc.teacher_says("kp_start")
             sc.pause(0.3, 1.0)
-        end = (w + 1) * ST_WINDOW
+        end = w_end * ST_WINDOW
         if pattern[w] == "T":
             if w not in kp_windows and sc.rng.random() < 0.6:
                 sc.mark("content")
@@ -711,7 +729,7 @@ def sox_process(tmp, name, data, sr_in, effects):
     peak = float(np.abs(data).max()) or 1.0
     write_wav(a, data / peak * 0.5, sr_in)
     # resample first so that filters run at SR (an 8 kHz voice cannot take a 6 kHz low-pass)
-    run(["sox", "-G", a, b, "rate", "-v", str(SR)] + effects)
+    run(["sox", "-R", "-G", a, b, "rate", "-v", str(SR)] + effects)  # -R: repeatable dither
     y, sr = read_wav(b)
     assert sr == SR
     os.remove(a)
@@ -1048,9 +1066,9 @@ def main(argv=None):
     ap.add_argument("--channels", type=int, choices=[1, 2], default=1)
     ap.add_argument("--noise-floor", type=float, default=None, help="room noise RMS in dBFS")
     ap.add_argument("--cache-dir", default=None, help="TTS cache (default: a temporary folder)")
-    ap.add_argument("--require", default="", type=lambda v: [x for x in v.split(",") if x],
+    ap.add_argument("--require", default="question", type=lambda v: [x for x in v.split(",") if x],
                     help="comma list of activities the lesson must contain: media, discussion, "
-                         "chorus, seatwork, presentation, question")
+                         "chorus, seatwork, presentation, question (an answered one); default: question")
     ap.add_argument("--verbose", action="store_true", help="print stage timings")
     ap.add_argument("--no-plan", action="store_true", help="do not write X.plan.yml")
     args = ap.parse_args(argv)
