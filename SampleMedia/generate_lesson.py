@@ -1069,6 +1069,7 @@ def main(argv=None):
                     help="slides filmed by a camera (sensor noise) rather than screen-captured")
     ap.add_argument("--cuts", type=int, default=None, help="camera cuts (default: random 0-2)")
     ap.add_argument("--crf", type=int, default=30)
+    ap.add_argument("--preset", default="veryfast", help="libx264 preset (ultrafast is ~3x cheaper)")
     ap.add_argument("--audio-bitrate", default="64k")
     ap.add_argument("--channels", type=int, choices=[1, 2], default=1)
     ap.add_argument("--noise-floor", type=float, default=None, help="room noise RMS in dBFS")
@@ -1225,7 +1226,7 @@ def main(argv=None):
             cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "%dx%d" % (W, H), "-r", str(fps),
                    "-i", "pipe:0", "-i", wav, "-map", "0:v", "-map", "1:a",
-                   "-c:v", "libx264", "-preset", "veryfast", "-g", str(2 * fps), "-crf", str(args.crf),
+                   "-c:v", "libx264", "-preset", args.preset, "-g", str(2 * fps), "-crf", str(args.crf),
                    "-pix_fmt", "yuv420p", "-threads", "2", "-x264-params", "log-level=error"] + aopts + [
                    "-map_metadata", "-1", "-fflags", "+bitexact"]
             if container == "mp4":
