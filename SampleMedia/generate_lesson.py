@@ -660,7 +660,7 @@ def distractor(rng, kind):
         x = out[:n]
         t = np.arange(n) / SR
         x *= (1 + 0.6 * np.sin(2 * np.pi * rng.uniform(15, 45) * t))  # stick-slip rasp
-        x *= np.sin(np.pi * t / t[-1]) ** 0.5
+        x *= np.clip(np.sin(np.pi * t / t[-1]), 0.0, None) ** 0.5  # sin(pi) rounds to -1e-16 at times
     else:  # rustle
         n = int(SR * rng.uniform(0.2, 0.8))
         x = bandpass_noise(rng, n, 1500, 7500).astype(np.float64)
@@ -807,6 +807,8 @@ def render_audio(sc, speakers, duration, rng, levels, tmp):
             continue
         mix[i:i + m] += undb(lvl) * x[:m]
         dlist.append({"time": r3(t), "duration": r3(len(x) / SR), "kind": k, "peakDBFS": round(lvl, 1)})
+    if not np.isfinite(mix).all():
+        raise RuntimeError("internal error: non-finite samples in the mix")
     # soft limiter above -1 dBFS: knocks on top of speech must not wrap around
     a = np.abs(mix)
     lim = 0.89
