@@ -125,6 +125,8 @@ def check(path):
 def main():
     ok = True
     for p in sys.argv[1:]:
+        if p.endswith((".json", ".yml")):
+            continue  # sidecars, e.g. from a shell glob
         ok = check(p) and ok
     return 0 if ok else 1
 
