@@ -5,3 +5,4 @@ let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(suite) }
 
 if wants("kernels") { runKernelBenchmarks() }
+if wants("voice") { runVoiceBenchmarks() }
