@@ -7,6 +7,8 @@ func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(su
 do {
     if wants("kernels") { runKernelBenchmarks() }
     if wants("media") { try runMediaBenchmarks() }
+    if wants("voice") { runVoiceBenchmarks() }
+    if wants("vision") { runVisionBenchmarks() }
 } catch {
     FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))
     exit(1)

@@ -15,11 +15,12 @@ struct SpeakerClustering {
 
     /// Embedding dimensions: 12 MFCC + pitch + level + rhythm.
     static let dims = 15
-    /// Weights after standardisation: level and pitch are the strongest speaker cues in a classroom
-    /// (distance to the microphone, voice register); MFCCs share the rest.
-    static let weights: [Float] = Array(repeating: 0.5, count: 12) + [1.5, 1.5, 0.75]
+    /// Weights after standardisation: level and syllable-rhythm depth carry the distance to the
+    /// microphone (the teacher is close, students are far and reverberant), the strongest cue in a
+    /// classroom; pitch gives the voice register; MFCCs (timbre and channel) share the rest.
+    static let weights: [Float] = Array(repeating: 0.4, count: 12) + [1.0, 2.0, 2.0]
     /// Distance (weighted z units) under which a turn joins an existing cluster.
-    static let joinDistance: Float = 3.5
+    static let joinDistance: Float = 3.0
     /// Change-point distance (weighted z units) between adjacent seconds that splits a turn.
     static let changeDistance: Float = 4.5
 

@@ -77,7 +77,8 @@ public final class VoiceAnalyzer {
         let contexts = BlockContext.build(blocks, floors: floors, half: half, pitchSlots: slots)
         let classifier = VoiceClassifier(config: config)
         let costs = contexts.map { classifier.costs($0) }
-        let path = VoiceClassifier.viterbi(costs, switchPenalty: config.switchPenalty)
+        var path = VoiceClassifier.viterbi(costs, switchPenalty: config.switchPenalty)
+        VoiceClassifier.trimEdges(&path, contexts: contexts, edgeDB: config.edgeDB)
         let speakers = SpeakerClustering(config: config).run(blocks: blocks, contexts: contexts, path: path)
 
         var labels = path.map { c -> Label in
@@ -141,4 +142,9 @@ public final class VoiceAnalyzer {
         }
         return out
     }
+}
+
+extension VoiceAnalyzer {
+    /// Bytes kept per 100 ms block: the only state that grows with the recording's length.
+    public static var bytesPerBlock: Int { MemoryLayout<VoiceBlock>.stride }
 }

@@ -79,6 +79,29 @@ struct VoiceClassifier {
         return m - log1pf(expf(-abs(a - b)))
     }
 
+    /// The context window blurs voice boundaries by about half its length; pull the start and end of
+    /// every voice run (speech, multi) in to its first and last block that is itself `edgeDB` above
+    /// the floor. The trimmed blocks become silence.
+    static func trimEdges(_ path: inout [AcousticClass], contexts: [BlockContext], edgeDB: Float) {
+        var i = 0
+        let n = path.count
+        while i < n {
+            let k = path[i]
+            var j = i
+            while j < n && path[j] == k { j += 1 }
+            if k == .speech || k == .multi {
+                var a = i, b = j
+                while a < b && contexts[a].rel < edgeDB { a += 1 }
+                while b > a && contexts[b - 1].rel < edgeDB { b -= 1 }
+                if a < b {
+                    for t in i..<a { path[t] = .silence }
+                    for t in b..<j { path[t] = .silence }
+                }
+            }
+            i = j
+        }
+    }
+
     /// Minimum-cost class path with a fixed switching penalty (Viterbi).
     static func viterbi(_ costs: [SIMD4<Float>], switchPenalty: Float) -> [AcousticClass] {
         let n = costs.count

@@ -60,6 +60,9 @@ public struct VoiceConfig: Sendable, Equatable {
     /// Cost of changing class between two 100 ms blocks in the Viterbi path (nats): equals the evidence
     /// of about a second of mildly contrary blocks, so blips do not fragment the timeline.
     public var switchPenalty: Float = 6
+    /// A voice run's first and last blocks must be this far above the floor (dB): trims the half
+    /// second the context window adds at each edge back to where the voice is audible.
+    public var edgeDB: Float = 8
     /// Minimum speaker turn (s) for change-point search: shorter stretches give unstable embeddings.
     public var minTurnSeconds: Double = 1.5
     /// Pauses within speech at least this long start a new turn (s): turn-taking needs a breath.
