@@ -156,21 +156,26 @@ func runVisionEvaluation(dir: String) {
     for sampling in [VideoSampling.fps(2), .keyframes] {
         var slideF1: [Double] = [], boundaryF1: [Double] = [], cpu = 0.0, seconds = 0.0
         for name in names.sorted() where name.hasSuffix(".truth.json") {
-            let media = dir + "/" + name.replacingOccurrences(of: ".truth.json", with: ".mp4")
-            guard FileManager.default.fileExists(atPath: media),
+            let base = dir + "/" + name.replacingOccurrences(of: ".truth.json", with: "")
+            guard let media = ["mp4", "mkv", "flv", "ts", "mov", "m4a"].map({ base + "." + $0 }).first(where: {
+                      FileManager.default.fileExists(atPath: $0) }),
                   let data = FileManager.default.contents(atPath: dir + "/" + name),
                   let truth = try? JSONDecoder().decode(EvalTruth.self, from: data) else { continue }
             let detector = SlideDetector()
             var failed = false
+            let audioOnly = media.hasSuffix(".m4a")
             let t = timed {
+                if audioOnly { return }  // no video: micro-lessons from audio cues alone, no slide score
                 do {
                     let reader = try MediaReader(path: media, options: ReadOptions(decodeAudio: false, video: sampling))
                     _ = try reader.run(onAudio: { _ in }, onVideo: { detector.consume($0) })
                 } catch { failed = true; print("  \(name): \(error)") }
             }
             if failed { continue }
-            cpu += t.cpu
-            seconds += truth.durationSeconds
+            if !audioOnly {
+                cpu += t.cpu
+                seconds += truth.durationSeconds
+            }
             let r = detector.finish()
             let s = SlideScoring.f1(truth: truth.slideChanges, predicted: r.changes, tolerance: 1)
             let plan = truth.knowledgePoints.map { KnowledgePoint(title: $0.title) }
@@ -179,7 +184,7 @@ func runVisionEvaluation(dir: String) {
             func bounds(_ spans: [(Double, Double)]) -> [Double] { spans.map(\.0) + (spans.last.map { [$0.1] } ?? []) }
             let b = SlideScoring.f1(truth: bounds(truth.knowledgePoints.map { ($0.start, $0.end) }),
                                     predicted: bounds(lessons.map { ($0.start, $0.end) }), tolerance: 15)
-            slideF1.append(s.f1)
+            if !audioOnly { slideF1.append(s.f1) }
             boundaryF1.append(b.f1)
             print(String(format: "  %@ %@: slide P %.2f R %.2f F1 %.2f; boundary F1 %.2f", "\(sampling)" as NSString, name as NSString,
                          s.precision, s.recall, s.f1, b.f1))
@@ -188,7 +193,8 @@ func runVisionEvaluation(dir: String) {
             }
         }
         let mean: ([Double]) -> Double = { $0.isEmpty ? 0 : $0.reduce(0, +) / Double($0.count) }
-        print(String(format: "vision eval %@ %@: %d lessons, slide F1 %.3f, boundary F1 %.3f, %.0fx realtime (cpu)",
-                     dir as NSString, "\(sampling)" as NSString, slideF1.count, mean(slideF1), mean(boundaryF1), seconds / max(cpu, 1e-6)))
+        print(String(format: "vision eval %@ %@: slide F1 %.3f over %d video lessons, boundary F1 %.3f over %d lessons, %.0fx realtime (cpu)",
+                     dir as NSString, "\(sampling)" as NSString, mean(slideF1), slideF1.count, mean(boundaryF1), boundaryF1.count,
+                     seconds / max(cpu, 1e-6)))
     }
 }
