@@ -34,7 +34,7 @@ public struct SegmenterConfig: Sendable, Equatable {
     /// more than this (about one slide change backed by a pause or an activity change).
     public var boundaryCost: Double = 1.2
     /// Weight of the squared log-ratio of a segment's length to the target length (the length prior).
-    public var lengthWeight: Double = 0.3
+    public var lengthWeight: Double = 0.15
     /// Penalty per unit of relative excess beyond the min/max lengths (soft constraints, steep).
     public var outsidePenalty: Double = 8
     /// With a plan: penalty per expected-segment length of introduction or summary left outside the
@@ -180,7 +180,7 @@ public enum Segmenter {
         let m = pos.count
         let target = duration / Double(n)
         // The configured lengths bind only where they can: a short lesson with many points gets shorter ones.
-        let lo = min(config.minSeconds, 0.25 * target)
+        let lo = min(config.minSeconds, 0.1 * target)
         let hi = max(config.maxSeconds, 3 * target)
         guard m >= n + 1 else { return (0...n).map { Double($0) * target } }
         let neg = -Double.infinity

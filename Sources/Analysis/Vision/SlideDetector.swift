@@ -125,9 +125,9 @@ public final class SlideDetector {
         candidate = nil
         guard let s = slide else { return }
         let distance = emdCDF(c.cdf, s.cdf)
-        // Heuristic: "away" when the histogram is far from the slide deck's. A view that comes back close to
-        // the slide histogram is a slide again even when blocks differ (a new slide of the same deck).
+        // Heuristic: "away" when the histogram is far from the slide's and the view is not mostly flat background.
         let isAway = distance > config.awayHistogramDistance
+            && backgroundShare(c.cdf) < config.awayBackgroundRatio * backgroundShare(s.cdf)
         if isAway {
             if away == nil { away = c } else { away = View(pixels: c.pixels, cdf: c.cdf, start: away!.start) }
             return
@@ -137,11 +137,12 @@ public final class SlideDetector {
         if let a = away {
             cameraCuts.append(TimeRange(start: a.start, end: c.start))
             away = nil
-            // Back from the camera: same slide (no change) or a slide changed while away.
-            if difference < config.changeFraction {
-                slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
-                return
-            }
+        }
+        if difference < config.changeFraction {
+            // Back from the camera to the same slide, or content that settled close to the slide after all
+            // (a slow transition, a long occlusion): refresh the reference, no change.
+            slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
+            return
         }
         changes.append(c.start)
         strengths.append(Double(max(0, correlation(blockMeans(c.pixels), titleLayout!))))
@@ -216,6 +217,16 @@ public final class SlideDetector {
 
     private func emd(_ pixels: [UInt8], _ reference: [Float]) -> Float {
         emdCDF(cdf(pixels), reference)
+    }
+
+    /// Largest share of pixels within a 9-level window of the histogram (how much of the view is flat background).
+    private func backgroundShare(_ cdf: [Float]) -> Float {
+        var best: Float = 0
+        for i in 0..<256 {
+            let hi = cdf[min(255, i + 4)], lo = i >= 5 ? cdf[i - 5] : 0
+            best = max(best, hi - lo)
+        }
+        return best
     }
 
     /// 1-D earth mover's distance between two histograms, in luma levels.

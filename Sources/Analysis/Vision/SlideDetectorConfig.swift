@@ -11,9 +11,10 @@ public struct SlideDetectorConfig: Sendable, Equatable {
     /// A block "changed" when its mean absolute luma difference exceeds this (0...255). Compression noise
     /// and filmed-slide sensor noise stay below ~3 at 256 px; one changed line of slide text gives 10+.
     public var blockThreshold: Float = 6
-    /// Fraction of changed blocks (vs the current view) that starts a candidate change. A walking teacher
-    /// changes ~10-25 % of the blocks, a slide change or a camera cut most of them.
-    public var changeFraction: Float = 0.45
+    /// Fraction of changed blocks (vs the current view) that starts a candidate change. On tuning lessons a
+    /// walking teacher changed at most 23 % of the blocks and the least different slide change (title slide
+    /// to a section slide of the same layout) 42 %: this sits in the middle of that gap.
+    public var changeFraction: Float = 0.32
     /// While a candidate is checked, frames may differ from its first frame in at most this fraction of
     /// blocks (the teacher keeps moving, animations keep running) and still count as "the same content".
     public var stableFraction: Float = 0.25
@@ -21,12 +22,14 @@ public struct SlideDetectorConfig: Sendable, Equatable {
     /// transitions, flashes and a cut away shorter than this are not changes.
     public var stableSeconds: Double = 1.5
     /// Earth mover's distance (luma levels) between the luma histogram of a stable view and the last
-    /// slide view above which the view is "away" (a classroom camera), not a slide. Slides of one deck
-    /// share their background; a camera view of the room does not. Heuristic.
-    public var awayHistogramDistance: Float = 35
-    /// A stable view whose histogram is this close (levels) to the last slide view is always slide-like,
-    /// whatever its blocks say: a safety margin under `awayHistogramDistance`.
-    public var slideHistogramDistance: Float = 12
+    /// slide view above which the view may be "away" (a classroom camera), not a slide. Slides of one deck
+    /// share their background (slide to slide: up to ~33 on tuning lessons; classroom views: 65+). Heuristic.
+    public var awayHistogramDistance: Float = 45
+    /// ... and only when its background share (pixels within ±4 levels of its most common level) is below
+    /// this fraction of the slide view's: slides are mostly flat background (tuning: 0.55-0.75 of the
+    /// pixels), a camera view of a room is not (~0.38). Both tests must agree, so a new slide is rarely
+    /// mistaken for a camera view (which would lose its change). Heuristic.
+    public var awayBackgroundRatio: Float = 0.8
 
     public init() {}
 }
