@@ -149,7 +149,8 @@ public enum Evaluation {
             s.slidePrecision = f.precision
             s.slideRecall = f.recall
         }
-        if let kps = truth.knowledgePoints, !kps.isEmpty, !report.microLessons.isEmpty {
+        // Boundary F1 is defined with a plan (N points → N micro-lessons); without one the count is a guess.
+        if let kps = truth.knowledgePoints, !kps.isEmpty, report.lesson?.knowledgePoints.isEmpty == false {
             let truthB = boundaries(kps.map { ($0.start, $0.end) })
             let predB = boundaries(report.microLessons.map { ($0.start, $0.end) })
             s.boundaryF1 = SlideScoring.f1(truth: truthB, predicted: predB, tolerance: boundaryToleranceSeconds).f1

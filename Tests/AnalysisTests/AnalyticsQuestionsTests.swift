@@ -22,6 +22,13 @@ struct AnalyticsQuestionsTests {
         #expect(r.questions == [Question(time: 10, waitSeconds: 0, utteranceStart: 0, answerStart: 10, risingPitch: true)])
     }
 
+    @Test func groupWorkAfterAnInstructionIsNoAnswer() {
+        // Teacher speaks, then several voices start at once without a question cue: group work, not an answer.
+        let tl = analyticsTimeline([(.teacher, 10), (.silence, 1), (.multi, 30)])
+        #expect(Analytics.questions(tl, risingPitchEnds: [], config: config).questions.isEmpty)
+        #expect(Analytics.questions(tl, risingPitchEnds: [10], config: config).questions.count == 1)
+    }
+
     @Test(arguments: [(10.0, true), (10.01, false)])
     func maxWaitBoundary(pause: Double, answered: Bool) {
         let tl = analyticsTimeline([(.teacher, 10), (.silence, pause), (.student, 3)])
