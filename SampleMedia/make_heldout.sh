@@ -3,7 +3,7 @@
 # Held-out lessons use other seeds, the held-out voice pool (voices never used in committed or tuning
 # lessons), wider level/noise ranges, both languages, every container and mode, and "tuning": false.
 # Settings must never be tuned on these; accuracy numbers are reported on them.
-#   bash SampleMedia/make_heldout.sh [DIR] [N]
+#   bash SampleMedia/make_heldout.sh [DIR] [N]     (SEED_BASE=… for another held-out set; default 9001)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="${1:-SampleMedia/generated/heldout}"
@@ -18,7 +18,7 @@ DURS=(180 150 200 240 120 170 210 160)
 CHANS=(2 1 1 2 1 1 2 1)
 for ((i = 0; i < N; i++)); do
   k=$((i % 8))
-  seed=$((9001 + 37 * i))
+  seed=$((${SEED_BASE:-9001} + 37 * i))
   name=$(printf "heldout-%02d-%s-%s" "$i" "${LANGS[$k]}" "${MODES[$k]}")
   python3 SampleMedia/generate_lesson.py --heldout --seed "$seed" --language "${LANGS[$k]}" \
     --mode "${MODES[$k]}" --duration "${DURS[$k]}" --size "${SIZES[$k]}" --channels "${CHANS[$k]}" \
