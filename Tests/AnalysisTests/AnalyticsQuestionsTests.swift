@@ -22,6 +22,12 @@ struct AnalyticsQuestionsTests {
         #expect(r.questions == [Question(time: 10, waitSeconds: 0, utteranceStart: 0, answerStart: 10, risingPitch: true)])
     }
 
+    @Test(arguments: [(1.4, 0), (1.5, 1)])
+    func shortStudentBlipIsNoAnswer(length: Double, count: Int) {
+        let tl = analyticsTimeline([(.teacher, 10), (.student, length), (.teacher, 10)])
+        #expect(Analytics.questions(tl, risingPitchEnds: [], config: config).questions.count == count)
+    }
+
     @Test func groupWorkAfterAnInstructionIsNoAnswer() {
         // Teacher speaks, then several voices start at once without a question cue: group work, not an answer.
         let tl = analyticsTimeline([(.teacher, 10), (.silence, 1), (.multi, 30)])

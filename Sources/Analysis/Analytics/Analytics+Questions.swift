@@ -10,7 +10,7 @@ extension Analytics {
     /// within the same breath, are missed, and an instruction followed by a student voice counts as one.
     ///
     /// - Answered: a `teacher` segment followed by a `student` segment (or by `multi` when the utterance ended
-    ///   with rising pitch: a chorus answer), directly or across one
+    ///   with rising pitch: a chorus answer) lasting at least `config.minAnswerSeconds`, directly or across one
     ///   silence of at most `config.maxWaitSeconds`; `waitSeconds` is that silence (0 when directly next).
     /// - Unanswered (`waitSeconds == nil`): a `teacher` segment whose end lies within
     ///   `config.risingPitchToleranceSeconds` of a time in `risingPitchEnds`, followed by at least
@@ -43,7 +43,7 @@ extension Analytics {
             // group work starting on an instruction; it counts as a (chorus) answer only when the teacher's
             // utterance ended with the rising pitch of a question.
             if let a = answerIndex(after: i, in: timeline, maxSilenceSeconds: config.maxWaitSeconds, inclusive: true),
-               timeline[a].label == .student || risingEnd {
+               timeline[a].label == .student || risingEnd, timeline[a].duration >= config.minAnswerSeconds {
                 let answerStart = timeline[a].start
                 questions.append(Question(time: seg.end, waitSeconds: max(0, answerStart - seg.end),
                                           utteranceStart: seg.start, answerStart: answerStart, risingPitch: risingEnd))

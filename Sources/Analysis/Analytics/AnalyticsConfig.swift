@@ -37,6 +37,10 @@ public struct AnalyticsConfig: Sendable, Equatable {
     /// A student voice more than this many seconds after a teacher utterance is not an answer to it.
     /// 10 s is about twice the upper end of Rowe's recommended 3-5 s wait; longer gaps are usually seatwork.
     public var maxWaitSeconds: Double = 10
+    /// Shortest student voice that counts as an answer, seconds. An answer is at least a few words; a
+    /// student stretch shorter than the 1.5 s merge gap cannot be told apart from a teacher syllable or a
+    /// noise attributed to a student, which on the tuning lessons were nearly all the false questions.
+    public var minAnswerSeconds: Double = 1.5
 
     // MARK: Question detector (heuristic)
 
