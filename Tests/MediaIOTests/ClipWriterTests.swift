@@ -30,7 +30,7 @@ enum ClipFixtures {
     static let video: String = {
         let path = folder + "/av.mp4"
         if !FileManager.default.fileExists(atPath: path) {
-            try? run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error",
+            _ = try? run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error",
                                 "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=20",
                                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=20",
                                 "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-keyint_min", "50",
@@ -43,7 +43,7 @@ enum ClipFixtures {
     static let audio: String = {
         let path = folder + "/a.m4a"
         if !FileManager.default.fileExists(atPath: path) {
-            try? run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
+            _ = try? run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
                                 "-i", "sine=frequency=300:sample_rate=44100:duration=20", "-c:a", "aac", "-b:a", "64k", path])
         }
         return path
