@@ -170,6 +170,16 @@ struct Script {
         }
     }
 
+    @Test func recordingThatOpensOnTheClassroomCameraStartsWithACameraSpan() {
+        let r = Script(duration: 50, changes: [25], cuts: [(0, 10)]).detect()
+        #expect(r.changes.count == 1)
+        #expect(abs((r.changes.first ?? -1) - 25) < 0.3)
+        #expect(r.cameraCuts.count == 1)
+        if let c = r.cameraCuts.first { #expect(c.start == 0 && abs(c.end - 10) < 0.3) }
+        #expect(r.keyframeTimes.count == 2)
+        #expect((r.keyframeTimes.first ?? 0) >= 10)
+    }
+
     @Test func shortFlashIsNotAChange() {
         let r = Script(duration: 40, changes: [], flashes: [12]).detect()
         #expect(r.changes.isEmpty)

@@ -132,6 +132,17 @@ public final class SlideDetector {
             if away == nil { away = c } else { away = View(pixels: c.pixels, cdf: c.cdf, start: away!.start) }
             return
         }
+        if changes.isEmpty, cameraCuts.isEmpty, away == nil, distance > config.awayHistogramDistance,
+           backgroundShare(s.cdf) < config.awayBackgroundRatio * backgroundShare(c.cdf) {
+            // The same test the other way round: the recording began on a camera view and this is the first
+            // slide. The opening span is a camera span, not a slide, and no change is reported.
+            cameraCuts.append(TimeRange(start: s.start, end: c.start))
+            slide = c
+            keyframeTimes = [t]
+            firstSlideStable = true
+            titleLayout = blockMeans(c.pixels)
+            return
+        }
         let difference = changedFraction(c.pixels, s.pixels)
         if titleLayout == nil { titleLayout = blockMeans(s.pixels) }
         if let a = away {
