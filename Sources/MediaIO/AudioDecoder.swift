@@ -11,8 +11,7 @@ final class AudioDecoder {
     /// Container start time: subtracted so that time 0 is the recording's first presented sample.
     let startSeconds: Double
     private let timeBase: AVRational
-    private var codec: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
+    private let session: CodecSession
     private var resampler: OpaquePointer?
     /// The input format the resampler was set up for; a change mid-stream re-creates it.
     private var resamplerInput: (rate: Int32, format: Int32, channels: Int32)?
@@ -23,7 +22,7 @@ final class AudioDecoder {
     /// Samples still to drop before delivery (audio that starts before time 0, e.g. encoder priming).
     private var samplesToDrop = 0
     private var started = false
-    private(set) var damagedPackets = 0
+    var damagedPackets: Int { session.damagedPackets }
 
     init(demuxer: Demuxer, streamIndex: Int, outputRate: Int, chunkSamples: Int) throws(MediaError) {
         path = demuxer.path
@@ -33,37 +32,19 @@ final class AudioDecoder {
         startSeconds = demuxer.startSeconds
         let stream = demuxer.stream(streamIndex)
         timeBase = stream.pointee.time_base
-        let (ctx, frm) = try openDecoder(stream: stream, path: demuxer.path, threads: 1, what: "audio")
-        codec = ctx
-        frame = frm
+        session = try CodecSession(stream: stream, path: demuxer.path, threads: 1, what: "audio")
         pending.reserveCapacity(chunkSamples * 2)
     }
 
     deinit {
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
-        var c: UnsafeMutablePointer<AVCodecContext>? = codec
-        avcodec_free_context(&c)
         swr_free(&resampler)
     }
 
     /// Sends one packet (nil flushes) and delivers every complete chunk. Damaged packets are counted and
     /// skipped: one bad packet should not lose a lesson.
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?, deliver: (AudioChunk) throws -> Void) throws {
-        let rc = avcodec_send_packet(codec, packet)
-        if rc < 0 && rc != FFConstants.again && rc != FFConstants.eof {
-            if rc == FFConstants.invalidData || classify(rc) == .badMedia { damagedPackets += 1; return }
-            try check(rc, "avcodec_send_packet", path: path)
-        }
-        while true {
-            let r = avcodec_receive_frame(codec, frame)
-            if r == FFConstants.again || r == FFConstants.eof { break }
-            if r < 0 {
-                if classify(r) == .badMedia { damagedPackets += 1; break }
-                try check(r, "avcodec_receive_frame", path: path)
-            }
+        try session.decode(packet) { frame in
             try convert(frame)
-            av_frame_unref(frame)
             try emitFullChunks(deliver)
         }
         if packet == nil {
@@ -157,34 +138,5 @@ final class AudioDecoder {
                                samples: samples, firstSampleIndex: deliveredSamples)
         deliveredSamples += count
         try deliver(chunk)
-    }
-}
-
-/// Finds, configures and opens a decoder for a stream. Shared by the audio and video decoders.
-func openDecoder(stream: UnsafeMutablePointer<AVStream>, path: String, threads: Int, what: String,
-                 configure: (UnsafeMutablePointer<AVCodecContext>) -> Void = { _ in })
-    throws(MediaError) -> (UnsafeMutablePointer<AVCodecContext>, UnsafeMutablePointer<AVFrame>) {
-    let par = stream.pointee.codecpar!
-    guard let decoder = avcodec_find_decoder(par.pointee.codec_id) else {
-        let name = String(cString: avcodec_get_name(par.pointee.codec_id))
-        throw MediaError(.badMedia, path: path, reason: "no decoder for \(what) codec '\(name)'", function: "avcodec_find_decoder")
-    }
-    guard let ctx = avcodec_alloc_context3(decoder) else {
-        throw MediaError(.internalFailure, path: path, reason: "out of memory", function: "avcodec_alloc_context3")
-    }
-    var owned: UnsafeMutablePointer<AVCodecContext>? = ctx
-    do throws(MediaError) {
-        try check(avcodec_parameters_to_context(ctx, par), "avcodec_parameters_to_context", path: path)
-        ctx.pointee.pkt_timebase = stream.pointee.time_base
-        ctx.pointee.thread_count = Int32(threads)
-        configure(ctx)
-        try check(avcodec_open2(ctx, decoder, nil), "avcodec_open2", path: path)
-        guard let frame = av_frame_alloc() else {
-            throw MediaError(.internalFailure, path: path, reason: "out of memory", function: "av_frame_alloc")
-        }
-        return (ctx, frame)
-    } catch {
-        avcodec_free_context(&owned)
-        throw error
     }
 }

@@ -21,10 +21,7 @@ public enum ThumbnailWriter {
         for i in 0..<demuxer.streamCount where i != v { demuxer.stream(i).pointee.discard = AVDISCARD_ALL }
         let origin = demuxer.startSeconds
         try ClipWriter.seek(demuxer, stream: v, to: time, origin: origin)
-        let (codec, frame) = try openDecoder(stream: demuxer.stream(v), path: input, threads: 1, what: "video")
-        var ctx: UnsafeMutablePointer<AVCodecContext>? = codec
-        var frm: UnsafeMutablePointer<AVFrame>? = frame
-        defer { av_frame_free(&frm); avcodec_free_context(&ctx) }
+        let session = try CodecSession(stream: demuxer.stream(v), path: input, threads: 1, what: "video")
         let tb = demuxer.stream(v).pointee.time_base
         let halfFrame = 0.5 / max(1, demuxer.frameRate(v))
 
@@ -32,27 +29,17 @@ public enum ThumbnailWriter {
         var done = false
         var ignored: [String] = []
         // Decode until the first frame at/after `time`; keep the latest frame in case the file ends first.
-        func drain() throws {
-            while !done {
-                let r = avcodec_receive_frame(codec, frame)
-                if r == FFConstants.again || r == FFConstants.eof { return }
-                if r < 0 { if classify(r) == .badMedia { return }; try check(r, "avcodec_receive_frame", path: input) }
-                defer { av_frame_unref(frame) }
-                let t = timestamp(frame.pointee.best_effort_timestamp).map { Double($0) * av_q2d(tb) - origin } ?? time
-                picture = try Picture(frame, maxWidth: maxWidth, path: input)
-                if t >= time - halfFrame { done = true }
-            }
+        let take: (UnsafeMutablePointer<AVFrame>) throws -> Void = { frame in
+            guard !done else { return }
+            let t = timestamp(frame.pointee.best_effort_timestamp).map { Double($0) * av_q2d(tb) - origin } ?? time
+            picture = try Picture(frame, maxWidth: maxWidth, path: input)
+            if t >= time - halfFrame { done = true }
         }
         while !done, demuxer.readPacket(onDamage: { ignored.append($0) }) {
             guard Int(demuxer.packet.pointee.stream_index) == v else { continue }
-            let rc = avcodec_send_packet(codec, demuxer.packet)
-            if rc < 0 && rc != FFConstants.again && classify(rc) != .badMedia { try check(rc, "avcodec_send_packet", path: input) }
-            try drain()
+            try session.decode(demuxer.packet, onFrame: take)
         }
-        if !done {
-            avcodec_send_packet(codec, nil)
-            try drain()
-        }
+        if !done { try session.decode(nil, onFrame: take) }
         guard let picture else { throw MediaError(.badMedia, path: input, reason: "no decodable video frame near \(time) seconds") }
         let jpeg = try encodeJPEG(picture, path: output)
         try writeAtomically(jpeg, to: output)

@@ -18,11 +18,10 @@ final class VideoDecoder {
     let targetWidth: Int
     private let startSeconds: Double
     private let timeBase: AVRational
-    private var codec: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
+    private let session: CodecSession
     private var nextSampleTime = 0.0
     private var lastDeliveredTime = -Double.infinity
-    private(set) var damagedPackets = 0
+    var damagedPackets: Int { session.damagedPackets }
     private(set) var deliveredFrames = 0
 
     init(demuxer: Demuxer, streamIndex: Int, sampling: VideoSampling, targetWidth: Int, threads: Int) throws(MediaError) {
@@ -33,23 +32,16 @@ final class VideoDecoder {
         startSeconds = demuxer.startSeconds
         let stream = demuxer.stream(streamIndex)
         timeBase = stream.pointee.time_base
-        let (ctx, frm) = try openDecoder(stream: stream, path: demuxer.path, threads: threads, what: "video") { ctx in
-            // Analysis looks at 256-px luma: the deblocking filter's work is invisible at that scale.
-            ctx.pointee.skip_loop_filter = AVDISCARD_ALL
+        session = try CodecSession(stream: stream, path: demuxer.path, threads: threads, what: "video") { ctx in
+            // Analysis looks at 256-px luma, where deblocking is invisible on the frames we look at; but skipping
+            // it on reference frames lets prediction drift accumulate over a GOP (a slide change on filmed
+            // slides arrived 3.7 s late), so only non-reference frames skip it.
+            ctx.pointee.skip_loop_filter = AVDISCARD_NONREF
             switch sampling {
             case .keyframes: ctx.pointee.skip_frame = AVDISCARD_NONKEY
             case .fps: ctx.pointee.skip_frame = AVDISCARD_NONREF
             }
         }
-        codec = ctx
-        frame = frm
-    }
-
-    deinit {
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
-        var c: UnsafeMutablePointer<AVCodecContext>? = codec
-        avcodec_free_context(&c)
     }
 
     /// Whether a packet is worth sending: in keyframe mode, non-key packets are dropped before the decoder
@@ -60,29 +52,17 @@ final class VideoDecoder {
     }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?, deliver: (LumaFrame) throws -> Void) throws {
-        let rc = avcodec_send_packet(codec, packet)
-        if rc < 0 && rc != FFConstants.again && rc != FFConstants.eof {
-            if classify(rc) == .badMedia { damagedPackets += 1; return }
-            try check(rc, "avcodec_send_packet", path: path)
-        }
-        while true {
-            let r = avcodec_receive_frame(codec, frame)
-            if r == FFConstants.again || r == FFConstants.eof { break }
-            if r < 0 {
-                if classify(r) == .badMedia { damagedPackets += 1; break }
-                try check(r, "avcodec_receive_frame", path: path)
-            }
-            defer { av_frame_unref(frame) }
-            guard let pts = timestamp(frame.pointee.best_effort_timestamp) else { continue }
+        try session.decode(packet) { frame in
+            guard let pts = timestamp(frame.pointee.best_effort_timestamp) else { return }
             let t = Double(pts) * av_q2d(timeBase) - startSeconds
-            guard t > lastDeliveredTime else { continue }
+            guard t > lastDeliveredTime else { return }
             if case .fps(let rate) = sampling {
-                guard t + 0.5 / 1000 >= nextSampleTime else { continue }
+                guard t + 0.5 / 1000 >= nextSampleTime else { return }
                 // Stay on the grid k/rate; after a gap (skipped frames, damage) jump to the next grid point.
                 let step = 1 / rate
                 nextSampleTime = (floor((t + 0.5 / 1000) / step) + 1) * step
             }
-            if let luma = try extractLuma(time: t) {
+            if let luma = try extractLuma(frame, time: t) {
                 lastDeliveredTime = t
                 deliveredFrames += 1
                 try deliver(luma)
@@ -91,7 +71,7 @@ final class VideoDecoder {
     }
 
     /// Box-filters the Y plane by an integer factor chosen so the result is about `targetWidth` wide.
-    private func extractLuma(time: Double) throws -> LumaFrame? {
+    private func extractLuma(_ frame: UnsafeMutablePointer<AVFrame>, time: Double) throws -> LumaFrame? {
         let f = frame.pointee
         guard f.width > 0, f.height > 0, let desc = av_pix_fmt_desc_get(AVPixelFormat(f.format)) else { return nil }
         let flags = desc.pointee.flags

@@ -12,7 +12,8 @@ enum MicroLessonWriter {
         segmenterConfig.maxSeconds = config.number("microLessons.maxSeconds")
         let points = plan?.knowledgePoints ?? []
         var lessons = Segmenter.segment(duration: duration, timeline: timeline, slideChanges: slides?.changes ?? [],
-                                        plan: points.isEmpty ? nil : points, config: segmenterConfig)
+                                        plan: points.isEmpty ? nil : points, config: segmenterConfig,
+                                        slideStrengths: slides?.changeStrengths)
         guard config.flag("clips.enabled"), !lessons.isEmpty else { return lessons }
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/clips", withIntermediateDirectories: true)
