@@ -65,16 +65,16 @@ enum Bench {
     static func childCPU() -> Double { cpu(RUSAGE_CHILDREN) }
     static func selfCPU() -> Double { cpu(RUSAGE_SELF) }
 
-    private static func cpu(_ who: Int32) -> Double {
+    private static func cpu(_ who: __rusage_who) -> Double {
         var u = rusage()
-        getrusage(__rusage_who_t(who), &u)
+        getrusage(__rusage_who_t(who.rawValue), &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// Peak resident memory of this process so far, MiB.
     static func peakMiB() -> Double {
         var u = rusage()
-        getrusage(RUSAGE_SELF, &u)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
         return Double(u.ru_maxrss) / 1024
     }
 
