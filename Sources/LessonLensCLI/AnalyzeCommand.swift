@@ -15,7 +15,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             The run is recorded in the catalog. On a terminal a progress line shows each file's progress, speed \
             (x realtime) and ETA. With several files, every file is attempted; the exit code is that of the first \
             failure (65 bad media, 66 missing, 73 cannot create output), 0 when all succeeded.
-            """)
+
+            Pipeline parameters (set them in a pipelines/*.yml file or with --set KEY=VALUE):
+            """ + "\n" + Parameters.helpText())
 
     @Argument(help: ArgumentHelp("Recordings (MP4, MOV, MPEG-TS, FLV, MKV, M4A…).", valueName: "FILE"))
     var files: [String]
