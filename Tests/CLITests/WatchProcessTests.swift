@@ -52,7 +52,7 @@ import Testing
             p.currentDirectoryURL = root
             p.standardOutput = FileHandle.nullDevice
             // Kept for diagnosis: the watcher's log of this run.
-            FileManager.default.createFile(atPath: root.appendingPathComponent("watch-\(args.count).log").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: root.appendingPathComponent("watch-\(args.count).log").path, contents: nil)
             p.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("watch-\(args.count).log"))
             try p.run()
             return p
