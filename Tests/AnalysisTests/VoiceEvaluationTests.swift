@@ -32,10 +32,14 @@ import Testing
             let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: truthURL))
             let media = dir.appendingPathComponent(truth.file)
             let samples = try Self.decode(media)
-            let clock = ContinuousClock()
-            let analyzer = VoiceAnalyzer()
+            var config = VoiceConfig()
+            // Profiling switch: no pitch estimation at all (shows what YIN costs).
+            if ProcessInfo.processInfo.environment["LESSONLENS_EVAL_NOPITCH"] != nil { config.pitchGateDB = 1000 }
+            let analyzer = VoiceAnalyzer(config: config)
             var result: VoiceResult?
-            let elapsed = clock.measure {
+            // Thread CPU time, so that other load on the machine does not count.
+            let cpu0 = Self.threadCPUSeconds()
+            do {
                 samples.withUnsafeBufferPointer { buf in
                     var i = 0
                     // One-second chunks, as MediaIO delivers them.
@@ -52,7 +56,7 @@ import Testing
                                                       duration: truth.durationSeconds)
             scores.append(score)
             audioSeconds += truth.durationSeconds
-            analysisSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            analysisSeconds += Self.threadCPUSeconds() - cpu0
             print("== \(truth.file) [\(truth.language ?? "?")] speakers \(r.speakers) floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS rising \(r.risingPitchEnds.count)")
             print(score.table)
             if let dump {
@@ -74,9 +78,15 @@ import Testing
             }
         }
         let pooled = TimelineScore.pooled(scores)
-        print("== pooled over \(scores.count) lessons, \(String(format: "%.0f", audioSeconds)) s of audio, analysis \(String(format: "%.1f", audioSeconds / max(analysisSeconds, 1e-9)))x realtime (this build)")
+        print("== pooled over \(scores.count) lessons, \(String(format: "%.0f", audioSeconds)) s of audio, analysis \(String(format: "%.1f", audioSeconds / max(analysisSeconds, 1e-9)))x realtime per core (thread CPU time, this build)")
         print(pooled.table)
         print("mean |teacher-ratio error| \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.reduce(0, +) / Double(scores.count))), max \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.max() ?? 0)), min accuracy \(String(format: "%.3f", scores.map(\.accuracy).min() ?? 0))")
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Decodes any media file to 16 kHz mono Float32 with the ffmpeg CLI (tests only).
