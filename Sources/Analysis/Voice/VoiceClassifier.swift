@@ -10,14 +10,16 @@ enum AcousticClass: Int, CaseIterable {
 ///
 /// Each cost is a sum of soft hinge terms `softplus((x - edge) / width)`: near zero when a feature is
 /// on the class's side of its edge, growing linearly (1 nat per `width`) the further it is on the
-/// wrong side. The edges are set from what the classes are acoustically, checked on tuning lessons:
-/// - silence: little energy above the floor, no voicing (knocks and scrapes are loud but unvoiced,
-///   brief or flat-spectrum; hum is steady and so sits in the floor);
-/// - speech (one voice): voiced with a strong 3-8 Hz syllable rhythm and a large level variance
-///   (DART: single voice = medium level, high variance);
-/// - multi (several voices): loud, voiced but with weak rhythm and low level variance, and pitch that
-///   jumps between voices or is aperiodic (DART: multiple voices = high level, low variance);
-/// - media (music): strongly voiced/tonal with stable pitch (long notes) and weak syllable rhythm.
+/// wrong side. The edges are set from what the classes are acoustically, checked against the
+/// per-label feature distributions of tuning lessons (never the held-out ones):
+/// - silence: a quiet room (little energy above the floor; steady hum sits in the floor), or a
+///   non-voice event above it — unvoiced, aperiodic and noise-like (knocks, chair scrapes, rustles);
+/// - speech (one voice): a strong 3-8 Hz syllable rhythm, a varying level (DART: single voice =
+///   medium level, high variance), voiced and periodic (voicing may fail on breathy voices);
+/// - multi (several voices): loud and steady (DART: multiple voices = high level, low variance), weak
+///   rhythm, blurred periodicity, a spread (not tonal) spectrum;
+/// - media (music): tonal (very low spectral flatness) and spectrally steady (low flux). A video
+///   soundtrack with speech looks like speech and is labelled as such.
 struct VoiceClassifier {
     var config: VoiceConfig
 
