@@ -46,16 +46,18 @@ struct VoiceClassifier {
         let noiseEvent = H.hinge(c.voicedFraction, below: 0.12, width: 0.05)
             + H.hinge(c.aperiodicity, above: 0.4, width: 0.06)
             + H.hinge(c.flatness, above: 0.2, width: 0.04)
+            // Classroom noises are brief or moderate: sustained very loud sound is rarely one.
+            + 0.5 * H.hinge(c.relMean, below: 25, width: 4)
         let silence = H.softmin(quietRoom, noiseEvent + 1)
 
         // One voice: strong syllable rhythm and a varying level; voiced and periodic — but a hoarse or
-        // breathy voice defeats the pitch tracker, so missing voicing costs at most about 3 nats.
+        // breathy voice defeats the pitch tracker, so missing voicing costs at most about 2.5 nats.
         let loud = H.hinge(c.relMean, above: 9, width: 2)
         let voicing = H.hinge(c.voicedFraction, above: 0.2, width: 0.07)
             + H.hinge(c.aperiodicity, below: 0.36, width: 0.05)
         let speech = loud
             + H.hinge(c.modulation, above: 4, width: 1)
-            + H.softmin(voicing, 3 + H.hinge(c.modulation, above: 6, width: 1))
+            + H.softmin(voicing, 2.5 + H.hinge(c.modulation, above: 6, width: 1))
             + 0.5 * H.hinge(c.levelStd, above: 4, width: 1.5)
             + 0.5 * H.hinge(c.flatness, below: 0.22, width: 0.04)
 
