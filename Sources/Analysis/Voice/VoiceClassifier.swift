@@ -55,8 +55,11 @@ struct VoiceClassifier {
         let loud = H.hinge(c.relMean, above: 9, width: 2)
         let voicing = H.hinge(c.voicedFraction, above: 0.2, width: 0.07)
             + H.hinge(c.aperiodicity, below: 0.36, width: 0.05)
+        // Syllable dips cannot go below the floor, so a quiet voice cannot show deep rhythm: the rhythm
+        // asked for is at most 4 dB and at most 30 % of the level above the floor.
+        let rhythmEdge = min(4, 0.3 * max(c.relMean, 0))
         let speech = loud
-            + H.hinge(c.modulation, above: 4, width: 1)
+            + H.hinge(c.modulation, above: rhythmEdge, width: 1)
             + H.softmin(voicing, 2.5 + H.hinge(c.modulation, above: 6, width: 1))
             + 0.5 * H.hinge(c.levelStd, above: 4, width: 1.5)
             + 0.5 * H.hinge(c.flatness, below: 0.22, width: 0.04)
