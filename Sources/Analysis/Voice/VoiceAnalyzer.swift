@@ -4,9 +4,10 @@ import MediaCore
 
 /// Streaming voice analysis: who is talking when.
 ///
-/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory: a compact
-/// 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one chunk of
-/// samples; the decoded audio is never kept. Cost: one 512-point FFT per 10 ms plus YIN on every
+/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory while streaming:
+/// a compact 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one
+/// chunk of samples; the decoded audio is never kept. `finish` briefly adds about 200 bytes per block
+/// of working arrays (context features, costs, speaker vectors: ≈ 22 MB for 3 h), freed on return. Cost: one 512-point FFT per 10 ms plus YIN on every
 /// second frame that is above the noise floor.
 ///
 /// Method (heuristic, disclosed in `VoiceResult.notes`): frame features → 100 ms blocks → floor-relative
@@ -95,7 +96,7 @@ public final class VoiceAnalyzer {
             if risesAtEnd(blocks, start: t.start, end: t.end) { rising.append(lastActive(contexts, t)) }
         }
         let fullFloor = NoiseFloor.percentile(blocks.map(\.minFullDBFS), config.floorPercentile * 2)
-        lastDiagnostics = (blocks, floors, contexts, costs, path)
+        if recordsBlockFeatures { lastDiagnostics = (blocks, floors, contexts, costs, path) }
         return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
                         speakers: speakers.clusterCount)
     }
@@ -124,6 +125,10 @@ public final class VoiceAnalyzer {
         let rise = sxy / sxx * (xs.last! - xs.first!)
         return rise >= config.risingSemitones
     }
+
+    /// Keep the per-block features of `finish` for `blockFeatureTable()` (tuning tools only; off by
+    /// default because it holds about 100 bytes per block after `finish`).
+    public var recordsBlockFeatures = false
 
     // Kept for the feature table (development and tuning only).
     private var lastDiagnostics: ([VoiceBlock], [Float], [BlockContext], [SIMD4<Float>], [AcousticClass])?
