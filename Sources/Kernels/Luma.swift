@@ -1,7 +1,8 @@
 /// Kernels over 8-bit luma planes (row-major, `width` bytes per row, no padding).
 ///
-/// Measured on this machine (FIELD-NOTES): `SIMD32<UInt8>` arithmetic is far slower than a plain
-/// loop, so the byte kernels are plain loops the optimiser can vectorise, with integer accumulators.
+/// Measured on this machine (FIELD-NOTES, and again here): explicit `SIMD16<UInt8>` max/min and a
+/// UInt64 SWAR version of the absolute difference were 2-5x slower than a plain loop with an Int32
+/// accumulator, which LLVM turns into `psadbw` on its own; so the byte kernels are plain loops.
 public enum Luma {
     /// Pixels per partial sum: 2^23 · 255 < 2^31, so an Int32 accumulator cannot overflow.
     static let chunk = 1 << 23
@@ -72,46 +73,47 @@ public enum Luma {
                                                             into out: UnsafeMutableBufferPointer<Float>) {
         precondition(a.count == width * height && b.count == a.count, "blockMeanAbsoluteDifference: plane size")
         precondition(out.count == blocksX * blocksY, "blockMeanAbsoluteDifference: out.count")
-        for i in 0..<out.count { out[i] = 0 }
-        var counts = [Int](repeating: 0, count: out.count)
-        var sums = [Int](repeating: 0, count: out.count)
-        for y in 0..<height {
-            // The block row of pixel row y: the largest by with by·height/blocksY ≤ y.
-            var by = 0
-            while (by + 1) * height / blocksY <= y { by += 1 }
-            for x in 0..<width {
-                var bx = 0
-                while (bx + 1) * width / blocksX <= x { bx += 1 }
-                let i = y * width + x
-                sums[by * blocksX + bx] += abs(Int(a[i]) - Int(b[i]))
-                counts[by * blocksX + bx] += 1
+        for by in 0..<blocksY {
+            for bx in 0..<blocksX {
+                let x0 = bx * width / blocksX, x1 = (bx + 1) * width / blocksX
+                let y0 = by * height / blocksY, y1 = (by + 1) * height / blocksY
+                var s = 0
+                for y in y0..<y1 {
+                    for x in x0..<x1 { s += abs(Int(a[y * width + x]) - Int(b[y * width + x])) }
+                }
+                out[by * blocksX + bx] = Float(Double(s) / Double((y1 - y0) * (x1 - x0)))
             }
         }
-        for i in 0..<out.count { out[i] = counts[i] > 0 ? Float(Double(sums[i]) / Double(counts[i])) : 0 }
     }
 
     /// 256-bin histogram of pixel values (counts) into `out` (`count == 256`, overwritten).
-    /// Four interleaved sub-histograms avoid the store-to-load stall on runs of equal pixels.
-    /// Allocates: no (sub-histograms on the stack).
+    /// Three interleaved sub-histograms (`out` itself plus two UInt16 ones, folded in every 65,535
+    /// pixels so they cannot overflow) avoid the store-to-load stall on runs of equal pixels; the
+    /// two extra tables are exactly 1 KiB, the largest `withUnsafeTemporaryAllocation` keeps on the
+    /// stack on Linux. Allocates: no.
     public static func histogram(_ a: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
         precondition(out.count == 256, "histogram: out.count must be 256")
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1024) { h in
-            let hp = h.baseAddress!
-            hp.initialize(repeating: 0, count: 1024)
-            let n = a.count
-            if n > 0 {
-                let p = a.baseAddress!
-                var i = 0
-                while i + 4 <= n {
-                    hp[Int(p[i])] &+= 1
-                    hp[256 &+ Int(p[i &+ 1])] &+= 1
-                    hp[512 &+ Int(p[i &+ 2])] &+= 1
-                    hp[768 &+ Int(p[i &+ 3])] &+= 1
-                    i &+= 4
+        let o = out.baseAddress!
+        o.initialize(repeating: 0, count: 256)
+        let n = a.count
+        guard n > 0 else { return }
+        let p = a.baseAddress!
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 512) { h in
+            let t = h.baseAddress!
+            var i = 0
+            while i + 3 <= n {
+                // At most 65,535 triples per chunk: each UInt16 bin gains at most one per triple.
+                let end = i + 3 * min(65_535, (n - i) / 3)
+                t.initialize(repeating: 0, count: 512)
+                while i < end {
+                    o[Int(p[i])] &+= 1
+                    t[Int(p[i &+ 1])] &+= 1
+                    t[256 &+ Int(p[i &+ 2])] &+= 1
+                    i &+= 3
                 }
-                while i < n { hp[Int(p[i])] &+= 1; i &+= 1 }
+                for v in 0..<256 { o[v] &+= UInt32(t[v]) &+ UInt32(t[256 &+ v]) }
             }
-            for v in 0..<256 { out[v] = hp[v] &+ hp[256 + v] &+ hp[512 + v] &+ hp[768 + v] }
+            while i < n { o[Int(p[i])] &+= 1; i &+= 1 }
         }
     }
 
@@ -132,24 +134,35 @@ public enum Luma {
         let dw = width / factor, dh = height / factor
         precondition(dst.count == dw * dh, "downscale: dst.count must be (width/factor)·(height/factor)")
         guard dw > 0 && dh > 0 else { return }
-        let area = UInt32(factor * factor)
         let s = src.baseAddress!, d = dst.baseAddress!
-        // Column sums for one destination row, kept on the stack so steady state allocates nothing.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: dw) { acc in
-            let ap = acc.baseAddress!
-            for dy in 0..<dh {
-                ap.initialize(repeating: 0, count: dw)
-                for r in 0..<factor {
-                    let row = s + (dy * factor + r) * width
-                    for dx in 0..<dw {
-                        var t: UInt32 = 0
-                        let p = row + dx * factor
-                        for c in 0..<factor { t &+= UInt32(p[c]) }
-                        ap[dx] &+= t
-                    }
+        // Small factors get their own copies so the per-pixel loop over the factor is unrolled.
+        switch factor {
+        case 1: d.update(from: s, count: width * height)
+        case 2: downscaleRows(s, width, d, dw, dh, 2)
+        case 3: downscaleRows(s, width, d, dw, dh, 3)
+        case 4: downscaleRows(s, width, d, dw, dh, 4)
+        case 5: downscaleRows(s, width, d, dw, dh, 5)
+        default: downscaleRows(s, width, d, dw, dh, factor)
+        }
+    }
+
+    /// Box filter body: sums each destination pixel's block row by row in UInt32 (a block of up to
+    /// 16 million pixels cannot overflow) and rounds to nearest.
+    @inline(__always)
+    static func downscaleRows(_ s: UnsafePointer<UInt8>, _ width: Int, _ d: UnsafeMutablePointer<UInt8>,
+                              _ dw: Int, _ dh: Int, _ factor: Int) {
+        let area = UInt32(factor &* factor)
+        for dy in 0..<dh {
+            let top = s + dy &* factor &* width
+            let out = d + dy &* dw
+            for dx in 0..<dw {
+                var t: UInt32 = 0
+                var p = top + dx &* factor
+                for _ in 0..<factor {
+                    for c in 0..<factor { t &+= UInt32(p[c]) }
+                    p += width
                 }
-                let out = d + dy * dw
-                for dx in 0..<dw { out[dx] = UInt8((ap[dx] + area / 2) / area) }
+                out[dx] = UInt8((t &+ area / 2) / area)
             }
         }
     }

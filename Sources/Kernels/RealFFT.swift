@@ -7,8 +7,9 @@
 /// the bit-reversal table are built once in `init`, so the struct is immutable and truly `Sendable`:
 /// one instance can be shared by every thread.
 ///
-/// Scratch: `powerSpectrum(_:into:)` takes `size` floats of temporary storage from the stack
-/// (`withUnsafeTemporaryAllocation`); `powerSpectrum(_:into:scratch:)` lets the caller pass it.
+/// Scratch: the transform works in the output buffer plus `size/2` floats of scratch, which
+/// `powerSpectrum(_:into:)` takes from the stack (size ≤ 512) and `powerSpectrum(_:into:scratch:)`
+/// takes from the caller.
 public struct RealFFT: Sendable {
     /// Number of real input samples (a power of two, at least 4).
     public let size: Int
@@ -64,48 +65,58 @@ public struct RealFFT: Sendable {
         postSin = ps
     }
 
-    /// Power spectrum `|X[k]|²` for k = 0...size/2 (unnormalised DFT: a full-scale sine of amplitude
-    /// A on a bin gives (A·size/2)²). `input.count == size`, `output.count == size/2 + 1`.
-    /// Cost: O(size·log size). Allocates: no (scratch on the stack).
+    /// Power spectrum `|X[k]|²` for k = 0...size/2 (unnormalised DFT: a sine of amplitude A exactly
+    /// on a bin gives (A·size/2)²). `input.count == size`, `output.count == size/2 + 1`.
+    /// Cost: O(size·log size). Allocates: no for size ≤ 512 (size/2 floats of scratch fit the
+    /// stdlib's 1 KiB stack limit for `withUnsafeTemporaryAllocation` on Linux); one heap block per
+    /// call above that, so use `powerSpectrum(_:into:scratch:)` for big sizes in loops.
     public func powerSpectrum(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: size) { scratch in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: half) { scratch in
             powerSpectrum(input, into: output, scratch: scratch)
         }
     }
 
-    /// Same as `powerSpectrum(_:into:)` with caller-provided scratch of at least `size` floats.
+    /// Same as `powerSpectrum(_:into:)` with caller-provided scratch of at least `size/2` floats.
+    /// Allocates: no, at any size.
     public func powerSpectrum(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
                               scratch: UnsafeMutableBufferPointer<Float>) {
         precondition(input.count == size, "RealFFT: input.count must equal size")
         precondition(output.count == half + 1, "RealFFT: output.count must equal size/2 + 1")
-        precondition(scratch.count >= size, "RealFFT: scratch must hold size floats")
-        let re = scratch.baseAddress!
-        let im = re + half
+        precondition(scratch.count >= half, "RealFFT: scratch must hold size/2 floats")
+        // The real parts live in the output itself, the imaginary parts in the scratch; the
+        // untangling below reads bins k and m−k before it overwrites them.
+        let re = output.baseAddress!
+        let im = scratch.baseAddress!
         transform(input.baseAddress!, re, im)
         let m = half
-        let out = output.baseAddress!
+        let out = re
         // k = 0 and k = size/2 are purely real: X0 = Re Z0 + Im Z0, X(n/2) = Re Z0 − Im Z0.
         let dc = re[0] + im[0], ny = re[0] - im[0]
-        out[0] = dc * dc
-        out[m] = ny * ny
         postCos.withUnsafeBufferPointer { pcb in
             postSin.withUnsafeBufferPointer { psb in
                 let pc = pcb.baseAddress!, ps = psb.baseAddress!
+                // With E = (Z[k] + conj Z[m−k])/2, O = (Z[k] − conj Z[m−k])/(2i), P = W^k·O:
+                // X[k] = E + P and X[m−k] = conj(E − P), so one pass over k ≤ m/2 gives both bins.
                 var k = 1
-                while k < m {
-                    let zr = re[k], zi = im[k], cr = re[m - k], ci = -im[m - k]
-                    // E = (Z[k] + conj Z[m−k]) / 2, O = (Z[k] − conj Z[m−k]) / (2i), X = E + W^k·O.
+                let mid = m / 2
+                while k <= mid {
+                    let j = m &- k
+                    let zr = re[k], zi = im[k], cr = re[j], ci = -im[j]
                     let er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci)
-                    let dr = zr - cr, di = zi - ci
-                    let or = 0.5 * di, oi = -0.5 * dr
+                    let or = 0.5 * (zi - ci), oi = -0.5 * (zr - cr)
                     let wr = pc[k], wi = ps[k]
-                    let xr = er + (wr * or - wi * oi)
-                    let xi = ei + (wr * oi + wi * or)
-                    out[k] = xr * xr + xi * xi
+                    let pr = wr * or - wi * oi
+                    let pi = wr * oi + wi * or
+                    let ar = er + pr, ai = ei + pi
+                    let br = er - pr, bi = ei - pi
+                    out[k] = ar * ar + ai * ai
+                    out[j] = br * br + bi * bi
                     k &+= 1
                 }
             }
         }
+        out[0] = dc * dc
+        out[m] = ny * ny
     }
 
     /// Complex FFT of the packed input into split arrays `re`, `im` (each `half` long).
@@ -120,23 +131,75 @@ public struct RealFFT: Sendable {
                 im[i] = x[s &+ 1]
             }
         }
-        // Radix-2 stages, h = half-length of the butterflies.
+        guard m >= 4 else {
+            // m == 2: a single butterfly.
+            let ar = re[0], ai = im[0], br = re[1], bi = im[1]
+            re[0] = ar + br; im[0] = ai + bi
+            re[1] = ar - br; im[1] = ai - bi
+            return
+        }
+        // Stages h = 1 and h = 2 fused into one radix-4 pass: their twiddles are 1 and −i, so no
+        // multiplications, and the data is touched once instead of twice.
+        var g = 0
+        while g < m {
+            let a0r = re[g], a0i = im[g], a1r = re[g &+ 1], a1i = im[g &+ 1]
+            let a2r = re[g &+ 2], a2i = im[g &+ 2], a3r = re[g &+ 3], a3i = im[g &+ 3]
+            let t0r = a0r + a1r, t0i = a0i + a1i, t1r = a0r - a1r, t1i = a0i - a1i
+            let t2r = a2r + a3r, t2i = a2i + a3i, t3r = a2r - a3r, t3i = a2i - a3i
+            re[g] = t0r + t2r; im[g] = t0i + t2i
+            re[g &+ 2] = t0r - t2r; im[g &+ 2] = t0i - t2i
+            // −i·t3 = (t3i, −t3r)
+            re[g &+ 1] = t1r + t3i; im[g &+ 1] = t1i - t3r
+            re[g &+ 3] = t1r - t3i; im[g &+ 3] = t1i + t3r
+            g &+= 4
+        }
         stageCos.withUnsafeBufferPointer { cb in
             stageSin.withUnsafeBufferPointer { sb in
                 let tc = cb.baseAddress!, ts = sb.baseAddress!
-                var h = 1
+                let rr = UnsafeMutableRawPointer(re), ir = UnsafeMutableRawPointer(im)
+                let cr = UnsafeRawPointer(tc), sr = UnsafeRawPointer(ts)
+                var h = 4
+                if h < m {
+                    // h = 4: one SIMD4 butterfly per group.
+                    let wr = cr.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+                    let wi = sr.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+                    var g = 0
+                    while g < m {
+                        let oa = g &* 4, ob = oa &+ 16
+                        let br = rr.loadUnaligned(fromByteOffset: ob, as: SIMD4<Float>.self)
+                        let bi = ir.loadUnaligned(fromByteOffset: ob, as: SIMD4<Float>.self)
+                        let ar = rr.loadUnaligned(fromByteOffset: oa, as: SIMD4<Float>.self)
+                        let ai = ir.loadUnaligned(fromByteOffset: oa, as: SIMD4<Float>.self)
+                        let tr = wr * br - wi * bi
+                        let ti = wr * bi + wi * br
+                        rr.storeBytes(of: ar + tr, toByteOffset: oa, as: SIMD4<Float>.self)
+                        ir.storeBytes(of: ai + ti, toByteOffset: oa, as: SIMD4<Float>.self)
+                        rr.storeBytes(of: ar - tr, toByteOffset: ob, as: SIMD4<Float>.self)
+                        ir.storeBytes(of: ai - ti, toByteOffset: ob, as: SIMD4<Float>.self)
+                        g &+= 8
+                    }
+                    h = 8
+                }
+                // h ≥ 8: SIMD8 butterflies along j inside each group.
                 while h < m {
                     var g = 0
                     while g < m {
-                        for j in 0..<h {
-                            let a = g &+ j, b = a &+ h
-                            let wr = tc[h &+ j], wi = ts[h &+ j]
-                            let br = re[b], bi = im[b]
+                        var j = 0
+                        while j < h {
+                            let oa = (g &+ j) &* 4, ob = oa &+ h &* 4, ow = (h &+ j) &* 4
+                            let wr = cr.loadUnaligned(fromByteOffset: ow, as: SIMD8<Float>.self)
+                            let wi = sr.loadUnaligned(fromByteOffset: ow, as: SIMD8<Float>.self)
+                            let br = rr.loadUnaligned(fromByteOffset: ob, as: SIMD8<Float>.self)
+                            let bi = ir.loadUnaligned(fromByteOffset: ob, as: SIMD8<Float>.self)
+                            let ar = rr.loadUnaligned(fromByteOffset: oa, as: SIMD8<Float>.self)
+                            let ai = ir.loadUnaligned(fromByteOffset: oa, as: SIMD8<Float>.self)
                             let tr = wr * br - wi * bi
                             let ti = wr * bi + wi * br
-                            let ar = re[a], ai = im[a]
-                            re[b] = ar - tr; im[b] = ai - ti
-                            re[a] = ar + tr; im[a] = ai + ti
+                            rr.storeBytes(of: ar + tr, toByteOffset: oa, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai + ti, toByteOffset: oa, as: SIMD8<Float>.self)
+                            rr.storeBytes(of: ar - tr, toByteOffset: ob, as: SIMD8<Float>.self)
+                            ir.storeBytes(of: ai - ti, toByteOffset: ob, as: SIMD8<Float>.self)
+                            j &+= 8
                         }
                         g &+= 2 &* h
                     }

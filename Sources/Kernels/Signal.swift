@@ -54,6 +54,13 @@ public enum Signal {
             c3 &+= (a3 ^ b3) &>> 31
             i &+= 32
         }
+        // One vector at a time for what is left, so a 400-sample frame ends with at most 7 scalar pairs.
+        while i + 8 <= pairs {
+            let o = i &* 4
+            c0 &+= (raw.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt32>.self)
+                    ^ raw.loadUnaligned(fromByteOffset: o &+ 4, as: SIMD8<UInt32>.self)) &>> 31
+            i &+= 8
+        }
         var count = Int(((c0 &+ c1) &+ (c2 &+ c3)).wrappedSum())
         while i < pairs {
             count &+= Int((x[i].bitPattern ^ x[i &+ 1].bitPattern) >> 31)

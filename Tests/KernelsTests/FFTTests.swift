@@ -21,7 +21,7 @@ import Testing
         let x = noise(512, seed: 9)
         let fft = RealFFT(size: 512)
         var a = [Float](repeating: 0, count: 257), b = a
-        var scratch = [Float](repeating: 0, count: 512)
+        var scratch = [Float](repeating: 0, count: 256)  // size/2 is enough
         x.withUnsafeBufferPointer { xb in
             a.withUnsafeMutableBufferPointer { fft.powerSpectrum(xb, into: $0) }
             b.withUnsafeMutableBufferPointer { ob in scratch.withUnsafeMutableBufferPointer { fft.powerSpectrum(xb, into: ob, scratch: $0) } }

@@ -30,6 +30,20 @@ import Testing
         #expect(close(r.hz, ref.hz, rel: 1e-3))
     }
 
+    @Test(arguments: [75.0, 90, 130, 180, 240, 333, 420, 500])
+    func harmonicToneAt8kHz(hz: Double) {
+        // The voice analysis runs YIN on 2:1-decimated audio: 8 kHz, 320-sample (40 ms) frames, 75-500 Hz.
+        let amplitudes: [Float] = [0.4, 0.3, 0.2]
+        var x = [Float](repeating: 0, count: 320)
+        for (h, a) in amplitudes.enumerated() where hz * Double(h + 1) < 3800 {
+            let s = sine(hz: hz * Double(h + 1), sampleRate: 8000, count: 320, amplitude: a, phase: 0.5 * Double(h))
+            for i in 0..<320 { x[i] += s[i] }
+        }
+        let yin = YinPitch(sampleRate: 8000, minHz: 75, maxHz: 500, frameLength: 320)
+        let r = x.withUnsafeBufferPointer { yin.estimate($0) }
+        #expect(abs(Double(r.hz) - hz) < 0.02 * hz, "got \(r.hz)")
+    }
+
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func whiteNoiseIsUnvoiced(seed: UInt64) {
         let yin = YinPitch(sampleRate: 16000, minHz: 70, maxHz: 450, frameLength: 640)
