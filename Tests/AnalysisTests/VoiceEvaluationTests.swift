@@ -32,10 +32,15 @@ import Testing
             let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: truthURL))
             let media = dir.appendingPathComponent(truth.file)
             let samples = try Self.decode(media)
-            let clock = ContinuousClock()
-            let analyzer = VoiceAnalyzer()
+            var config = VoiceConfig()
+            // Profiling switch: no pitch estimation at all (shows what YIN costs).
+            if ProcessInfo.processInfo.environment["LESSONLENS_EVAL_NOPITCH"] != nil { config.pitchGateDB = 1000 }
+            let analyzer = VoiceAnalyzer(config: config)
+            analyzer.recordsBlockFeatures = dump != nil
             var result: VoiceResult?
-            let elapsed = clock.measure {
+            // Thread CPU time, so that other load on the machine does not count.
+            let cpu0 = Self.threadCPUSeconds()
+            do {
                 samples.withUnsafeBufferPointer { buf in
                     var i = 0
                     // One-second chunks, as MediaIO delivers them.
@@ -52,7 +57,7 @@ import Testing
                                                       duration: truth.durationSeconds)
             scores.append(score)
             audioSeconds += truth.durationSeconds
-            analysisSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            analysisSeconds += Self.threadCPUSeconds() - cpu0
             print("== \(truth.file) [\(truth.language ?? "?")] speakers \(r.speakers) floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS rising \(r.risingPitchEnds.count)")
             print(score.table)
             if let dump {
@@ -74,9 +79,46 @@ import Testing
             }
         }
         let pooled = TimelineScore.pooled(scores)
-        print("== pooled over \(scores.count) lessons, \(String(format: "%.0f", audioSeconds)) s of audio, analysis \(String(format: "%.1f", audioSeconds / max(analysisSeconds, 1e-9)))x realtime (this build)")
+        print("== pooled over \(scores.count) lessons, \(String(format: "%.0f", audioSeconds)) s of audio, analysis \(String(format: "%.1f", audioSeconds / max(analysisSeconds, 1e-9)))x realtime per core (thread CPU time, this build)")
         print(pooled.table)
         print("mean |teacher-ratio error| \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.reduce(0, +) / Double(scores.count))), max \(String(format: "%.3f", scores.map { abs($0.teacherRatioError) }.max() ?? 0)), min accuracy \(String(format: "%.3f", scores.map(\.accuracy).min() ?? 0))")
+    }
+
+    /// Peak memory for a long recording: `LESSONLENS_EVAL_HOURS=3` streams that many hours of
+    /// synthetic audio (voice bursts over noise, generated chunk by chunk so the test holds no audio)
+    /// and prints the process's peak resident size before and after.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["LESSONLENS_EVAL_HOURS"] != nil))
+    func longRecordingMemory() throws {
+        let hours = Double(ProcessInfo.processInfo.environment["LESSONLENS_EVAL_HOURS"] ?? "") ?? 3
+        func maxRSSMB() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_maxrss) / 1024
+        }
+        let before = maxRSSMB()
+        let analyzer = VoiceAnalyzer()
+        let voice = VoiceAnalyzerTests.voice(seconds: 1, hz: 150, level: 0.1)
+        var noise = VoiceAnalyzerTests.noise(count: 16000, rms: 0.002)
+        let seconds = Int(hours * 3600)
+        let cpu0 = Self.threadCPUSeconds()
+        for k in 0..<seconds {
+            var chunk = noise
+            // Speech in 7 of every 10 seconds.
+            if k % 10 < 7 { for i in 0..<16000 { chunk[i] += voice[i] } }
+            chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+            noise.swapAt(k % 16000, (k * 7919) % 16000)
+        }
+        let r = analyzer.finish(durationSeconds: Double(seconds))
+        let cpu = Self.threadCPUSeconds() - cpu0
+        print(String(format: "long recording: %.1f h, %d segments, peak RSS %.1f MB before, %.1f MB after; %.0fx realtime per core",
+                     hours, r.timeline.count, before, maxRSSMB(), Double(seconds) / cpu))
+        #expect(r.timeline.last?.end == Double(seconds))
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Decodes any media file to 16 kHz mono Float32 with the ffmpeg CLI (tests only).

@@ -117,6 +117,7 @@ struct SpeakerClustering {
             turns[t].level = levelN > 0 ? level / levelN : 0
         }
         let clustered = cluster(&turns)
+        inheritShortTurns(&turns)
         // Teacher: most speech time, weighted towards the loudest cluster.
         var seconds = [Float](repeating: 0, count: clustered)
         var levelSum = [Float](repeating: 0, count: clustered)
@@ -135,6 +136,27 @@ struct SpeakerClustering {
             if score > best { best = score; teacher = c }
         }
         return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
+    }
+
+    /// A turn with under `shortTurnBlocks` active blocks (a word or two, often a quiet onset or
+    /// trailing syllable) has too little audio for its own embedding: when another, longer turn
+    /// follows or precedes it within `adjacentGapBlocks`, it takes that turn's speaker.
+    private func inheritShortTurns(_ turns: inout [Turn]) {
+        let shortTurnBlocks: Float = 8      // 0.8 s of voice
+        let adjacentGapBlocks = 5           // 0.5 s: a change of speaker in class takes longer than that
+        let original = turns
+        for t in turns.indices where original[t].weight < shortTurnBlocks {
+            var best: (gap: Int, cluster: Int)?
+            if t > 0, original[t - 1].weight >= shortTurnBlocks {
+                let gap = original[t].start - original[t - 1].end
+                if gap <= adjacentGapBlocks { best = (gap, original[t - 1].cluster) }
+            }
+            if t + 1 < original.count, original[t + 1].weight >= shortTurnBlocks {
+                let gap = original[t + 1].start - original[t].end
+                if gap <= adjacentGapBlocks && gap < (best?.gap ?? .max) { best = (gap, original[t + 1].cluster) }
+            }
+            if let best { turns[t].cluster = best.cluster }
+        }
     }
 
     /// Splits a turn where the speaker changes (distance between the means of the preceding and

@@ -4,9 +4,10 @@ import MediaCore
 
 /// Streaming voice analysis: who is talking when.
 ///
-/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory: a compact
-/// 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one chunk of
-/// samples; the decoded audio is never kept. Cost: one 512-point FFT per 10 ms plus YIN on every
+/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory while streaming:
+/// a compact 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one
+/// chunk of samples; the decoded audio is never kept. `finish` briefly adds about 200 bytes per block
+/// of working arrays (context features, costs, speaker vectors: ≈ 22 MB for 3 h), freed on return. Cost: one 512-point FFT per 10 ms plus YIN on every
 /// second frame that is above the noise floor.
 ///
 /// Method (heuristic, disclosed in `VoiceResult.notes`): frame features → 100 ms blocks → floor-relative
@@ -54,8 +55,8 @@ public final class VoiceAnalyzer {
 
     /// Method disclosures shown in the report.
     static let notes: [String] = [
-        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing, pitch stability and aperiodicity), and a Viterbi path with a switching penalty picks the labels.",
-        "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and rhythm statistics, turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher.",
+        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing and aperiodicity, spectral flatness and flux), and a Viterbi path with a switching penalty picks the labels. Music is recognised by its tonal, steady spectrum; a video soundtrack with speech counts as speech.",
+        "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and syllable-rhythm statistics (level and rhythm depth reflect the distance to the microphone), turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher.",
         "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question.",
     ]
 
@@ -95,7 +96,7 @@ public final class VoiceAnalyzer {
             if risesAtEnd(blocks, start: t.start, end: t.end) { rising.append(lastActive(contexts, t)) }
         }
         let fullFloor = NoiseFloor.percentile(blocks.map(\.minFullDBFS), config.floorPercentile * 2)
-        lastDiagnostics = (blocks, floors, contexts, costs, path)
+        if recordsBlockFeatures { lastDiagnostics = (blocks, floors, contexts, costs, path) }
         return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
                         speakers: speakers.clusterCount)
     }
@@ -124,6 +125,10 @@ public final class VoiceAnalyzer {
         let rise = sxy / sxx * (xs.last! - xs.first!)
         return rise >= config.risingSemitones
     }
+
+    /// Keep the per-block features of `finish` for `blockFeatureTable()` (tuning tools only; off by
+    /// default because it holds about 100 bytes per block after `finish`).
+    public var recordsBlockFeatures = false
 
     // Kept for the feature table (development and tuning only).
     private var lastDiagnostics: ([VoiceBlock], [Float], [BlockContext], [SIMD4<Float>], [AcousticClass])?
