@@ -1,6 +1,7 @@
 import Foundation
 import MediaCore
 import MediaIO
+import Reports
 
 /// `lessonlens probe`: describe a file without decoding it.
 public enum Probe {
@@ -30,12 +31,8 @@ public enum Probe {
     }
 }
 
-/// Small formatting helpers shared by the CLI's human-readable output.
+/// Small formatting helpers for the CLI's human-readable output (the CLI sees only Pipeline).
 public enum Format {
-    /// `H:MM:SS` or `M:SS`.
-    public static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded(.down))
-        let h = s / 3600, m = (s % 3600) / 60, sec = s % 60
-        return h > 0 ? String(format: "%d:%02d:%02d", h, m, sec) : String(format: "%d:%02d", m, sec)
-    }
+    /// `mm:ss`, or `h:mm:ss` from one hour on: the report's own clock format.
+    public static func clock(_ seconds: Double) -> String { Fmt.clock(seconds) }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Number and time formatting shared by the writers (locale-independent: `.` decimal point).
-enum Fmt {
+public enum Fmt {
     /// `x` with `digits` decimals, e.g. `fixed(1.23456, 3)` = `1.235`.
     static func fixed(_ x: Double, _ digits: Int) -> String {
         guard x.isFinite else { return "" }
@@ -15,7 +15,7 @@ enum Fmt {
     }
 
     /// Seconds as `m:ss`, or `h:mm:ss` from one hour on (rounded down to the second, as players show it).
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let total = seconds.isFinite ? max(0, Int(seconds.rounded(.down))) : 0
         let h = total / 3600, m = (total % 3600) / 60, s = total % 60
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
