@@ -129,18 +129,18 @@ struct BatchRunner: Sendable {
                 let object: [String: Any] = ["file": path, "id": outcome.report.recording.id, "reportDir": outcome.reportDir,
                                              "durationSeconds": outcome.report.recording.durationSeconds]
                 let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-                display.line(String(decoding: data, as: UTF8.self), toStderr: false)
+                display.line(String(decoding: data, as: UTF8.self), toStderr: false, finishing: index)
             } else {
                 display.line(String(format: "%@ → %@/report.html  (%@ of recording in %.1f s, %.0fx realtime)", name,
                                     outcome.reportDir, Format.clock(outcome.report.recording.durationSeconds),
-                                    outcome.elapsedSeconds, speed), toStderr: false)
+                                    outcome.elapsedSeconds, speed), toStderr: false, finishing: index)
             }
             return nil
         } catch let e as LessonLensError {
-            display.line("error: \(e.message)", toStderr: true)
+            display.line("error: \(e.message)", toStderr: true, finishing: index)
             return e.exitCode
         } catch {
-            display.line("error: '\(name)': \(error)", toStderr: true)
+            display.line("error: '\(name)': \(error)", toStderr: true, finishing: index)
             return .failure
         }
     }

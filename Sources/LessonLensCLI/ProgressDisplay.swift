@@ -29,21 +29,16 @@ final class ProgressDisplay: @unchecked Sendable {
         draw()
     }
 
-    /// Prints a finished file's line above the progress line.
-    func line(_ text: String, toStderr: Bool) {
+    /// Prints a line above the progress line; with `finishing`, that file's slot leaves the display first.
+    func line(_ text: String, toStderr: Bool, finishing slot: Int? = nil) {
         lock.lock()
         defer { lock.unlock() }
+        if let slot { active[slot] = nil }
         if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let handle = toStderr ? FileHandle.standardError : FileHandle.standardOutput
         handle.write(Data((text + "\n").utf8))
-        if !toStderr || text.hasPrefix("error") { done += 1 }
+        if slot != nil { done += 1 }
         if enabled { draw() }
-    }
-
-    func slotFinished(_ slot: Int) {
-        lock.lock()
-        active[slot] = nil
-        lock.unlock()
     }
 
     func finish() {
