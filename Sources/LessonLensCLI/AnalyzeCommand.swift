@@ -60,11 +60,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
-        do {
-            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        } catch {
-            throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
-        }
+        try OutputFolder.create(outDir)
         let store = try location.openStore(create: true)
         let display = ProgressDisplay(total: files.count, enabled: isatty(STDERR_FILENO) == 1 && !global.verbose)
         let batch = BatchRunner(files: files, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,

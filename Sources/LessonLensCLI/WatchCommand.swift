@@ -50,11 +50,7 @@ struct WatchCommand: AsyncParsableCommand {
                 throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")
             }
             let outDir = location.out
-            do {
-                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            } catch {
-                throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(outDir)': \(error.localizedDescription)")
-            }
+            try OutputFolder.create(outDir)
             let store = try location.openStore(create: true)
             var options = WatcherOptions(directory: directory, pipeline: config)
             options.workers = workers

@@ -142,11 +142,7 @@ public enum AnalyzePipeline {
         let fm = FileManager.default
         let finalDir = (request.outDir as NSString).appendingPathComponent(id)
         let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try fm.createDirectory(atPath: tempDir, withIntermediateDirectories: true)
-        } catch {
-            throw SimpleError(.cannotCreateOutput, "cannot create output folder '\(request.outDir)': \((error as NSError).localizedDescription)")
-        }
+        try OutputFolder.create(tempDir, reportingAs: request.outDir)
         do {
             if config.flag("microLessons.enabled") {
                 progress(AnalyzeProgress(file: fileName, stage: "cutting clips", mediaSeconds: duration, durationSeconds: duration))
