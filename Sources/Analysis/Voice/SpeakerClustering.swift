@@ -39,82 +39,61 @@ struct SpeakerClustering {
         var clusterCount: Int
     }
 
-    func run(blocks: [VoiceBlock], contexts: [BlockContext], path: [AcousticClass]) -> Outcome {
-        let n = blocks.count
-        // Raw per-block vectors; active = loud enough to carry the speaker's voice.
-        var raw = [[Float]](repeating: [], count: n)
-        var active = [Bool](repeating: false, count: n)
-        for i in 0..<n where path[i] == .speech {
-            let b = blocks[i], c = contexts[i]
-            var v = [Float](repeating: 0, count: Self.dims)
-            for k in 0..<12 { v[k] = b.mfccValue(k) }
-            v[12] = b.voiced > 0 ? b.log2Pitch : .nan
-            v[13] = c.rel
-            v[14] = c.modulation
-            raw[i] = v
-            active[i] = c.rel > 6 // heuristic: the voice, not the gaps between words
-        }
-        // Standardise over active speech blocks.
-        var mean = [Double](repeating: 0, count: Self.dims)
-        var m2 = [Double](repeating: 0, count: Self.dims)
-        var cnt = [Double](repeating: 0, count: Self.dims)
-        for i in 0..<n where active[i] {
-            for k in 0..<Self.dims where !raw[i][k].isNaN {
-                cnt[k] += 1
-                let d = Double(raw[i][k]) - mean[k]
-                mean[k] += d / cnt[k]
-                m2[k] += d * (Double(raw[i][k]) - mean[k])
-            }
-        }
-        let sd = (0..<Self.dims).map { k in Float(cnt[k] > 1 ? max((m2[k] / (cnt[k] - 1)).squareRoot(), 1e-3) : 1) }
-        var z = raw
-        for i in 0..<n where active[i] {
-            for k in 0..<Self.dims {
-                z[i][k] = raw[i][k].isNaN ? .nan : (raw[i][k] - Float(mean[k])) / sd[k] * Self.weights[k]
-            }
-        }
+    /// Longest stretch of speech handled at once (blocks; 5 min): a longer run is cut there, which
+    /// only splits a turn in two (both halves are clustered, normally together) and keeps the working
+    /// arrays bounded whatever the recording.
+    static let maxRunBlocks = 3000
 
-        // Turns: speech runs split at pauses.
-        let pauseBlocks = max(1, Int(config.turnPauseSeconds * 10))
-        let minTurn = max(2, Int(config.minTurnSeconds * 10))
+    /// Mean and standard deviation of each embedding dimension over the active single-voice blocks.
+    struct Scale {
+        var mean: [Float]
+        var sd: [Float]
+    }
+
+    /// Raw embedding vector of block `i` into `v` (NaN pitch when unvoiced); returns the block's
+    /// level above the floor.
+    @discardableResult
+    private func rawVector(_ source: BlockSource, _ i: Int, into v: inout [Float]) -> Float {
+        let b = source[i], c = source.context(i)
+        for k in 0..<12 { v[k] = b.mfccValue(k) }
+        v[12] = b.voiced > 0 ? b.log2Pitch : .nan
+        v[13] = c.rel
+        v[14] = c.modulation
+        return c.rel
+    }
+
+    /// Active = loud enough to carry the speaker's voice (heuristic: the voice, not the gaps between words).
+    static let activeDB: Float = 6
+
+    func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
+        let n = path.count
+        let dims = Self.dims
+        // Standardise over active speech blocks (first pass, nothing kept per block).
+        var mean = [Double](repeating: 0, count: dims)
+        var m2 = [Double](repeating: 0, count: dims)
+        var cnt = [Double](repeating: 0, count: dims)
+        var v = [Float](repeating: 0, count: dims)
+        for i in 0..<n where path[i] == .speech && source.rel(i) > Self.activeDB {
+            rawVector(source, i, into: &v)
+            for k in 0..<dims where !v[k].isNaN {
+                cnt[k] += 1
+                let d = Double(v[k]) - mean[k]
+                mean[k] += d / cnt[k]
+                m2[k] += d * (Double(v[k]) - mean[k])
+            }
+        }
+        let scale = Scale(mean: mean.map { Float($0) },
+                          sd: (0..<dims).map { k in Float(cnt[k] > 1 ? max((m2[k] / (cnt[k] - 1)).squareRoot(), 1e-3) : 1) })
+
+        // Turns: speech runs (in pieces of at most `maxRunBlocks`), split at pauses and speaker changes.
         var turns: [Turn] = []
         var i = 0
         while i < n {
             guard path[i] == .speech else { i += 1; continue }
             var j = i
-            while j < n && path[j] == .speech { j += 1 }
-            // Split [i, j) at runs of inactive blocks ≥ pauseBlocks.
-            var s = i, k = i
-            while k < j {
-                if !active[k] {
-                    var e = k
-                    while e < j && !active[e] { e += 1 }
-                    if e - k >= pauseBlocks && k > s {
-                        turns.append(contentsOf: splitAtChanges(Turn(start: s, end: k), z: z, active: active, minTurn: minTurn))
-                        s = e
-                    }
-                    k = e
-                } else { k += 1 }
-            }
-            if s < j { turns.append(contentsOf: splitAtChanges(Turn(start: s, end: j), z: z, active: active, minTurn: minTurn)) }
+            while j < n && path[j] == .speech && j - i < Self.maxRunBlocks { j += 1 }
+            turns.append(contentsOf: runTurns(source, start: i, end: j, scale: scale))
             i = j
-        }
-        // Embeddings.
-        for t in turns.indices {
-            var sum = [Float](repeating: 0, count: Self.dims)
-            var c = [Float](repeating: 0, count: Self.dims)
-            var level: Float = 0, levelN: Float = 0
-            // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
-            // little about the speaker and would drag the level down.
-            var peak: Float = -.infinity
-            for b in turns[t].start..<turns[t].end where active[b] { peak = max(peak, contexts[b].rel) }
-            for b in turns[t].start..<turns[t].end where active[b] && contexts[b].rel >= peak - 12 {
-                for k in 0..<Self.dims where !z[b][k].isNaN { sum[k] += z[b][k]; c[k] += 1 }
-                level += contexts[b].rel; levelN += 1
-            }
-            turns[t].embedding = (0..<Self.dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
-            turns[t].weight = levelN
-            turns[t].level = levelN > 0 ? level / levelN : 0
         }
         let clustered = cluster(&turns)
         inheritShortTurns(&turns)
@@ -136,6 +115,72 @@ struct SpeakerClustering {
             if score > best { best = score; teacher = c }
         }
         return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
+    }
+
+    /// The standardised, weighted vectors of one speech run (working arrays local to the run).
+    struct RunVectors {
+        var z: [Float]       // count × dims, NaN where unknown (unvoiced pitch)
+        var active: [Bool]
+        var rel: [Float]
+        let start: Int
+
+        func vector(_ b: Int) -> ArraySlice<Float> {
+            let o = (b - start) * SpeakerClustering.dims
+            return z[o..<(o + SpeakerClustering.dims)]
+        }
+    }
+
+    /// Turns of the speech run `[start, end)` with their embeddings.
+    private func runTurns(_ source: BlockSource, start: Int, end: Int, scale: Scale) -> [Turn] {
+        let dims = Self.dims
+        let len = end - start
+        var rv = RunVectors(z: [Float](repeating: .nan, count: len * dims), active: [Bool](repeating: false, count: len),
+                            rel: [Float](repeating: 0, count: len), start: start)
+        var v = [Float](repeating: 0, count: dims)
+        for b in start..<end {
+            let r = rawVector(source, b, into: &v)
+            let o = (b - start) * dims
+            rv.rel[b - start] = r
+            rv.active[b - start] = r > Self.activeDB
+            for k in 0..<dims where !v[k].isNaN { rv.z[o + k] = (v[k] - scale.mean[k]) / scale.sd[k] * Self.weights[k] }
+        }
+        func isActive(_ b: Int) -> Bool { rv.active[b - start] }
+        let pauseBlocks = max(1, Int(config.turnPauseSeconds * 10))
+        let minTurn = max(2, Int(config.minTurnSeconds * 10))
+        // Split at runs of inactive blocks ≥ pauseBlocks.
+        var turns: [Turn] = []
+        var s = start, k = start
+        while k < end {
+            if !isActive(k) {
+                var e = k
+                while e < end && !isActive(e) { e += 1 }
+                if e - k >= pauseBlocks && k > s {
+                    turns.append(contentsOf: splitAtChanges(Turn(start: s, end: k), rv, minTurn: minTurn))
+                    s = e
+                }
+                k = e
+            } else { k += 1 }
+        }
+        if s < end { turns.append(contentsOf: splitAtChanges(Turn(start: s, end: end), rv, minTurn: minTurn)) }
+        // Embeddings.
+        for t in turns.indices {
+            var sum = [Float](repeating: 0, count: dims)
+            var c = [Float](repeating: 0, count: dims)
+            var level: Float = 0, levelN: Float = 0
+            // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
+            // little about the speaker and would drag the level down.
+            var peak: Float = -.infinity
+            for b in turns[t].start..<turns[t].end where isActive(b) { peak = max(peak, rv.rel[b - start]) }
+            for b in turns[t].start..<turns[t].end where isActive(b) && rv.rel[b - start] >= peak - 12 {
+                let z = rv.vector(b)
+                for (k, x) in zip(0..<dims, z) where !x.isNaN { sum[k] += x; c[k] += 1 }
+                level += rv.rel[b - start]; levelN += 1
+            }
+            turns[t].embedding = (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
+            turns[t].weight = levelN
+            turns[t].level = levelN > 0 ? level / levelN : 0
+        }
+        return turns
     }
 
     /// A turn with under `shortTurnBlocks` active blocks (a word or two, often a quiet onset or
@@ -161,13 +206,13 @@ struct SpeakerClustering {
 
     /// Splits a turn where the speaker changes (distance between the means of the preceding and
     /// following `minTurn` blocks peaks above `changeDistance`).
-    private func splitAtChanges(_ turn: Turn, z: [[Float]], active: [Bool], minTurn: Int) -> [Turn] {
+    private func splitAtChanges(_ turn: Turn, _ rv: RunVectors, minTurn: Int) -> [Turn] {
         let len = turn.end - turn.start
         guard len >= 2 * minTurn else { return [turn] }
         var dist = [Float](repeating: 0, count: len)
         for p in (turn.start + minTurn)...(turn.end - minTurn) where p < turn.end {
-            let a = meanVector(z, active, turn.start > p - minTurn ? turn.start : p - minTurn, p)
-            let b = meanVector(z, active, p, p + minTurn)
+            let a = meanVector(rv, turn.start > p - minTurn ? turn.start : p - minTurn, p)
+            let b = meanVector(rv, p, p + minTurn)
             guard let a, let b else { continue }
             dist[p - turn.start] = distance(a, b)
         }
@@ -191,13 +236,13 @@ struct SpeakerClustering {
         return out
     }
 
-    private func meanVector(_ z: [[Float]], _ active: [Bool], _ lo: Int, _ hi: Int) -> [Float]? {
+    private func meanVector(_ rv: RunVectors, _ lo: Int, _ hi: Int) -> [Float]? {
         var sum = [Float](repeating: 0, count: Self.dims)
         var c = [Float](repeating: 0, count: Self.dims)
         var any = false
-        for b in lo..<hi where active[b] {
+        for b in lo..<hi where rv.active[b - rv.start] {
             any = true
-            for k in 0..<Self.dims where !z[b][k].isNaN { sum[k] += z[b][k]; c[k] += 1 }
+            for (k, x) in zip(0..<Self.dims, rv.vector(b)) where !x.isNaN { sum[k] += x; c[k] += 1 }
         }
         guard any else { return nil }
         return (0..<Self.dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }

@@ -4,10 +4,12 @@ import MediaCore
 
 /// Streaming voice analysis: who is talking when.
 ///
-/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory while streaming:
-/// a compact 60-byte record per 100 ms block (≈ 6.5 MB for 3 h) plus fixed scratch and at most one
-/// chunk of samples; the decoded audio is never kept. `finish` briefly adds about 200 bytes per block
-/// of working arrays (context features, costs, speaker vectors: ≈ 22 MB for 3 h), freed on return. Cost: one 512-point FFT per 10 ms plus YIN on every
+/// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory: fixed scratch, at
+/// most one chunk of samples (the decoded audio is never kept) and a `BlockStore` of 60-byte records
+/// per 100 ms block that keeps only three 4 096-block pages in memory and the rest in an unlinked
+/// temporary file. `finish` recomputes context features on demand instead of keeping them; what it
+/// keeps per block is 2 bytes (Viterbi back-pointers, then the path and the labels) plus 8 bytes per
+/// second for the floor and one small record per speaker turn: about 0.3 MB for 3 h. Cost: one 512-point FFT per 10 ms plus YIN on every
 /// second frame that is above the noise floor.
 ///
 /// Method (heuristic, disclosed in `VoiceResult.notes`): frame features → 100 ms blocks → floor-relative
@@ -27,6 +29,16 @@ public final class VoiceAnalyzer {
         self.sampleRate = sampleRate
         frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate)
     }
+
+    /// With a block store of `pageBlocks` blocks per page (tests: small pages exercise the file).
+    init(config: VoiceConfig = .init(), pageBlocks: Int) {
+        self.config = config
+        sampleRate = 16000
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks))
+    }
+
+    /// Whether part of the block record went to the temporary file (tests).
+    var spilledBlocks: Bool { frontEnd.store.spilled }
 
     /// Consumes the next samples of the recording (mono, in [-1, 1], in order, no gaps).
     public func consume(_ samples: UnsafeBufferPointer<Float>) {
@@ -50,7 +62,13 @@ public final class VoiceAnalyzer {
         segments = VoiceTimeline.merge(segments, gapSeconds: config.mergeGapSeconds)
         let rising = decision.risingBlocks.map { min(duration, Double($0) * blockSeconds) }
         return VoiceResult(timeline: segments, risingPitchEnds: rising, noiseFloorDBFS: decision.noiseFloorDBFS,
-                           speakers: decision.speakers, notes: Self.notes)
+                           speakers: decision.speakers, notes: Self.notes + Self.lossNote(decision.unreadableMinutes))
+    }
+
+    /// A disclosure when part of the block record could not be read back from its temporary file.
+    static func lossNote(_ minutes: Double) -> [String] {
+        guard minutes > 0 else { return [] }
+        return [String(format: "About %.0f minutes of the analysis record could not be read back from the temporary folder (disk error) and count as silence.", minutes)]
     }
 
     /// Method disclosures shown in the report.
@@ -65,22 +83,23 @@ public final class VoiceAnalyzer {
         var risingBlocks: [Int]
         var noiseFloorDBFS: Double
         var speakers: Int
+        /// Minutes of the block record lost to a disk error (labelled silence).
+        var unreadableMinutes: Double = 0
     }
 
     func decide() -> Decision {
-        let blocks = frontEnd.blocks
-        guard !blocks.isEmpty else {
+        let store = frontEnd.store
+        guard store.count > 0 else {
             return Decision(labels: [], risingBlocks: [], noiseFloorDBFS: -100, speakers: 0)
         }
-        let floors = NoiseFloor.perBlock(blocks, config: config)
-        let half = max(1, Int(config.contextSeconds * 10 / 2))
-        let slots = max(1, config.blockFrames / max(1, config.pitchEveryFrames))
-        let contexts = BlockContext.build(blocks, floors: floors, half: half, pitchSlots: slots)
+        let source = BlockSource(store: store, config: config)
         let classifier = VoiceClassifier(config: config)
-        let costs = contexts.map { classifier.costs($0) }
-        var path = VoiceClassifier.viterbi(costs, switchPenalty: config.switchPenalty)
-        VoiceClassifier.trimEdges(&path, contexts: contexts, edgeDB: config.edgeDB)
-        let speakers = SpeakerClustering(config: config).run(blocks: blocks, contexts: contexts, path: path)
+        var path = VoiceClassifier.viterbi(count: store.count, switchPenalty: config.switchPenalty) {
+            classifier.costs(source.context($0))
+        }
+        VoiceClassifier.trimEdges(&path, rel: source.rel, edgeDB: config.edgeDB)
+        let speakers = SpeakerClustering(config: config).run(source: source, path: path)
+        if recordsBlockFeatures { lastDiagnostics = (source, path) }
 
         var labels = path.map { c -> Label in
             switch c {
@@ -93,24 +112,27 @@ public final class VoiceAnalyzer {
         var rising: [Int] = []
         for t in speakers.turns where t.cluster == speakers.teacherCluster {
             for b in t.start..<t.end { labels[b] = .teacher }
-            if risesAtEnd(blocks, start: t.start, end: t.end) { rising.append(lastActive(contexts, t)) }
+            if risesAtEnd(source, start: t.start, end: t.end) { rising.append(lastActive(source, t)) }
         }
-        let fullFloor = NoiseFloor.percentile(blocks.map(\.minFullDBFS), config.floorPercentile * 2)
-        if recordsBlockFeatures { lastDiagnostics = (blocks, floors, contexts, costs, path) }
+        // Reported floor: a low percentile of the blocks' quietest full-band frames, from a 0.1 dB
+        // histogram (fixed size, exact to the shown precision).
+        var histogram = LevelHistogram()
+        for i in 0..<store.count { histogram.add(store[i].minFullDBFS) }
+        let fullFloor = histogram.percentile(config.floorPercentile * 2)
         return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
-                        speakers: speakers.clusterCount)
+                        speakers: speakers.clusterCount, unreadableMinutes: Double(store.unreadablePages.count * store.pageBlocks) / 600)
     }
 
     /// End block (exclusive) of the last loud block of a turn: the end of the utterance itself.
-    private func lastActive(_ contexts: [BlockContext], _ t: SpeakerClustering.Turn) -> Int {
+    private func lastActive(_ source: BlockSource, _ t: SpeakerClustering.Turn) -> Int {
         var e = t.end
-        while e > t.start + 1 && contexts[e - 1].rel < 6 { e -= 1 }
+        while e > t.start + 1 && source.rel(e - 1) < 6 { e -= 1 }
         return e
     }
 
     /// Whether the pitch rises by `risingSemitones` over the last voiced `risingTailSeconds` of a turn
     /// (least-squares slope over the voiced blocks of the tail).
-    private func risesAtEnd(_ blocks: [VoiceBlock], start: Int, end: Int) -> Bool {
+    private func risesAtEnd(_ blocks: BlockSource, start: Int, end: Int) -> Bool {
         var e = end
         while e > start && blocks[e - 1].voiced == 0 { e -= 1 }
         let tail = max(3, Int(config.risingTailSeconds * 10))
@@ -131,18 +153,21 @@ public final class VoiceAnalyzer {
     public var recordsBlockFeatures = false
 
     // Kept for the feature table (development and tuning only).
-    private var lastDiagnostics: ([VoiceBlock], [Float], [BlockContext], [SIMD4<Float>], [AcousticClass])?
+    private var lastDiagnostics: (BlockSource, [AcousticClass])?
 
     /// Tab-separated per-block features of the last `finish` (for tuning tools; one row per 100 ms).
     public func blockFeatureTable() -> String {
-        guard let (blocks, floors, contexts, costs, path) = lastDiagnostics else { return "" }
+        guard let (source, path) = lastDiagnostics else { return "" }
+        let classifier = VoiceClassifier(config: config)
         var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tclass\n"
-        for i in blocks.indices {
-            let c = contexts[i]
-            let row: [Float] = [Float(i) / 10, floors[i], c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
+        for i in 0..<source.count {
+            let c = source.context(i)
+            let costs = classifier.costs(c)
+            let blocks = source
+            let row: [Float] = [Float(i) / 10, source.floor(i), c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
                                 c.pitchJump, c.aperiodicity, c.flatness, c.speechRatio, c.peakiness, c.flux,
                                 blocks[i].voiced > 0 ? exp2f(blocks[i].log2Pitch) : 0,
-                                costs[i][0], costs[i][1], costs[i][2], costs[i][3]]
+                                costs[0], costs[1], costs[2], costs[3]]
             out += row.map { String(format: "%.3f", $0) }.joined(separator: "\t") + "\t\(path[i].rawValue)\n"
         }
         return out

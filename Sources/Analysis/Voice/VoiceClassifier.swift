@@ -88,8 +88,8 @@ struct VoiceClassifier {
 
     /// The context window blurs voice boundaries by about half its length; pull the start and end of
     /// every voice run (speech, multi) in to its first and last block that is itself `edgeDB` above
-    /// the floor. The trimmed blocks become silence.
-    static func trimEdges(_ path: inout [AcousticClass], contexts: [BlockContext], edgeDB: Float) {
+    /// the floor (`rel(i)`: level of block `i` above the floor). The trimmed blocks become silence.
+    static func trimEdges(_ path: inout [AcousticClass], rel: (Int) -> Float, edgeDB: Float) {
         var i = 0
         let n = path.count
         while i < n {
@@ -98,8 +98,8 @@ struct VoiceClassifier {
             while j < n && path[j] == k { j += 1 }
             if k == .speech || k == .multi {
                 var a = i, b = j
-                while a < b && contexts[a].rel < edgeDB { a += 1 }
-                while b > a && contexts[b - 1].rel < edgeDB { b -= 1 }
+                while a < b && rel(a) < edgeDB { a += 1 }
+                while b > a && rel(b - 1) < edgeDB { b -= 1 }
                 if a < b {
                     for t in i..<a { path[t] = .silence }
                     for t in b..<j { path[t] = .silence }
@@ -111,35 +111,41 @@ struct VoiceClassifier {
 
     /// Minimum-cost class path with a fixed switching penalty (Viterbi).
     static func viterbi(_ costs: [SIMD4<Float>], switchPenalty: Float) -> [AcousticClass] {
-        let n = costs.count
+        viterbi(count: costs.count, switchPenalty: switchPenalty) { costs[$0] }
+    }
+
+    /// Minimum-cost class path over `count` blocks whose costs come from `cost(t)`, asked once per
+    /// block in order (so costs need not be kept). Memory: one byte per block (four 2-bit
+    /// back-pointers), reused for the path.
+    static func viterbi(count n: Int, switchPenalty: Float, cost: (Int) -> SIMD4<Float>) -> [AcousticClass] {
         guard n > 0 else { return [] }
-        var back = [SIMD4<Int8>](repeating: .zero, count: n)
-        var score = costs[0]
+        var back = [UInt8](repeating: 0, count: n)
+        var score = cost(0)
         for t in 1..<n {
+            let c = cost(t)
             var next = SIMD4<Float>()
-            var from = SIMD4<Int8>()
+            var packed: UInt8 = 0
             // Best previous state overall, for switching.
             var bestPrev = 0
             for k in 1..<4 where score[k] < score[bestPrev] { bestPrev = k }
+            let sw = score[bestPrev] + switchPenalty
             for k in 0..<4 {
                 let stay = score[k]
-                let sw = score[bestPrev] + switchPenalty
-                if stay <= sw {
-                    next[k] = stay + costs[t][k]; from[k] = Int8(k)
-                } else {
-                    next[k] = sw + costs[t][k]; from[k] = Int8(bestPrev)
-                }
+                let from = stay <= sw ? k : bestPrev
+                next[k] = min(stay, sw) + c[k]
+                packed |= UInt8(from) << UInt8(2 * k)
             }
-            back[t] = from
+            back[t] = packed
             score = next
         }
         var k = 0
         for j in 1..<4 where score[j] < score[k] { k = j }
-        var path = [AcousticClass](repeating: .silence, count: n)
+        // Trace back, overwriting each back-pointer byte with the class once it has been read.
         for t in stride(from: n - 1, through: 0, by: -1) {
-            path[t] = AcousticClass(rawValue: k)!
-            k = Int(back[t][k])
+            let from = Int(back[t] >> UInt8(2 * k)) & 3
+            back[t] = UInt8(k)
+            k = from
         }
-        return path
+        return back.map { AcousticClass(rawValue: Int($0))! }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Per-block features in context (a centred window of about a second), all relative to the
-/// recording's own noise floor. Built once in `finish`, from the block records only.
+/// recording's own noise floor. Computed on demand from the block record (`BlockSource.context`), so
+/// nothing per block is kept beyond the record itself.
 struct BlockContext {
     /// Block level above the floor (dB).
     var rel: Float
@@ -28,15 +29,16 @@ struct BlockContext {
 }
 
 enum NoiseFloor {
-    /// Per-block floor (dB): a low percentile of the per-second minimum levels in a sliding window,
+    /// Per-second floor (dB): a low percentile of the per-second minimum levels in a sliding window,
     /// capped at the recording's global quiet level + 10 dB so that minutes of group talk cannot
-    /// lift the floor into the voices (minimum statistics).
-    static func perBlock(_ blocks: [VoiceBlock], config: VoiceConfig) -> [Float] {
-        guard !blocks.isEmpty else { return [] }
-        let perSecond = config.blockFrames > 0 ? max(1, 100 / config.blockFrames) : 10
-        let secondCount = (blocks.count + perSecond - 1) / perSecond
+    /// lift the floor into the voices (minimum statistics). Holds 8 bytes per second of audio.
+    static func perSecond(_ store: BlockStore, config: VoiceConfig) -> [Float] {
+        let n = store.count
+        guard n > 0 else { return [] }
+        let perSecond = blocksPerSecond(config)
+        let secondCount = (n + perSecond - 1) / perSecond
         var mins = [Float](repeating: .infinity, count: secondCount)
-        for (i, b) in blocks.enumerated() { mins[i / perSecond] = min(mins[i / perSecond], b.minDB) }
+        for i in 0..<n { mins[i / perSecond] = min(mins[i / perSecond], store[i].minDB) }
         let global = percentile(mins, config.floorPercentile * 2)
         // Heuristic cap: noise rarely rises more than 10 dB above the quietest stretch of a lesson.
         let cap = global + 10
@@ -54,7 +56,11 @@ enum NoiseFloor {
             for t in s..<min(s + 5, secondCount) { floors[t] = f }
             s += 5
         }
-        return blocks.indices.map { floors[$0 / perSecond] }
+        return floors
+    }
+
+    static func blocksPerSecond(_ config: VoiceConfig) -> Int {
+        config.blockFrames > 0 ? max(1, 100 / config.blockFrames) : 10
     }
 
     static func percentile(_ values: [Float], _ p: Double) -> Float {
@@ -65,55 +71,98 @@ enum NoiseFloor {
     }
 }
 
-extension BlockContext {
-    /// Context features for every block; `half` blocks either side.
-    static func build(_ blocks: [VoiceBlock], floors: [Float], half: Int, pitchSlots: Int) -> [BlockContext] {
-        let n = blocks.count
-        guard n > 0 else { return [] }
-        // Prefix sums make every window O(1).
-        var pRel = [Double](repeating: 0, count: n + 1)
-        var pRel2 = pRel, pMod = pRel, pVoiced = pRel, pJump = pRel, pJumpN = pRel
-        var pAper = pRel, pAperN = pRel, pFlat = pRel, pSpeech = pRel, pFlux = pRel
-        for i in 0..<n {
-            let b = blocks[i]
-            let r = Double(b.meanDB - floors[i])
-            pRel[i + 1] = pRel[i] + r
-            pRel2[i + 1] = pRel2[i] + r * r
-            pMod[i + 1] = pMod[i] + Double(b.modulation)
-            pVoiced[i + 1] = pVoiced[i] + Double(b.voiced)
-            let hasJump = b.voiced >= 2
-            pJump[i + 1] = pJump[i] + (hasJump ? Double(b.pitchJump) : 0)
-            pJumpN[i + 1] = pJumpN[i] + (hasJump ? 1 : 0)
-            pAper[i + 1] = pAper[i] + (b.pitchFrames > 0 ? Double(b.aperiodicity) * Double(b.pitchFrames) : 0)
-            pAperN[i + 1] = pAperN[i] + Double(b.pitchFrames)
-            pFlat[i + 1] = pFlat[i] + Double(b.flatness)
-            pSpeech[i + 1] = pSpeech[i] + Double(b.speechRatio)
-            pFlux[i + 1] = pFlux[i] + Double(b.flux)
+/// Floor-relative block features on demand: the block record, the per-second floor and the context
+/// window. Everything the decisions need per block is recomputed from here instead of being kept.
+struct BlockSource {
+    let store: BlockStore
+    let floors: [Float]
+    let perSecond: Int
+    /// Context half-window (blocks either side).
+    let half: Int
+    /// Pitch estimates per block (for the voiced fraction).
+    let pitchSlots: Int
+
+    init(store: BlockStore, config: VoiceConfig) {
+        self.store = store
+        floors = NoiseFloor.perSecond(store, config: config)
+        perSecond = NoiseFloor.blocksPerSecond(config)
+        half = max(1, Int(config.contextSeconds * 10 / 2))
+        pitchSlots = max(1, config.blockFrames / max(1, config.pitchEveryFrames))
+    }
+
+    var count: Int { store.count }
+
+    subscript(i: Int) -> VoiceBlock { store[i] }
+
+    /// Floor under block `i` (dB).
+    func floor(_ i: Int) -> Float { floors[i / perSecond] }
+
+    /// Level of block `i` above the floor (dB).
+    func rel(_ i: Int) -> Float { store[i].meanDB - floor(i) }
+
+    /// Context features of block `i` over the centred window of `half` blocks either side (clipped
+    /// at the recording's ends).
+    func context(_ i: Int) -> BlockContext {
+        let lo = max(0, i - half), hi = min(count, i + half + 1)
+        var sRel = 0.0, sRel2 = 0.0, sMod = 0.0, sVoiced = 0.0, sJump = 0.0, nJump = 0.0
+        var sAper = 0.0, nAper = 0.0, sFlat = 0.0, sSpeech = 0.0, sFlux = 0.0
+        for k in lo..<hi {
+            let b = store[k]
+            let r = Double(b.meanDB - floor(k))
+            sRel += r
+            sRel2 += r * r
+            sMod += Double(b.modulation)
+            sVoiced += Double(b.voiced)
+            if b.voiced >= 2 { sJump += Double(b.pitchJump); nJump += 1 }
+            if b.pitchFrames > 0 { sAper += Double(b.aperiodicity) * Double(b.pitchFrames) }
+            nAper += Double(b.pitchFrames)
+            sFlat += Double(b.flatness)
+            sSpeech += Double(b.speechRatio)
+            sFlux += Double(b.flux)
         }
-        var out: [BlockContext] = []
-        out.reserveCapacity(n)
-        for i in 0..<n {
-            let lo = max(0, i - half), hi = min(n, i + half + 1)
-            let c = Double(hi - lo)
-            func m(_ p: [Double]) -> Double { (p[hi] - p[lo]) / c }
-            let mean = m(pRel)
-            let variance = max(0, m(pRel2) - mean * mean)
-            let jn = pJumpN[hi] - pJumpN[lo]
-            let an = pAperN[hi] - pAperN[lo]
-            let b = blocks[i]
-            out.append(BlockContext(
-                rel: b.meanDB - floors[i],
-                relMean: Float(mean),
-                levelStd: Float(variance.squareRoot()),
-                modulation: Float(m(pMod).squareRoot()),
-                voicedFraction: Float((pVoiced[hi] - pVoiced[lo]) / (c * Double(pitchSlots))),
-                pitchJump: jn > 0 ? Float((pJump[hi] - pJump[lo]) / jn) : 0,
-                aperiodicity: an > 0 ? Float((pAper[hi] - pAper[lo]) / an) : 1,
-                flatness: Float(m(pFlat)),
-                speechRatio: Float(m(pSpeech)),
-                peakiness: b.maxDB - b.meanDB,
-                flux: Float(m(pFlux))))
+        let c = Double(hi - lo)
+        let mean = sRel / c
+        let variance = max(0, sRel2 / c - mean * mean)
+        let b = store[i]
+        return BlockContext(
+            rel: b.meanDB - floor(i),
+            relMean: Float(mean),
+            levelStd: Float(variance.squareRoot()),
+            modulation: Float((sMod / c).squareRoot()),
+            voicedFraction: Float(sVoiced / (c * Double(pitchSlots))),
+            pitchJump: nJump > 0 ? Float(sJump / nJump) : 0,
+            aperiodicity: nAper > 0 ? Float(sAper / nAper) : 1,
+            flatness: Float(sFlat / c),
+            speechRatio: Float(sSpeech / c),
+            peakiness: b.maxDB - b.meanDB,
+            flux: Float(sFlux / c))
+    }
+}
+
+/// Percentiles of levels (dB) in fixed memory: 0.1 dB bins from -160 to +20 dB (values outside are
+/// clamped to the end bins).
+struct LevelHistogram {
+    static let lowDB: Float = -160
+    static let step: Float = 0.1
+    private var bins = [Int](repeating: 0, count: 1801)
+    private var total = 0
+
+    mutating func add(_ db: Float) {
+        guard db.isFinite else { return }
+        let i = Int(((db - Self.lowDB) / Self.step).rounded())
+        bins[min(bins.count - 1, max(0, i))] += 1
+        total += 1
+    }
+
+    /// The value at fraction `p` (0…1) of the sorted levels, as `NoiseFloor.percentile` ranks it; 0 when empty.
+    func percentile(_ p: Double) -> Float {
+        guard total > 0 else { return 0 }
+        let rank = min(total - 1, max(0, Int((Double(total - 1) * p).rounded())))
+        var seen = 0
+        for (i, c) in bins.enumerated() {
+            seen += c
+            if seen > rank { return Self.lowDB + Float(i) * Self.step }
         }
-        return out
+        return Self.lowDB + Float(bins.count - 1) * Self.step
     }
 }

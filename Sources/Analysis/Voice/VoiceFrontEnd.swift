@@ -7,11 +7,13 @@ import Kernels
 /// spectral flatness, log-mel flux, speech-band ratio, MFCC c1…c12, and on every second frame that is
 /// above the running floor, YIN pitch on a 2:1 decimated 40 ms window. Only the block records are
 /// kept; the audio itself is dropped as soon as the last frame that needs it is done.
-/// Memory: the sample buffer holds at most one chunk plus 520 samples; scratch is fixed at init.
+/// Memory: the sample buffer holds at most one chunk plus 520 samples; scratch is fixed at init; the
+/// block record lives in a `BlockStore` (bounded).
 final class VoiceFrontEnd {
     let config: VoiceConfig
     let sampleRate: Int
-    private(set) var blocks: [VoiceBlock] = []
+    /// The block record (bounded memory: full pages go to a temporary file).
+    let store: BlockStore
 
     // Fixed scratch (allocates nothing per frame).
     private let window: [Float]
@@ -57,8 +59,9 @@ final class VoiceFrontEnd {
     private var acc = BlockAccumulator()
     private var lastVoicedLog2: Float = 0
 
-    init(config: VoiceConfig, sampleRate: Int) {
+    init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore()) {
         precondition(sampleRate == 16000, "VoiceAnalyzer expects 16 kHz audio (MediaIO resamples to it)")
+        self.store = store
         self.config = config
         self.sampleRate = sampleRate
         window = Signal.hannWindow(count: config.frameSamples)
@@ -117,7 +120,7 @@ final class VoiceFrontEnd {
     func finish() {
         buffer.append(contentsOf: repeatElement(0, count: frameReach))
         processAvailable(final: true)
-        if acc.frames > 0 { blocks.append(acc.block(config: config)) ; acc = BlockAccumulator() }
+        if acc.frames > 0 { store.append(acc.block(config: config)); acc = BlockAccumulator() }
     }
 
     private func processAvailable(final: Bool) {
@@ -218,7 +221,7 @@ final class VoiceFrontEnd {
             acc.addPitch(voiced: voiced, hz: hz, aperiodicity: aper, last: &lastVoicedLog2)
         }
         if acc.frames == cfg.blockFrames {
-            blocks.append(acc.block(config: cfg))
+            store.append(acc.block(config: cfg))
             acc = BlockAccumulator()
         }
     }
