@@ -744,9 +744,13 @@ def sox_process(tmp, name, data, sr_in, effects):
     return y * (peak / 0.5)
 
 
-def render_audio(sc, speakers, duration, rng, levels, tmp):
+def render_audio(sc, speakers, duration, rng, levels, tmp, lapel_rng=None):
+    """The room microphone's mix and its distractor list; with `lapel_rng`, also a teacher lapel-mic
+    track (returned third, else None) drawn from its own random stream, so the room mix is the same
+    with and without it."""
     n = int(round(duration * SR))
     mix = np.zeros(n, dtype=np.float64)
+    teacher_part = np.zeros(n, dtype=np.float64)
     tracks = {}
     for u in sc.utts:
         spk = u["spk"]
@@ -772,6 +776,8 @@ def render_audio(sc, speakers, duration, rng, levels, tmp):
                 mask[int(u["start"] * SR):int(u["end"] * SR)] = True
         g = undb(spk.level_dbfs) / (rms(y[mask]) + 1e-12)
         mix += g * y
+        if spk.role == "teacher":
+            teacher_part += g * y
     media_track = np.zeros(n, dtype=np.float32)
     for s, e in sc.media:
         m = music(rng, e - s)
@@ -814,7 +820,21 @@ def render_audio(sc, speakers, duration, rng, levels, tmp):
     lim = 0.89
     over = a > lim
     mix[over] = np.sign(mix[over]) * (lim + (1 - lim) * np.tanh((a[over] - lim) / (1 - lim)))
-    return mix.astype(np.float32), dlist
+    lapel = None
+    if lapel_rng is not None:
+        # Lapel microphone: the teacher's voice close and dry (-20 to -14 dBFS while speaking); the
+        # rest of the room (students, media, noises) as heard from the teacher's chest, 6-14 dB below
+        # the room microphone's level (a cardioid capsule pointing at the mouth); its own hiss.
+        tmask = np.abs(teacher_part) > 0
+        t_rms = rms(teacher_part[tmask]) if tmask.any() else 1.0
+        lapel = teacher_part / (t_rms + 1e-12) * undb(lapel_rng.uniform(-20, -14))
+        lapel += (mix - teacher_part) * undb(-lapel_rng.uniform(6, 14))
+        lapel += lapel_rng.standard_normal(n) * undb(lapel_rng.uniform(-66, -58))
+        a = np.abs(lapel)
+        over = a > lim
+        lapel[over] = np.sign(lapel[over]) * (lim + (1 - lim) * np.tanh((a[over] - lim) / (1 - lim)))
+        lapel = lapel.astype(np.float32)
+    return mix.astype(np.float32), dlist, lapel
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1074,6 +1094,8 @@ def main(argv=None):
     ap.add_argument("--preset", default="veryfast", help="libx264 preset (ultrafast is ~3x cheaper)")
     ap.add_argument("--audio-bitrate", default="64k")
     ap.add_argument("--channels", type=int, choices=[1, 2], default=1)
+    ap.add_argument("--lapel", action="store_true",
+                    help="add a second audio track: the teacher's lapel microphone (audio track 1)")
     ap.add_argument("--noise-floor", type=float, default=None, help="room noise RMS in dBFS")
     ap.add_argument("--cache-dir", default=None, help="TTS cache (default: a temporary folder)")
     ap.add_argument("--require", default="question", type=lambda v: [x for x in v.split(",") if x],
@@ -1203,7 +1225,8 @@ def main(argv=None):
         filmed = {"yes": True, "no": False}.get(args.filmed, r_video.random() < 0.4)
 
         # ---- audio ------------------------------------------------------------------------
-        audio, distractors = render_audio(sc, speakers, duration, r_audio, levels, tmp)
+        lapel_rng = np.random.default_rng(args.seed * 7919 + 17) if args.lapel else None
+        audio, distractors, lapel = render_audio(sc, speakers, duration, r_audio, levels, tmp, lapel_rng)
         stamp("audio")
         wav = os.path.join(tmp, "mix.wav")
         if args.channels == 2:
@@ -1212,22 +1235,30 @@ def main(argv=None):
             write_wav(wav, np.stack([audio, right], axis=1), SR)
         else:
             write_wav(wav, audio, SR)
+        lapel_in = []
+        if lapel is not None:
+            lapel_wav = os.path.join(tmp, "lapel.wav")
+            write_wav(lapel_wav, lapel, SR)
+            lapel_in = ["-i", lapel_wav]
 
         # ---- encode -----------------------------------------------------------------------
         out = os.path.abspath(args.out)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         part = out + ".part." + container
         fmt = {"mp4": "mp4", "ts": "mpegts", "flv": "flv", "mkv": "matroska", "m4a": "ipod"}[container]
-        aopts = ["-c:a", "aac", "-b:a", args.audio_bitrate, "-ar", "48000", "-ac", str(args.channels)]
+        aopts = ["-c:a", "aac", "-b:a", args.audio_bitrate, "-ar", "48000", "-ac", str(args.channels)] + (
+            ["-ac:a:1", "1"] if lapel_in else [])  # the lapel track is mono
         nframes = int(round(duration * fps))
         if no_video:
-            cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", wav] + aopts + [
+            cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", wav] + lapel_in + (
+                ["-map", "0:a", "-map", "1:a"] if lapel_in else []) + aopts + [
                 "-map_metadata", "-1", "-fflags", "+bitexact", "-f", fmt, part]
             run(cmd)
         else:
             cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "%dx%d" % (W, H), "-r", str(fps),
-                   "-i", "pipe:0", "-i", wav, "-map", "0:v", "-map", "1:a",
+                   "-i", "pipe:0", "-i", wav] + lapel_in + ["-map", "0:v", "-map", "1:a"] + (
+                   ["-map", "2:a"] if lapel_in else []) + [
                    "-c:v", "libx264", "-preset", args.preset, "-g", str(2 * fps), "-crf", str(args.crf),
                    "-pix_fmt", "yuv420p", "-threads", "2", "-x264-params", "log-level=error"] + aopts + [
                    "-map_metadata", "-1", "-fflags", "+bitexact"]
@@ -1289,7 +1320,8 @@ def main(argv=None):
             "container": container,
             "video": None if no_video else {"width": W, "height": H, "fps": fps, "sprite": sprite_on,
                                            "filmed": filmed},
-            "audio": {"sampleRate": 48000, "channels": args.channels, "codec": "aac"},
+            "audio": {"sampleRate": 48000, "channels": args.channels, "codec": "aac",
+                      "lapelTrack": 1 if args.lapel else None},
             "levels": levels,
             "speakers": [s.describe() for s in speakers],
             "speech": speech,

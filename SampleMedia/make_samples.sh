@@ -20,6 +20,10 @@ $G --seed 31 --language en --mode practice --duration 125 --require seatwork,dis
 # 4. Audio-only lesson (AAC in .m4a), Mandarin, mixed mode.
 $G --seed 41 --language zh --mode mixed --duration 95 --require question \
    $COMMON --out SampleMedia/lesson-audio.m4a --no-plan
+# 5. Audio-only lesson with two tracks: the room microphone (track 0) and the teacher's lapel
+#    microphone (track 1), English dialogue; 32 kb/s per track keeps it small.
+$G --seed 51 --language en --mode dialogue --duration 80 --require question --lapel \
+   --crf 32 --audio-bitrate 32k --cache-dir $CACHE --out SampleMedia/lesson-lapel.m4a --no-plan
 
 # Broken and edge-case files (see SampleMedia/README.md).
 B=SampleMedia/broken

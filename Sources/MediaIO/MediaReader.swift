@@ -5,6 +5,9 @@ import MediaCore
 public struct ReadOptions: Sendable, Equatable {
     /// Which audio stream: the n-th audio stream of the file (0-based), or nil for FFmpeg's best one.
     public var audioTrack: Int?
+    /// A second audio stream decoded alongside the first (the n-th audio stream, 0-based), e.g. the
+    /// teacher's lapel microphone; delivered to `run`'s `onSecondAudio`. Nil: none.
+    public var secondAudioTrack: Int?
     /// Decode audio at all.
     public var decodeAudio = true
     /// How to sample video, or nil to skip video.
@@ -45,6 +48,7 @@ public final class MediaReader {
     public let info: MediaInfo
     private let demuxer: Demuxer
     private let audioIndex: Int?
+    private let secondAudioIndex: Int?
     private let videoIndex: Int?
 
     /// Opens the file and chooses the streams. Throws `MediaError` (missing, empty, not media, no streams,
@@ -61,8 +65,22 @@ public final class MediaReader {
                                  reason: "audio track \(track) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
             }
             audioIndex = audioStreams[track]
+        } else if let second = options.secondAudioTrack, audioStreams.indices.contains(second), audioStreams.count > 1 {
+            // The main track is FFmpeg's best among the others.
+            let best = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
+            audioIndex = best != audioStreams[second] ? best : audioStreams.first { $0 != audioStreams[second] }
         } else {
             audioIndex = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
+        }
+        if let track = options.secondAudioTrack {
+            guard audioStreams.indices.contains(track) else {
+                throw MediaError(.badMedia, path: path,
+                                 reason: "audio track \(track) (second track) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
+            }
+            // The same stream twice is one track: nothing second to deliver.
+            secondAudioIndex = audioStreams[track] != audioIndex ? audioStreams[track] : nil
+        } else {
+            secondAudioIndex = nil
         }
         videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO).flatMap { i in
             // Cover art (an attached picture) is not the lesson's video.
@@ -70,6 +88,10 @@ public final class MediaReader {
         }
         info = MediaReader.describe(demuxer, audioIndex: audioIndex, videoIndex: videoIndex)
     }
+
+    /// Whether a second audio track will be delivered (false when it is the main track itself, e.g.
+    /// in a file with a single audio track).
+    public var hasSecondAudio: Bool { secondAudioIndex != nil }
 
     static func describe(_ d: Demuxer, audioIndex: Int?, videoIndex: Int?) -> MediaInfo {
         let video = videoIndex.map { i -> VideoInfo in
@@ -93,7 +115,19 @@ public final class MediaReader {
     public func run(onAudio: (AudioChunk) throws -> Void,
                     onVideo: (LumaFrame) throws -> Void,
                     onProgress: (Double) -> Void = { _ in }) throws -> ReadSummary {
+        try run(onAudio: onAudio, onSecondAudio: { _ in }, onVideo: onVideo, onProgress: onProgress)
+    }
+
+    /// As `run(onAudio:onVideo:onProgress:)`, also delivering `ReadOptions.secondAudioTrack` to
+    /// `onSecondAudio` (same format and clock as `onAudio`; the two interleave in file order).
+    public func run(onAudio: (AudioChunk) throws -> Void,
+                    onSecondAudio: (AudioChunk) throws -> Void,
+                    onVideo: (LumaFrame) throws -> Void,
+                    onProgress: (Double) -> Void = { _ in }) throws -> ReadSummary {
         let audio: AudioDecoder? = try (options.decodeAudio ? audioIndex : nil).map {
+            try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
+        }
+        let second: AudioDecoder? = try (options.decodeAudio ? secondAudioIndex : nil).map {
             try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
         }
         let video: VideoDecoder? = try options.video.flatMap { sampling in
@@ -108,7 +142,7 @@ public final class MediaReader {
         let packet = demuxer.packet
         let start = demuxer.startSeconds
         // Other streams are not even demuxed into packets we look at.
-        for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != video?.streamIndex {
+        for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != video?.streamIndex && i != second?.streamIndex {
             demuxer.stream(i).pointee.discard = AVDISCARD_ALL
         }
         let onFrame: (LumaFrame) throws -> Void = { frame in
@@ -119,6 +153,9 @@ public final class MediaReader {
             let index = Int(packet.pointee.stream_index)
             if let a = audio, index == a.streamIndex {
                 try a.decode(packet, deliver: onAudio)
+            } else if let a = second, index == a.streamIndex {
+                try a.decode(packet, deliver: onSecondAudio)
+                continue // progress follows the main tracks
             } else if let v = video, index == v.streamIndex {
                 if v.wants(packet) { try v.decode(packet, deliver: onFrame) }
             } else {
@@ -130,10 +167,12 @@ public final class MediaReader {
             }
         }
         try audio?.decode(nil, deliver: onAudio)
+        try second?.decode(nil, deliver: onSecondAudio)
         try video?.decode(nil, deliver: onFrame)
         let audioSeconds = audio.map { Double($0.deliveredSamples) / Double(options.sampleRate) } ?? 0
         let frames = video?.deliveredFrames ?? 0
         if let a = audio, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged audio packet(s)") }
+        if let a = second, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged packet(s) of the second audio track") }
         if let v = video, v.damagedPackets > 0 { warnings.append("skipped \(v.damagedPackets) damaged video packet(s)") }
         if (audio != nil && audioSeconds == 0) && (video == nil || frames == 0) {
             throw MediaError(.badMedia, path: path, reason: "no decodable audio or video" + (warnings.first.map { ": \($0)" } ?? ""))

@@ -60,9 +60,12 @@ public enum AnalyzePipeline {
         // Open first: a missing or non-media file fails here with its own message and exit code.
         let audioTrack = config.integer("audio.track")
         let teacherTrack = config.integer("audio.teacherTrack")
-        var options = ReadOptions(audioTrack: teacherTrack >= 0 ? teacherTrack : (audioTrack >= 0 ? audioTrack : nil),
+        var options = ReadOptions(audioTrack: audioTrack >= 0 ? audioTrack : nil,
                                   decodeAudio: config.flag("voice.enabled"),
                                   video: config.flag("video.enabled") ? .fps(config.number("video.sampleFps")) : nil)
+        // The lapel track is decoded alongside the room track (MediaReader picks the room track among
+        // the others); in a file with one audio track, that track is analysed alone.
+        options.secondAudioTrack = teacherTrack >= 0 ? teacherTrack : nil
         options.videoThreads = 1
         let reader = try MediaReader(path: path, options: options)
         let info = reader.info
@@ -77,6 +80,7 @@ public enum AnalyzePipeline {
         let motion = MotionAnalyzer()
         let summary = try reader.run(
             onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
+            onSecondAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consumeTeacherTrack($0) } },
             onVideo: { frame in
                 slides?.consume(frame)
                 motion.consume(frame)

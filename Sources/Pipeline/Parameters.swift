@@ -54,7 +54,7 @@ public enum Parameters {
         ParameterSpec("audio.track", .number(-1), .integer(-1...63),
                       "Audio stream to analyse (index among the file's audio streams); -1 picks the best one."),
         ParameterSpec("audio.teacherTrack", .number(-1), .integer(-1...63),
-                      "Audio stream of the teacher's lapel microphone, if the recorder writes one (-1 = none); it is analysed instead of audio.track, since on it the teacher is unmistakably the closest voice."),
+                      "Audio stream of the teacher's lapel microphone, if the recorder writes one (-1 = none). It is decoded alongside the room track (audio.track, or the best other track): the teacher is the voice much louder on the lapel than in the room. In a file with one audio track, that track is analysed alone."),
         ParameterSpec("voice.enabled", .flag(true), .flag,
                       "Analyse voices: who talks (teacher, student, several), silence, questions, wait time."),
         ParameterSpec("video.enabled", .flag(true), .flag,

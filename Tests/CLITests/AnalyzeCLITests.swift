@@ -86,6 +86,29 @@ import Testing
         }
     }
 
+    /// The room microphone with the teacher's lapel track (audio track 1): both are analysed, the
+    /// report says so, and the teacher's talk time is within 3 % of the lesson of the truth file's.
+    @Test func lapelTrackIsAnalysedWithTheRoomTrack() throws {
+        let out = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", CLI.sample("lesson-lapel.m4a"), "--out", out.path, "--json",
+                             "--set", "audio.teacherTrack=1", "--set", "clips.enabled=false"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
+        let report = try Self.json(dir + "/report.json")
+        let notes = try #require(report["notes"] as? [String])
+        #expect(notes.contains { $0.contains("lapel microphone") })
+        let truth = try Self.json(CLI.sample("lesson-lapel.truth.json"))
+        let duration = try #require(truth["durationSeconds"] as? Double)
+        let trueTeacher = try #require((truth["talk"] as? [String: Any])?["teacherSeconds"] as? Double)
+        let teacher = try #require((report["talk"] as? [String: Any])?["teacherSeconds"] as? Double)
+        #expect(abs(teacher - trueTeacher) / duration < 0.03, "teacher \(teacher) s, truth \(trueTeacher) s")
+        // The recording's audio is the room track (track 0), not the lapel.
+        let audio = try #require((report["recording"] as? [String: Any])?["audio"] as? [String: Any])
+        #expect(audio["streamIndex"] as? Int == 0)
+    }
+
     @Test func videoWithoutAudioGetsAFinding() throws {
         let out = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: out) }

@@ -70,6 +70,41 @@ struct ProbeTests {
         #expect(error?.message.contains("audio track 2 does not exist") == true)
     }
 
+    @Test func decodesASecondAudioTrackAlongside() throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        // Track 0: 440 Hz at 48 kHz; track 1: 1 kHz at 16 kHz (like a lapel microphone), 2 s each.
+        let file = try fx.ffmpeg(Self.tone(48000) + ["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=16000"]
+                                 + ["-t", "2", "-map", "0", "-map", "1", "-c:a", "pcm_s16le"], output: "lapel.mkv")
+        func crossingsPerSecond(_ x: [Float]) -> Double {
+            var c = 0
+            for i in 1..<x.count where (x[i - 1] < 0) != (x[i] < 0) { c += 1 }
+            return Double(c) / (Double(x.count) / 16000)
+        }
+        var options = ReadOptions(video: nil)
+        options.secondAudioTrack = 1
+        let reader = try MediaReader(path: file, options: options)
+        #expect(reader.hasSecondAudio)
+        #expect(reader.info.audio?.sampleRate == 48000)
+        var main: [Float] = [], second: [Float] = []
+        _ = try reader.run(onAudio: { main += $0.samples }, onSecondAudio: { second += $0.samples }, onVideo: { _ in })
+        #expect(abs(main.count - 32000) <= 160 && abs(second.count - 32000) <= 160)
+        #expect(abs(crossingsPerSecond(main) - 880) < 10)
+        #expect(abs(crossingsPerSecond(second) - 2000) < 10)
+
+        // Second track 0 with no main track chosen: the main track is the other one.
+        options.secondAudioTrack = 0
+        let swapped = try MediaReader(path: file, options: options)
+        #expect(swapped.info.audio?.sampleRate == 16000 && swapped.hasSecondAudio)
+        // A single-track file: that track is the main one and nothing is second.
+        let single = try fx.ffmpeg(Self.tone(16000) + ["-t", "1", "-c:a", "pcm_s16le"], output: "one.wav")
+        let alone = try MediaReader(path: single, options: options)
+        #expect(alone.info.audio != nil && !alone.hasSecondAudio)
+        options.secondAudioTrack = 3
+        let error = #expect(throws: MediaError.self) { try MediaReader(path: file, options: options) }
+        #expect(error?.message.contains("audio track 3 (second track) does not exist") == true)
+    }
+
     @Test func variableFrameRateIsReadable() throws {
         let fx = try Fixtures()
         defer { fx.remove() }

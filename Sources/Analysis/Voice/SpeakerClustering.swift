@@ -12,13 +12,21 @@ import Foundation
 /// score = seconds × 2^((level − loudest level) / 6 dB).
 struct SpeakerClustering {
     var config: VoiceConfig
+    /// The teacher's lapel-microphone track, when the recording has one: its level over the room
+    /// microphone's (both above their own floors) is added to the embedding and decides the teacher.
+    var lapel: BlockSource?
 
-    /// Embedding dimensions: 12 MFCC + pitch + level + rhythm.
-    static let dims = 15
+    /// Embedding dimensions: 12 MFCC + pitch + level + rhythm (+ lapel gap with a lapel track).
+    static let baseDims = 15
+    var dims: Int { Self.baseDims + (lapel == nil ? 0 : 1) }
     /// Weights after standardisation: level and syllable-rhythm depth carry the distance to the
     /// microphone (the teacher is close, students are far and reverberant), the strongest cue in a
     /// classroom; pitch gives the voice register; MFCCs (timbre and channel) share the rest.
     static let weights: [Float] = Array(repeating: 0.4, count: 12) + [1.0, 2.0, 2.0]
+    /// Weight of the lapel gap: the wearer is 15-30 dB louder on the lapel than on the room microphone,
+    /// everyone else is not, whatever the voices; stronger than every other cue together.
+    static let lapelWeight: Float = 3.0
+    var weights: [Float] { Self.weights + (lapel == nil ? [] : [Self.lapelWeight]) }
     /// Distance (weighted z units) under which a turn joins an existing cluster.
     static let joinDistance: Float = 3.0
     /// Change-point distance (weighted z units) between adjacent seconds that splits a turn.
@@ -31,6 +39,8 @@ struct SpeakerClustering {
         var embedding: [Float] = []
         var weight: Float = 0
         var level: Float = 0
+        /// Mean lapel gap of the turn's core (dB; 0 without a lapel track).
+        var lapelGap: Float = 0
     }
 
     struct Outcome {
@@ -59,7 +69,14 @@ struct SpeakerClustering {
         v[12] = b.voiced > 0 ? b.log2Pitch : .nan
         v[13] = c.rel
         v[14] = c.modulation
+        if let lapel { v[15] = lapelGap(lapel, i, roomRel: c.rel) }
         return c.rel
+    }
+
+    /// Lapel level above its floor minus the room microphone's level above its floor (dB) at block `i`.
+    private func lapelGap(_ lapel: BlockSource, _ i: Int, roomRel: Float) -> Float {
+        guard lapel.count > 0 else { return 0 }
+        return lapel.rel(min(i, lapel.count - 1)) - roomRel
     }
 
     /// Active = loud enough to carry the speaker's voice (heuristic: the voice, not the gaps between words).
@@ -67,7 +84,7 @@ struct SpeakerClustering {
 
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
         let n = path.count
-        let dims = Self.dims
+        let dims = self.dims
         // Standardise over active speech blocks (first pass, nothing kept per block).
         var mean = [Double](repeating: 0, count: dims)
         var m2 = [Double](repeating: 0, count: dims)
@@ -97,12 +114,13 @@ struct SpeakerClustering {
         }
         let clustered = cluster(&turns)
         inheritShortTurns(&turns)
-        // Teacher: most speech time, weighted towards the loudest cluster.
+        // Teacher: most speech time, weighted towards the closest cluster: the loudest one, or with a
+        // lapel track the one loudest on the lapel relative to the room microphone.
         var seconds = [Float](repeating: 0, count: clustered)
         var levelSum = [Float](repeating: 0, count: clustered)
         for t in turns {
             seconds[t.cluster] += Float(t.end - t.start)
-            levelSum[t.cluster] += t.level * t.weight
+            levelSum[t.cluster] += (lapel == nil ? t.level : t.lapelGap) * t.weight
         }
         var weightSum = [Float](repeating: 0, count: clustered)
         for t in turns { weightSum[t.cluster] += t.weight }
@@ -123,26 +141,28 @@ struct SpeakerClustering {
         var active: [Bool]
         var rel: [Float]
         let start: Int
+        let dims: Int
 
         func vector(_ b: Int) -> ArraySlice<Float> {
-            let o = (b - start) * SpeakerClustering.dims
-            return z[o..<(o + SpeakerClustering.dims)]
+            let o = (b - start) * dims
+            return z[o..<(o + dims)]
         }
     }
 
     /// Turns of the speech run `[start, end)` with their embeddings.
     private func runTurns(_ source: BlockSource, start: Int, end: Int, scale: Scale) -> [Turn] {
-        let dims = Self.dims
+        let dims = self.dims
+        let weights = self.weights
         let len = end - start
         var rv = RunVectors(z: [Float](repeating: .nan, count: len * dims), active: [Bool](repeating: false, count: len),
-                            rel: [Float](repeating: 0, count: len), start: start)
+                            rel: [Float](repeating: 0, count: len), start: start, dims: dims)
         var v = [Float](repeating: 0, count: dims)
         for b in start..<end {
             let r = rawVector(source, b, into: &v)
             let o = (b - start) * dims
             rv.rel[b - start] = r
             rv.active[b - start] = r > Self.activeDB
-            for k in 0..<dims where !v[k].isNaN { rv.z[o + k] = (v[k] - scale.mean[k]) / scale.sd[k] * Self.weights[k] }
+            for k in 0..<dims where !v[k].isNaN { rv.z[o + k] = (v[k] - scale.mean[k]) / scale.sd[k] * weights[k] }
         }
         func isActive(_ b: Int) -> Bool { rv.active[b - start] }
         let pauseBlocks = max(1, Int(config.turnPauseSeconds * 10))
@@ -166,7 +186,7 @@ struct SpeakerClustering {
         for t in turns.indices {
             var sum = [Float](repeating: 0, count: dims)
             var c = [Float](repeating: 0, count: dims)
-            var level: Float = 0, levelN: Float = 0
+            var level: Float = 0, levelN: Float = 0, gap: Float = 0
             // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
             // little about the speaker and would drag the level down.
             var peak: Float = -.infinity
@@ -175,10 +195,12 @@ struct SpeakerClustering {
                 let z = rv.vector(b)
                 for (k, x) in zip(0..<dims, z) where !x.isNaN { sum[k] += x; c[k] += 1 }
                 level += rv.rel[b - start]; levelN += 1
+                if let lapel { gap += lapelGap(lapel, b, roomRel: rv.rel[b - start]) }
             }
             turns[t].embedding = (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
             turns[t].weight = levelN
             turns[t].level = levelN > 0 ? level / levelN : 0
+            turns[t].lapelGap = levelN > 0 ? gap / levelN : 0
         }
         return turns
     }
@@ -237,15 +259,15 @@ struct SpeakerClustering {
     }
 
     private func meanVector(_ rv: RunVectors, _ lo: Int, _ hi: Int) -> [Float]? {
-        var sum = [Float](repeating: 0, count: Self.dims)
-        var c = [Float](repeating: 0, count: Self.dims)
+        var sum = [Float](repeating: 0, count: dims)
+        var c = [Float](repeating: 0, count: dims)
         var any = false
         for b in lo..<hi where rv.active[b - rv.start] {
             any = true
-            for (k, x) in zip(0..<Self.dims, rv.vector(b)) where !x.isNaN { sum[k] += x; c[k] += 1 }
+            for (k, x) in zip(0..<dims, rv.vector(b)) where !x.isNaN { sum[k] += x; c[k] += 1 }
         }
         guard any else { return nil }
-        return (0..<Self.dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
+        return (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
     }
 
     private func distance(_ a: [Float], _ b: [Float]) -> Float {
@@ -282,11 +304,11 @@ struct SpeakerClustering {
                 for (c, m) in centroids.enumerated() { let d = distance(turns[t].embedding, m); if d < bd { bd = d; best = c } }
                 turns[t].cluster = best
             }
-            var sums = [[Float]](repeating: [Float](repeating: 0, count: Self.dims), count: centroids.count)
+            var sums = [[Float]](repeating: [Float](repeating: 0, count: dims), count: centroids.count)
             var w = [Float](repeating: 0, count: centroids.count)
             for t in turns {
                 let tw = max(t.weight, 1)
-                for k in 0..<Self.dims { sums[t.cluster][k] += t.embedding[k] * tw }
+                for k in 0..<dims { sums[t.cluster][k] += t.embedding[k] * tw }
                 w[t.cluster] += tw
             }
             for c in centroids.indices where w[c] > 0 { centroids[c] = sums[c].map { $0 / w[c] } }

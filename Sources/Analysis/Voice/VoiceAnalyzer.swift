@@ -45,6 +45,16 @@ public final class VoiceAnalyzer {
         frontEnd.consume(samples)
     }
 
+    /// Consumes the next samples of the teacher's lapel-microphone track (16 kHz mono, same clock as
+    /// `consume`, in order). With it, teacher and students are told apart by how much louder a voice
+    /// is on the lapel than on the room microphone; the room track still decides everything else.
+    public func consumeTeacherTrack(_ samples: UnsafeBufferPointer<Float>) {
+        if lapelFrontEnd == nil { lapelFrontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate) }
+        lapelFrontEnd!.consume(samples)
+    }
+
+    private var lapelFrontEnd: VoiceFrontEnd?
+
     /// Consumes the next decoded chunk (must be 16 kHz mono, in order).
     public func consume(_ chunk: AudioChunk) {
         precondition(chunk.sampleRate == sampleRate, "chunk sample rate \(chunk.sampleRate) ≠ \(sampleRate)")
@@ -55,6 +65,7 @@ public final class VoiceAnalyzer {
     /// - Parameter durationSeconds: the recording's duration (s); the timeline covers `[0, duration]`.
     public func finish(durationSeconds: Double) -> VoiceResult {
         frontEnd.finish()
+        lapelFrontEnd?.finish()
         let decision = decide()
         let duration = max(0, durationSeconds)
         let blockSeconds = Double(config.blockFrames * config.hopSamples) / Double(sampleRate)
@@ -62,8 +73,11 @@ public final class VoiceAnalyzer {
         segments = VoiceTimeline.merge(segments, gapSeconds: config.mergeGapSeconds)
         let rising = decision.risingBlocks.map { min(duration, Double($0) * blockSeconds) }
         return VoiceResult(timeline: segments, risingPitchEnds: rising, noiseFloorDBFS: decision.noiseFloorDBFS,
-                           speakers: decision.speakers, notes: Self.notes + Self.lossNote(decision.unreadableMinutes))
+                           speakers: decision.speakers,
+                           notes: Self.notes + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes))
     }
+
+    static let lapelNote = "Teacher's lapel microphone: every speaker turn is also measured on the lapel track, and the teacher is the voice that is much louder there than on the room microphone (its level above the lapel's own noise floor minus its level above the room's)."
 
     /// A disclosure when part of the block record could not be read back from its temporary file.
     static func lossNote(_ minutes: Double) -> [String] {
@@ -93,12 +107,9 @@ public final class VoiceAnalyzer {
             return Decision(labels: [], risingBlocks: [], noiseFloorDBFS: -100, speakers: 0)
         }
         let source = BlockSource(store: store, config: config)
-        let classifier = VoiceClassifier(config: config)
-        var path = VoiceClassifier.viterbi(count: store.count, switchPenalty: config.switchPenalty) {
-            classifier.costs(source.context($0))
-        }
-        VoiceClassifier.trimEdges(&path, rel: source.rel, edgeDB: config.edgeDB)
-        let speakers = SpeakerClustering(config: config).run(source: source, path: path)
+        let path = acousticPath(source)
+        let lapel = lapelFrontEnd.flatMap { $0.store.count > 0 ? BlockSource(store: $0.store, config: config) : nil }
+        let speakers = SpeakerClustering(config: config, lapel: lapel).run(source: source, path: path)
         if recordsBlockFeatures { lastDiagnostics = (source, path) }
 
         var labels = path.map { c -> Label in
@@ -109,10 +120,31 @@ public final class VoiceAnalyzer {
             case .media: return .media
             }
         }
+        var isTeacher: (SpeakerClustering.Turn) -> Bool = { $0.cluster == speakers.teacherCluster }
+        var lapelTeacher: [Range<Int>] = []
+        if let lapel {
+            // Fusion by role (LapelFusion): the lapel's own turns and the room's turns, each with its
+            // lapel gap; Otsu's threshold on those gaps separates the wearer from everyone else.
+            let lapelTurns = SpeakerClustering(config: config).run(source: lapel, path: acousticPath(lapel)).turns
+            let lapelGaps = lapelTurns.map {
+                LapelFusion.gap(lapel: lapel, room: source, range: $0.start..<$0.end, activeDB: SpeakerClustering.activeDB) ?? .nan
+            }
+            let values = lapelGaps + speakers.turns.map(\.lapelGap)
+            let weights = lapelTurns.map(\.weight) + speakers.turns.map(\.weight)
+            if let threshold = LapelFusion.threshold(values, weights: weights) {
+                isTeacher = { $0.lapelGap > threshold }
+                lapelTeacher = zip(lapelTurns, lapelGaps).filter { $0.1 > threshold }.map { $0.0.start..<$0.0.end }
+            }
+        }
         var rising: [Int] = []
-        for t in speakers.turns where t.cluster == speakers.teacherCluster {
+        for t in speakers.turns where isTeacher(t) {
             for b in t.start..<t.end { labels[b] = .teacher }
             if risesAtEnd(source, start: t.start, end: t.end) { rising.append(lastActive(source, t)) }
+        }
+        Self.labelPauses(&labels, path: path, turns: speakers.turns, isTeacher: isTeacher)
+        // The teacher heard on the lapel where the room microphone heard nothing above its floor.
+        for r in lapelTeacher {
+            for b in r where b < labels.count && path[b] == .silence { labels[b] = .teacher }
         }
         // Reported floor: a low percentile of the blocks' quietest full-band frames, from a 0.1 dB
         // histogram (fixed size, exact to the shown precision).
@@ -121,6 +153,37 @@ public final class VoiceAnalyzer {
         let fullFloor = histogram.percentile(config.floorPercentile * 2)
         return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
                         speakers: speakers.clusterCount, unreadableMinutes: Double(store.unreadablePages.count * store.pageBlocks) / 600)
+    }
+
+    /// Pauses inside single-voice speech (quiet blocks the Viterbi path kept as speech, but no turn
+    /// holds) belong to the speaker on both sides when it is the same one, as the 1.5 s same-label
+    /// rule would join them; between two different speakers they are the silence of the turn-taking.
+    static func labelPauses(_ labels: inout [Label], path: [AcousticClass], turns: [SpeakerClustering.Turn],
+                            isTeacher: (SpeakerClustering.Turn) -> Bool) {
+        guard !turns.isEmpty else { return }
+        func label(_ t: SpeakerClustering.Turn) -> Label { isTeacher(t) ? .teacher : .student }
+        func fill(_ range: Range<Int>, _ l: Label) {
+            for b in range where path[b] == .speech { labels[b] = l }
+        }
+        fill(0..<turns[0].start, label(turns[0]))
+        for k in 1..<max(1, turns.count) {
+            let a = turns[k - 1], b = turns[k]
+            guard a.end < b.start else { continue }
+            let la = label(a), lb = label(b)
+            fill(a.end..<b.start, la == lb ? la : .silence)
+        }
+        fill(turns[turns.count - 1].end..<labels.count, label(turns[turns.count - 1]))
+    }
+
+    /// Silence / one voice / several voices / media for every block of a track: Viterbi over the
+    /// per-block class costs, voice runs trimmed to where the voice is audible.
+    private func acousticPath(_ source: BlockSource) -> [AcousticClass] {
+        let classifier = VoiceClassifier(config: config)
+        var path = VoiceClassifier.viterbi(count: source.count, switchPenalty: config.switchPenalty) {
+            classifier.costs(source.context($0))
+        }
+        VoiceClassifier.trimEdges(&path, rel: source.rel, edgeDB: config.edgeDB)
+        return path
     }
 
     /// End block (exclusive) of the last loud block of a turn: the end of the utterance itself.
