@@ -36,7 +36,7 @@ func runVoiceBenchmarks() {
     if let r = result {
         print("voice: \(r.timeline.count) segments, \(r.speakers) speaker clusters, floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS")
     }
-    print("voice memory: \(VoiceAnalyzer.bytesPerBlock) bytes per 100 ms block = \(String(format: "%.1f", Double(VoiceAnalyzer.bytesPerBlock) * 108_000 / 1e6)) MB for 3 h; audio is not kept")
+    print("voice memory: block record of \(VoiceAnalyzer.bytesPerBlock) bytes per 100 ms paged to a temporary file (\(String(format: "%.1f", Double(VoiceAnalyzer.bytesPerBlock) * 108_000 / 1e6)) MB on disk for 3 h), three pages in memory; audio is not kept")
 }
 
 enum VoiceBenchAudio {

@@ -238,6 +238,6 @@ public final class VoiceAnalyzer {
 }
 
 extension VoiceAnalyzer {
-    /// Bytes kept per 100 ms block: the only state that grows with the recording's length.
+    /// Bytes of the block record per 100 ms (kept in a temporary file beyond three pages).
     public static var bytesPerBlock: Int { MemoryLayout<VoiceBlock>.stride }
 }
