@@ -744,7 +744,24 @@ def sox_process(tmp, name, data, sr_in, effects):
     return y * (peak / 0.5)
 
 
-def render_audio(sc, speakers, duration, rng, levels, tmp, lapel_rng=None):
+def narration(sc, narrator, seconds):
+    """A video clip's voice-over: the lesson's own teacher sentences read by `narrator`, back to back
+    with 0.3-0.6 s breaths, cut to `seconds` (at SR, dry)."""
+    texts = [u["text"] for u in sc.utts if u["spk"].role == "teacher"] or ["video"]
+    n = int(seconds * SR)
+    out = np.zeros(n, dtype=np.float64)
+    i, k = int(0.4 * SR), 0
+    while i < n:
+        raw = sc.tts.say(narrator, texts[k % len(texts)])
+        y = np.interp(np.arange(int(len(raw) * SR / narrator.sr)) * narrator.sr / SR, np.arange(len(raw)), raw)
+        m = min(len(y), n - i)
+        out[i:i + m] += y[:m]
+        i += m + int((0.3 + 0.3 * ((k * 7) % 5) / 4) * SR)
+        k += 1
+    return out
+
+
+def render_audio(sc, speakers, duration, rng, levels, tmp, lapel_rng=None, narrator=None):
     """The room microphone's mix and its distractor list; with `lapel_rng`, also a teacher lapel-mic
     track (returned third, else None) drawn from its own random stream, so the room mix is the same
     with and without it."""
@@ -781,6 +798,10 @@ def render_audio(sc, speakers, duration, rng, levels, tmp, lapel_rng=None):
     media_track = np.zeros(n, dtype=np.float32)
     for s, e in sc.media:
         m = music(rng, e - s)
+        if narrator is not None:
+            # A video clip: a voice-over 10 dB above its music bed (both normalised by RMS first).
+            v = narration(sc, narrator, e - s)
+            m = m / (rms(m) + 1e-12) * undb(-10) + v / (rms(v[np.abs(v) > 0]) + 1e-12)
         i = int(round(s * SR))
         media_track[i:i + len(m)] += m[:n - i]
     if sc.media:
@@ -1094,6 +1115,8 @@ def main(argv=None):
     ap.add_argument("--preset", default="veryfast", help="libx264 preset (ultrafast is ~3x cheaper)")
     ap.add_argument("--audio-bitrate", default="64k")
     ap.add_argument("--channels", type=int, choices=[1, 2], default=1)
+    ap.add_argument("--soundtrack", action="store_true",
+                    help="media played to the class is a video clip: a voice-over on a music bed (still labelled media)")
     ap.add_argument("--lapel", action="store_true",
                     help="add a second audio track: the teacher's lapel microphone (audio track 1)")
     ap.add_argument("--noise-floor", type=float, default=None, help="room noise RMS in dBFS")
@@ -1226,7 +1249,16 @@ def main(argv=None):
 
         # ---- audio ------------------------------------------------------------------------
         lapel_rng = np.random.default_rng(args.seed * 7919 + 17) if args.lapel else None
-        audio, distractors, lapel = render_audio(sc, speakers, duration, r_audio, levels, tmp, lapel_rng)
+        narrator = None
+        if args.soundtrack:
+            # A voice from the teacher pool that is not the teacher's (its own random stream).
+            r_n = np.random.default_rng(args.seed * 7919 + 29)
+            tpool = [v for v in (EN_TEACHERS if lang == "en" else ZH_TEACHERS)[pool]
+                     if v != (speakers[0].engine, speakers[0].voice)]
+            eng, voice = tpool[int(r_n.integers(len(tpool)))]
+            narrator = Speaker("N", "narrator", eng, voice, int(r_n.integers(40, 60)) if eng == "espeak" else 150,
+                               int(r_n.integers(150, 175)), 0.0, [])
+        audio, distractors, lapel = render_audio(sc, speakers, duration, r_audio, levels, tmp, lapel_rng, narrator)
         stamp("audio")
         wav = os.path.join(tmp, "mix.wav")
         if args.channels == 2:
@@ -1325,7 +1357,8 @@ def main(argv=None):
             "levels": levels,
             "speakers": [s.describe() for s in speakers],
             "speech": speech,
-            "media": [{"start": r3(s), "end": r3(e)} for s, e in sc.media],
+            "media": [{"start": r3(s), "end": r3(e), "kind": "video" if args.soundtrack else "music"}
+                      for s, e in sc.media],
             "slides": [] if no_video else [
                 {"start": r3(m["time"]), "end": r3(slide_marks[i + 1]["time"] if i + 1 < len(slide_marks) else duration),
                  "kind": m["kind"], "animation": m["anim"]} for i, m in enumerate(slide_marks)],

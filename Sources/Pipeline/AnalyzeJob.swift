@@ -75,7 +75,9 @@ public enum AnalyzePipeline {
         let sha = try SHA256.hexDigest(ofFileAt: path)
         let id = String(sha.prefix(16))
 
-        let voice = VoiceAnalyzer(config: VoiceConfig())
+        var voiceConfig = VoiceConfig()
+        voiceConfig.soundtrackMedia = config.flag("voice.soundtrackMedia")
+        let voice = VoiceAnalyzer(config: voiceConfig)
         let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
         let summary = try reader.run(

@@ -95,6 +95,38 @@ import Testing
         #expect(voice < 1.5, "\(r.timeline)")
     }
 
+    /// A voice over a steady chord bed with bass (a video clip played to the class) is media; the same
+    /// voice alone in the room is a voice; with `soundtrackMedia` off the clip counts as a voice too.
+    @Test func voiceOverAMusicBedIsMedia() {
+        let seconds = 30
+        var x = Self.noise(count: 16000 * seconds, rms: 0.001)
+        let clip = Self.voice(seconds: 12, hz: 170, level: 0.08)
+        let live = Self.voice(seconds: 8, hz: 170, level: 0.08)
+        for i in clip.indices {
+            let t = Float(i) / 16000
+            var bed: Float = 0
+            for (f, a) in [(82.4, 0.05), (110, 0.04), (220, 0.02), (277.2, 0.015), (329.6, 0.015), (4400, 0.004)] as [(Float, Float)] {
+                bed += a * sinf(2 * .pi * f * t)
+            }
+            x[16000 * 2 + i] += clip[i] + bed
+        }
+        for i in live.indices { x[16000 * 20 + i] += live[i] }
+        func run(_ config: VoiceConfig) -> VoiceResult {
+            let a = VoiceAnalyzer(config: config)
+            x.withUnsafeBufferPointer { a.consume($0) }
+            return a.finish(durationSeconds: Double(seconds))
+        }
+        let on = run(VoiceConfig())
+        // Three quarters of the clip at least: the gap window (±1.5 s) blurs its edges.
+        #expect(Self.seconds(on, [.media], in: 2...14) >= 8, "\(on.timeline)")
+        #expect(Self.seconds(on, [.media], in: 19...29) < 0.5, "\(on.timeline)")
+        #expect(Self.seconds(on, [.teacher, .student], in: 20...28) > 6, "\(on.timeline)")
+        var off = VoiceConfig()
+        off.soundtrackMedia = false
+        let r = run(off)
+        #expect(Self.seconds(r, [.media], in: 2...14) < 3, "\(r.timeline)")
+    }
+
     @Test func chunkSizeDoesNotChangeTheResult() {
         var x = Self.noise(count: 16000 * 12, rms: 0.002)
         let v = Self.voice(seconds: 6, hz: 200, level: 0.08)

@@ -87,7 +87,7 @@ public final class VoiceAnalyzer {
 
     /// Method disclosures shown in the report.
     static let notes: [String] = [
-        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing and aperiodicity, spectral flatness and flux), and a Viterbi path with a switching penalty picks the labels. Music is recognised by its tonal, steady spectrum; a video soundtrack with speech counts as speech.",
+        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing and aperiodicity, spectral flatness and flux), and a Viterbi path with a switching penalty picks the labels. Music is recognised by its tonal, steady spectrum; a video clip (a voice over a music bed) by gaps between words that stay well above the floor and are tonal, with less energy in the speech band (unless voice.soundtrackMedia is off).",
         "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and syllable-rhythm statistics (level and rhythm depth reflect the distance to the microphone), turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher.",
         "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question.",
     ]
@@ -222,7 +222,7 @@ public final class VoiceAnalyzer {
     public func blockFeatureTable() -> String {
         guard let (source, path) = lastDiagnostics else { return "" }
         let classifier = VoiceClassifier(config: config)
-        var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tclass\n"
+        var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tminRel\tgapLvl\tgapFlat\tclass\n"
         for i in 0..<source.count {
             let c = source.context(i)
             let costs = classifier.costs(c)
@@ -230,7 +230,7 @@ public final class VoiceAnalyzer {
             let row: [Float] = [Float(i) / 10, source.floor(i), c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
                                 c.pitchJump, c.aperiodicity, c.flatness, c.speechRatio, c.peakiness, c.flux,
                                 blocks[i].voiced > 0 ? exp2f(blocks[i].log2Pitch) : 0,
-                                costs[0], costs[1], costs[2], costs[3]]
+                                costs[0], costs[1], costs[2], costs[3], blocks[i].minDB - source.floor(i), c.gapLevel, c.gapFlatness]
             out += row.map { String(format: "%.3f", $0) }.joined(separator: "\t") + "\t\(path[i].rawValue)\n"
         }
         return out

@@ -18,8 +18,9 @@ enum AcousticClass: Int, CaseIterable {
 ///   medium level, high variance), voiced and periodic (voicing may fail on breathy voices);
 /// - multi (several voices): loud and steady (DART: multiple voices = high level, low variance), weak
 ///   rhythm, blurred periodicity, a spread (not tonal) spectrum;
-/// - media (music): tonal (very low spectral flatness) and spectrally steady (low flux). A video
-///   soundtrack with speech looks like speech and is labelled as such.
+/// - media (music): tonal (very low spectral flatness) and spectrally steady (low flux); or a video
+///   clip, a voice over a music bed: word gaps filled well above the floor with tonal sound, and less
+///   of the energy in the speech band (`VoiceConfig.soundtrackMedia`).
 struct VoiceClassifier {
     var config: VoiceConfig
 
@@ -73,10 +74,19 @@ struct VoiceClassifier {
             + H.hinge(c.flatness, above: 0.045, width: 0.012)
 
         // Media (music): tonal (very low flatness) and spectrally steady (low flux).
-        let media = loud
+        let music = loud
             + H.hinge(c.flatness, below: 0.035, width: 0.01)
             + H.hinge(c.flux, below: 0.16, width: 0.02)
             + 0.5 * H.hinge(c.modulation, below: 5, width: 1.5)
+        // Media (a video clip: a voice over a music bed): speech-like, but the gaps between words stay
+        // well above the floor and what fills them is tonal. A live voice drops towards the floor
+        // between words; several live voices fill the gaps with voices, which are less tonal.
+        // A music bed also carries bass and treble, so less of the energy is in the speech band.
+        let soundtrack = loud
+            + H.hinge(c.gapLevel, above: 14, width: 3)
+            + H.hinge(c.gapFlatness, below: 0.05, width: 0.015)
+            + H.hinge(c.speechRatio, below: 0.72, width: 0.04)
+        let media = config.soundtrackMedia ? H.softmin(music, soundtrack) : music
 
         return SIMD4(silence, speech, multi, media)
     }

@@ -26,6 +26,13 @@ struct BlockContext {
     var peakiness: Float
     /// Mean log-mel flux over the window.
     var flux: Float
+    /// How far the gaps between words stay above the floor (dB): the 20th percentile of the blocks'
+    /// quietest-frame levels over ±1.5 s. A live voice falls back towards the floor between words;
+    /// a voice-over on a music bed, or several voices, do not.
+    var gapLevel: Float = 0
+    /// Mean spectral flatness of the three quietest blocks of the same ±1.5 s: what fills the gaps is
+    /// tonal for a music bed, noise-like for a room or a crowd.
+    var gapFlatness: Float = 1
 }
 
 enum NoiseFloor {
@@ -124,6 +131,7 @@ struct BlockSource {
         let mean = sRel / c
         let variance = max(0, sRel2 / c - mean * mean)
         let b = store[i]
+        let (gapLevel, gapFlatness) = gaps(i)
         return BlockContext(
             rel: b.meanDB - floor(i),
             relMean: Float(mean),
@@ -135,7 +143,38 @@ struct BlockSource {
             flatness: Float(sFlat / c),
             speechRatio: Float(sSpeech / c),
             peakiness: b.maxDB - b.meanDB,
-            flux: Float(sFlux / c))
+            flux: Float(sFlux / c),
+            gapLevel: gapLevel,
+            gapFlatness: gapFlatness)
+    }
+
+    /// Half-width of the gap window (blocks, ±1.5 s): long enough to hold a few word gaps.
+    static let gapHalf = 15
+
+    /// `gapLevel` and `gapFlatness` of block `i` (see `BlockContext`).
+    func gaps(_ i: Int) -> (level: Float, flatness: Float) {
+        let lo = max(0, i - Self.gapHalf), hi = min(count, i + Self.gapHalf + 1)
+        var mins: [Float] = []
+        mins.reserveCapacity(hi - lo)
+        // The three quietest blocks by mean level, kept as (level, flatness).
+        var quiet: [(Float, Float)] = []
+        for k in lo..<hi {
+            let b = store[k]
+            let f = floor(k)
+            mins.append(b.minDB - f)
+            let entry = (b.meanDB - f, b.flatness)
+            if quiet.count < 3 {
+                quiet.append(entry)
+                quiet.sort { $0.0 < $1.0 }
+            } else if entry.0 < quiet[2].0 {
+                quiet[2] = entry
+                quiet.sort { $0.0 < $1.0 }
+            }
+        }
+        mins.sort()
+        let level = mins[min(mins.count - 1, mins.count / 5)]
+        let flatness = quiet.reduce(0) { $0 + $1.1 } / Float(max(1, quiet.count))
+        return (level, flatness)
     }
 }
 
