@@ -56,10 +56,11 @@ struct VoiceClassifier {
             // Classroom noises are brief or moderate: sustained very loud sound is rarely one.
             + 0.5 * H.hinge(c.relMean, below: 25, width: 4)
             // Knocks, scrapes and rustles are single events, not a syllable rhythm held for a whole
-            // second: a 6 dB-deep rhythm (the "strong rhythm" edge of the speech fallback below) is a
-            // voice even when the pitch tracker fails on it (a buzzy or breathy teacher voice at
-            // 18-25 dB above the floor was labelled silence for half a minute in a tuning lesson).
-            + H.hinge(c.modulation, below: 6, width: 1)
+            // second (tuning lessons' distractors: rhythm depth 90 % below 5.5 dB for knocks, 3.5 for
+            // scrapes, 2.7 for rustles), so a rhythm deeper than 5 dB is a voice even when the pitch
+            // tracker fails on it (a buzzy teacher voice at 18-25 dB above the floor, rhythm about
+            // 6.3 dB, no voicing, was labelled silence for half a minute in a tuning lesson).
+            + H.hinge(c.modulation, below: 5, width: 1)
         let silence = H.softmin(quietRoom, noiseEvent + 1)
 
         // One voice: strong syllable rhythm and a varying level; voiced and periodic — but a hoarse or
