@@ -43,19 +43,32 @@ struct VoiceClassifier {
         typealias H = VoiceClassifier
         // Silence is either a quiet room or a non-voice event above it (knock, scrape, rustle): unvoiced,
         // aperiodic, noise-like. The two explanations compete through a soft minimum.
-        let quietRoom = H.hinge(c.relMean, below: 8, width: 2)
-        let noiseEvent = H.hinge(c.voicedFraction, below: 0.12, width: 0.05)
+        // Both explanations are unvoiced: periodic frames are only tracked ≥ 6 dB above the floor
+        // (`pitchGateDB`), so a room with nobody talking has a voiced fraction of about 0 (tuning
+        // lessons: 90 % of true silence blocks below 0.11), while a quiet, far student in the
+        // 9-12 dB band still keeps about 0.2. Without this term the quiet-room explanation took such
+        // students for silence on level alone. The edge is the noise event's 0.12 (one notion of
+        // "unvoiced"), 1 nat per 0.05 as there.
+        let unvoiced = H.hinge(c.voicedFraction, below: 0.12, width: 0.05)
+        let quietRoom = H.hinge(c.relMean, below: 8, width: 2) + unvoiced
+        let noiseEvent = unvoiced
             + H.hinge(c.aperiodicity, above: 0.4, width: 0.06)
             + H.hinge(c.flatness, above: 0.2, width: 0.04)
             // Classroom noises are brief or moderate: sustained very loud sound is rarely one.
             + 0.5 * H.hinge(c.relMean, below: 25, width: 4)
+            // Knocks, scrapes and rustles are single events, not a syllable rhythm held for a whole
+            // second (tuning lessons' distractors: rhythm depth 90 % below 5.5 dB for knocks, 3.5 for
+            // scrapes, 2.7 for rustles), so a rhythm deeper than 5 dB is a voice even when the pitch
+            // tracker fails on it (a buzzy teacher voice at 18-25 dB above the floor, rhythm about
+            // 6.3 dB, no voicing, was labelled silence for half a minute in a tuning lesson).
+            + H.hinge(c.modulation, below: 5, width: 1)
         let silence = H.softmin(quietRoom, noiseEvent + 1)
 
         // One voice: strong syllable rhythm and a varying level; voiced and periodic — but a hoarse or
         // breathy voice defeats the pitch tracker, so missing voicing costs at most about 2.5 nats.
         let loud = H.hinge(c.relMean, above: 9, width: 2)
         let voicing = H.hinge(c.voicedFraction, above: 0.2, width: 0.07)
-            + H.hinge(c.aperiodicity, below: 0.36, width: 0.05)
+            + H.hinge(c.aperiodicity, below: Self.noisyAperiodicityEdge(relMean: c.relMean), width: 0.05)
         // Syllable dips cannot go below the floor, so a quiet voice cannot show deep rhythm: the rhythm
         // asked for is at most 4 dB and at most 30 % of the level above the floor.
         let rhythmEdge = min(4, 0.3 * max(c.relMean, 0))
@@ -89,6 +102,22 @@ struct VoiceClassifier {
         let media = config.soundtrackMedia ? H.softmin(music, soundtrack) : music
 
         return SIMD4(silence, speech, multi, media)
+    }
+
+    /// Aperiodicity edge of one voice at a level `relMean` dB above the floor.
+    ///
+    /// A clean voice's YIN aperiodicity (CMND at its period) is about `clean` = 0.36. Additive noise
+    /// of power N on a voice of power S adds its full power to the difference at the period but only
+    /// its share to the normalising mean, so the CMND becomes about `(clean·S + N) / (S + N)` =
+    /// `(clean·snr + 1) / (snr + 1)`, with `snr` = S/N = 10^(relMean/10) − 1 (relMean is voice plus
+    /// noise over the noise). At 10 dB above the floor that is 0.42 (tuning lessons: quiet, far
+    /// students there measure 0.40 median and lost their voicing evidence at the fixed 0.36); from
+    /// 20 dB on it is within 0.01 of the clean edge, so loud speech versus multi is unchanged.
+    @inline(__always) static func noisyAperiodicityEdge(relMean: Float) -> Float {
+        let clean: Float = 0.36
+        // Floor at 0 dB: below the floor there is no voice to speak of (and the edge tends to 1).
+        let snr = max(powf(10, max(relMean, 0) / 10) - 1, 1e-3)
+        return (clean * snr + 1) / (snr + 1)
     }
 
     @inline(__always) static func softmin(_ a: Float, _ b: Float) -> Float {
