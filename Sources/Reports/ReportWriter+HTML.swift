@@ -260,7 +260,7 @@ private struct HTMLBuilder {
         var out = "<section id=\"method\"><h2>\(t(.method))</h2><p>\(t(.methodIntro))</p>"
         if !report.notes.isEmpty {
             out += "<p>\(t(.methodHeuristic))</p><ul class=\"notes\">"
-            for n in report.notes { out += "<li>\(e(n))</li>" }
+            for n in report.notes { out += "<li>\(e(NoteText.localised(n, lang)))</li>" }
             out += "</ul>"
         }
         out += "<table class=\"kv\"><tr><th>\(t(.generatorLine))</th><td>\(e(report.generator))</td></tr>"
