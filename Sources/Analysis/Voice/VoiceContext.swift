@@ -151,30 +151,29 @@ struct BlockSource {
     /// Half-width of the gap window (blocks, ±1.5 s): long enough to hold a few word gaps.
     static let gapHalf = 15
 
-    /// `gapLevel` and `gapFlatness` of block `i` (see `BlockContext`).
+    /// `gapLevel` and `gapFlatness` of block `i` (see `BlockContext`). No heap allocation: it runs for
+    /// every block, several times.
     func gaps(_ i: Int) -> (level: Float, flatness: Float) {
         let lo = max(0, i - Self.gapHalf), hi = min(count, i + Self.gapHalf + 1)
-        var mins: [Float] = []
-        mins.reserveCapacity(hi - lo)
-        // The three quietest blocks by mean level, kept as (level, flatness).
-        var quiet: [(Float, Float)] = []
-        for k in lo..<hi {
-            let b = store[k]
-            let f = floor(k)
-            mins.append(b.minDB - f)
-            let entry = (b.meanDB - f, b.flatness)
-            if quiet.count < 3 {
-                quiet.append(entry)
-                quiet.sort { $0.0 < $1.0 }
-            } else if entry.0 < quiet[2].0 {
-                quiet[2] = entry
-                quiet.sort { $0.0 < $1.0 }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.gapHalf + 1) { mins in
+            // The three quietest blocks by mean level, as (level, flatness), quietest first.
+            var q0 = (Float.infinity, Float(0)), q1 = q0, q2 = q0
+            var n = 0
+            for k in lo..<hi {
+                let b = store[k]
+                let f = floor(k)
+                mins[n] = b.minDB - f
+                n += 1
+                let e = (b.meanDB - f, b.flatness)
+                if e.0 < q0.0 { q2 = q1; q1 = q0; q0 = e } else if e.0 < q1.0 { q2 = q1; q1 = e } else if e.0 < q2.0 { q2 = e }
             }
+            var filled = UnsafeMutableBufferPointer(rebasing: mins[0..<n])
+            filled.sort()
+            let level = filled[min(n - 1, n / 5)]
+            let m = min(3, n)
+            let flat = (q0.1 + (m > 1 ? q1.1 : 0) + (m > 2 ? q2.1 : 0)) / Float(m)
+            return (level, flat)
         }
-        mins.sort()
-        let level = mins[min(mins.count - 1, mins.count / 5)]
-        let flatness = quiet.reduce(0) { $0 + $1.1 } / Float(max(1, quiet.count))
-        return (level, flatness)
     }
 }
 
