@@ -99,6 +99,8 @@ struct VoiceClassifier {
             + H.hinge(c.gapLevel, above: 14, width: 3)
             + H.hinge(c.gapFlatness, below: 0.05, width: 0.015)
             + H.hinge(c.speechRatio, below: 0.72, width: 0.04)
+            // One narrator: a smooth pitch track; several live voices make the tracker jump.
+            + H.hinge(c.pitchJump, below: 1.5, width: 0.5)
         let media = config.soundtrackMedia ? H.softmin(music, soundtrack) : music
 
         return SIMD4(silence, speech, multi, media)
