@@ -57,3 +57,34 @@ extension CatalogStore {
                              s.teacher, s.subject, s.school, reportDir, t])
     }
 }
+
+extension CatalogStore {
+    /// Records an analysis made outside the queue (`lessonlens analyze`) that failed, so that a
+    /// researcher's batch leaves every file in the catalog: a `failed` job with the reason. Analysing the
+    /// same bytes at the same path again updates that row (one row per failing path, attempts counted)
+    /// instead of piling up rows; a later success adds its own `done` job.
+    @discardableResult
+    public func recordFailedAnalysis(path: String, sha256: String, size: Int64, mtime: Date, pipeline: String,
+                                     parameters: [String: ParameterValue], error: String, startedAt: Date,
+                                     now: Date = Date()) throws -> JobRow {
+        let parametersJSON = Self.json(parameters)
+        return try write("record the failed analysis of '\(path)'") { db in
+            let recording = try Self.upsertRecording(db, path: path, size: size, mtime: mtime, sha256: sha256, now: now)
+            let t = now.timeIntervalSince1970
+            if let earlier = try Self.fetchJob(db, where: "jobs.recording_id = ? AND jobs.path = ? AND jobs.state = 'failed' ORDER BY jobs.id DESC LIMIT 1",
+                                               [recording.id, path]) {
+                try db.execute(sql: """
+                    UPDATE jobs SET pipeline = ?, parameters = ?, attempts = attempts + 1, error = ?, started_at = ?,
+                        finished_at = ? WHERE id = ?
+                    """, arguments: [pipeline, parametersJSON, error, startedAt.timeIntervalSince1970, t, earlier.id])
+                return try Self.fetchJob(db, id: earlier.id)
+            }
+            try db.execute(sql: """
+                INSERT INTO jobs (recording_id, path, state, attempts, error, pipeline, parameters, created_at, started_at, finished_at)
+                VALUES (?, ?, 'failed', 1, ?, ?, ?, ?, ?, ?)
+                """, arguments: [recording.id, path, error, pipeline, parametersJSON, startedAt.timeIntervalSince1970,
+                                 startedAt.timeIntervalSince1970, t])
+            return try Self.fetchJob(db, id: db.lastInsertedRowID)
+        }
+    }
+}

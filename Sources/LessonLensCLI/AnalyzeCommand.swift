@@ -103,12 +103,28 @@ struct BatchRunner: Sendable {
         return failures.keys.min().flatMap { failures[$0] }
     }
 
+    /// Puts a failed file in the catalog as a `failed` job with its reason, when the file can be read
+    /// (a missing or unreadable file has no content to record: its error line is all there is).
+    private func recordFailure(_ path: String, _ message: String, started: Date) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let sha = try? SHA256.hexDigest(ofFileAt: path) else { return }
+        do {
+            try store.recordFailedAnalysis(path: path, sha256: sha, size: (attributes[.size] as? Int64) ?? 0,
+                                           mtime: (attributes[.modificationDate] as? Date) ?? Date(),
+                                           pipeline: config.name, parameters: config.parameters, error: message,
+                                           startedAt: started)
+        } catch {
+            display.line("warning: the catalog could not record the failure of '\((path as NSString).lastPathComponent)': \(error)", toStderr: true)
+        }
+    }
+
     private func analyseOne(_ index: Int) -> MediaCore.ExitCode? {
         let path = files[index]
         let name = (path as NSString).lastPathComponent
+        let started = Date()
         do {
             let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
-            let started = Date()
             let request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
             let outcome = try AnalyzePipeline.run(request) { p in display.update(slot: index, progress: p) }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
@@ -134,9 +150,11 @@ struct BatchRunner: Sendable {
             return nil
         } catch let e as LessonLensError {
             display.line("error: \(e.message)", toStderr: true, finishing: index)
+            recordFailure(path, e.message, started: started)
             return e.exitCode
         } catch {
             display.line("error: '\(name)': \(error)", toStderr: true, finishing: index)
+            recordFailure(path, "'\(name)': \(error)", started: started)
             return .failure
         }
     }

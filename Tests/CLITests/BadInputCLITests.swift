@@ -35,6 +35,13 @@ import Testing
         #expect(r.stderr.hasPrefix(c.message), "stderr: \(r.stderr)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix("catalog.sqlite") }
         #expect(leftovers.isEmpty, "no report folder for a failed file: \(leftovers)")
+        // A file that exists is in the catalog as a failed job with the reason; a missing one cannot be.
+        let jobs = try CLI.run(["jobs", "list", "--catalog", out.appendingPathComponent("catalog.sqlite").path])
+        if c.status == 65 {
+            #expect(jobs.stdout.contains("failed") && jobs.stdout.contains((c.file as NSString).lastPathComponent), "jobs: \(jobs.stdout)")
+        } else {
+            #expect(!jobs.stdout.contains("failed"), "jobs: \(jobs.stdout)")
+        }
     }
 
     @Test func truncatedTSIsAnalysedWithAWarning() throws {

@@ -161,6 +161,24 @@ func enqueue(_ store: CatalogStore, _ path: String, _ n: Int, at: Date = t0) thr
         #expect(throws: CatalogError.noSuchJob(id: 999)) { try store.job(id: 999) }
     }
 
+    /// `lessonlens analyze` records its failures: one failed row per failing path (attempts counted), and a
+    /// later success of the same bytes is a done job of its own.
+    @Test func failedBatchAnalysesAreRecorded() throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try store.recordFailedAnalysis(path: "/in/x.mp4", sha256: sha(7), size: 7, mtime: t0, pipeline: "standard",
+                                                   parameters: [:], error: "cannot read 'x.mp4': truncated", startedAt: t0, now: t0)
+        #expect(first.state == .failed && first.attempts == 1 && first.error == "cannot read 'x.mp4': truncated")
+        let again = try store.recordFailedAnalysis(path: "/in/x.mp4", sha256: sha(7), size: 7, mtime: t0, pipeline: "quick",
+                                                   parameters: [:], error: "still truncated", startedAt: t0, now: t0)
+        #expect(again.id == first.id && again.attempts == 2 && again.error == "still truncated")
+        #expect(try store.jobs(state: .failed).count == 1)
+        let done = try store.recordAnalysis(path: "/in/x.mp4", sha256: sha(7), size: 7, mtime: t0, pipeline: "standard",
+                                            parameters: [:], reportDir: "/out/x", summary: summary("/out/x"), startedAt: t0, now: t0)
+        #expect(done.state == .done && done.id != first.id)
+        #expect(try store.jobs().count == 2)
+    }
+
     /// Worker A claims and vanishes (kill -9); after its lease expires the job is requeued, B does it,
     /// and A's late completion is refused: exactly one result.
     @Test func crashRecoveryIsExactlyOnce() throws {
