@@ -143,7 +143,9 @@ public enum Evaluation {
             let trueMedian = Analytics.median(tq.compactMap(\.waitSeconds))
             if let a = trueMedian, let b = report.interaction.medianWaitSeconds { s.lessonMedianWaitError = abs(a - b) }
         }
-        if let changes = truth.slideChanges, report.recording.video != nil {
+        // Scored only when the video was analysed (motion is reported exactly then); a pipeline with
+        // video off has no slide changes to score, which is not an F1 of 0.
+        if let changes = truth.slideChanges, report.recording.video != nil, report.motion != nil {
             let f = SlideScoring.f1(truth: changes, predicted: report.slides.changes, tolerance: slideToleranceSeconds)
             s.slideF1 = f.f1
             s.slidePrecision = f.precision
