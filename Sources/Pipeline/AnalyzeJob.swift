@@ -67,8 +67,10 @@ public enum AnalyzePipeline {
         // the others); in a file with one audio track, that track is analysed alone.
         options.secondAudioTrack = teacherTrack >= 0 ? teacherTrack : nil
         options.videoThreads = 1
-        let reader = try MediaReader(path: path, options: options)
-        let info = reader.info
+        // Optional so that it can be closed right after the read: the demuxer holds the container's
+        // index (about 10 MB per hour of MP4), and the clip and thumbnail writers open the file again.
+        var reader: MediaReader? = try MediaReader(path: path, options: options)
+        let info = reader!.info
 
         let attributes = try fileAttributes(path)
         progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
@@ -80,7 +82,7 @@ public enum AnalyzePipeline {
         let voice = VoiceAnalyzer(config: voiceConfig)
         let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
-        let summary = try reader.run(
+        let summary = try reader!.run(
             onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
             onSecondAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consumeTeacherTrack($0) } },
             onVideo: { frame in
@@ -88,6 +90,7 @@ public enum AnalyzePipeline {
                 motion.consume(frame)
             },
             onProgress: { t in progress(AnalyzeProgress(file: fileName, stage: "decoding", mediaSeconds: t, durationSeconds: info.durationSeconds)) })
+        reader = nil
 
         let hasAudio = info.audio != nil && options.decodeAudio && summary.audioSeconds > 0
         let hasVideo = info.video != nil && options.video != nil && summary.videoFrames > 0

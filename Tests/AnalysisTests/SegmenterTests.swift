@@ -64,6 +64,19 @@ import Testing
         for l in lessons { #expect(l.end - l.start >= 180 - 1e-9 && l.end - l.start <= 900 + 1e-9) }
     }
 
+    /// Strong topic cues every 64 s (a recorder that captured several short lessons back to back):
+    /// without a plan, no micro-lesson is shorter than `minSeconds` anyway.
+    @Test func withoutPlanTheMinimumLengthIsHardEvenAgainstStrongCues() {
+        let duration = 3000.0
+        let topics = stride(from: 64.0, to: duration, by: 64).map { $0 }
+        let slides = topics.flatMap { [$0, $0 + 20] }
+        let lessons = Segmenter.segment(duration: duration, timeline: Self.timeline(duration: duration, pausesBefore: topics),
+                                        slideChanges: slides, plan: nil, config: SegmenterConfig())
+        #expect(lessons.count >= 4)
+        #expect(lessons.first?.start == 0 && lessons.last?.end == duration)
+        for l in lessons { #expect(l.end - l.start >= 180 - 1e-9, "\(l.start)-\(l.end)") }
+    }
+
     @Test func shortLessonWithoutPlanIsOnePart() {
         let lessons = Segmenter.segment(duration: 200, timeline: [], slideChanges: [50, 100], plan: nil, config: SegmenterConfig())
         #expect(lessons.count == 1)

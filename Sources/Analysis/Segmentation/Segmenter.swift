@@ -230,6 +230,9 @@ public enum Segmenter {
         for j in 1..<m {
             let gain = j == m - 1 ? 0 : pos[j].score - config.boundaryCost
             for i in 0..<j where best[i] > -.infinity {
+                // Without a plan the shortest length is a hard limit (the user asked for clips of at
+                // least that length); the whole lesson as one clip is always possible.
+                if pos[j].time - pos[i].time < lo && !(i == 0 && j == m - 1) { continue }
                 let v = best[i] + lengthScore(pos[j].time - pos[i].time, target: target, lo: lo, hi: hi, config: config) * 0.25 + gain
                 if v > best[j] { best[j] = v; from[j] = i }
             }
