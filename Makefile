@@ -42,6 +42,9 @@ eval: release
 	.build/release/lessonlens eval SampleMedia
 	SampleMedia/make_heldout.sh SampleMedia/generated/heldout 8
 	.build/release/lessonlens eval SampleMedia/generated/heldout
+	SampleMedia/make_heldout_audio.sh SampleMedia/generated/heldout-audio
+	.build/release/lessonlens eval SampleMedia/generated/heldout-audio/lapel SampleMedia/generated/heldout-audio/soundtrack --pipeline audio-only
+	.build/release/lessonlens eval SampleMedia/generated/heldout-audio/lapel --pipeline audio-only --set audio.teacherTrack=1
 
 clean:
 	rm -rf .build Benchmarks/.build out

@@ -27,8 +27,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).", valueName: "FILE"))
     var pipeline: String = "standard"
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one pipeline parameter (repeatable), e.g. --set st.intervalSeconds=15.", valueName: "KEY=VALUE"))
-    var overrides: [String] = []
+    @OptionGroup var overrides: PipelineOverrides
 
     @Option(name: .long, help: ArgumentHelp("Lesson plan (YAML or JSON: title, teacher, subject, knowledgePoints). Default: <file stem>.plan.yml next to each recording, if present.", valueName: "FILE"))
     var lessonPlan: String?
@@ -48,16 +47,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one recording") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
         if let l = lang, !["zh", "en"].contains(l) { throw ValidationError("--lang must be zh or en, not '\(l)'") }
-        for o in overrides where !o.contains("=") { throw ValidationError("--set takes KEY=VALUE, got '\(o)'") }
     }
 
     func run() async throws {
         LogSetup.bootstrap(verbose: global.verbose)
-        var config = try PipelineConfig.resolve(pipeline)
-        for o in overrides {
-            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
-            config = try config.setting(parts[0], to: parts[1])
-        }
+        let config = try overrides.apply(to: PipelineConfig.resolve(pipeline))
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
         try OutputFolder.create(outDir)
