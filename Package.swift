@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "Reports", "MediaCore"]),
         .testTarget(name: "CLITests", dependencies: ["MediaCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,8 +4,7 @@ import MediaCore
 @testable import Reports
 
 /// The notes the Analysis producers really write are all known to the report's Chinese table
-/// (`Reports.NoteText`). This lives in PipelineTests because only this test target sees both Analysis and
-/// Reports (through Pipeline); the notes written inline by AnalyzeJob and MicroLessonWriter are covered by
+/// (`Reports.NoteText`). This lives in PipelineTests, which depends on both Analysis and Reports; the notes written inline by AnalyzeJob and MicroLessonWriter are covered by
 /// copies in ReportsTests/NoteTextTests.
 @Suite("Method notes from the producers are translated")
 struct NoteCoverageTests {
