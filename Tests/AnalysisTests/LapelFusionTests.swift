@@ -31,23 +31,27 @@ import Testing
         #expect(labels[12..<20].allSatisfy { $0 == .student })
     }
 
-    /// A louder, longer-talking student in the room would be taken for the teacher from one
-    /// microphone; the lapel track says who wears it.
-    @Test func lapelTrackFindsTheTeacherWhenAStudentDominatesTheRoom() {
+    /// An 80 s scene: every 16 s the teacher talks 5 s (quiet in the room, loud on the lapel), then a
+    /// louder student talks 9 s (far from the lapel). `lapelDeadAfter`: the lapel hears only its own
+    /// hiss from then on (switched off). Returns the result and the true teacher seconds.
+    static func scene(lapelDeadAfter: Int? = nil) -> (VoiceResult, Double) {
         let seconds = 80
         var room = VoiceAnalyzerTests.noise(count: 16000 * seconds, rms: 0.002)
         var lapel = VoiceAnalyzerTests.noise(count: 16000 * seconds, rms: 0.0005, seed: 9)
         let teacher = VoiceAnalyzerTests.voice(seconds: 5, hz: 120, level: 0.05)
         let student = VoiceAnalyzerTests.voice(seconds: 9, hz: 230, level: 0.12)
         var truthTeacher = 0.0
+        let dead = 16000 * (lapelDeadAfter ?? seconds)
         for start in stride(from: 1, to: seconds - 16, by: 16) {
             for i in teacher.indices {
-                room[16000 * start + i] += teacher[i]
-                lapel[16000 * start + i] += 6 * teacher[i]          // close to the lapel
+                let k = 16000 * start + i
+                room[k] += teacher[i]
+                if k < dead { lapel[k] += 6 * teacher[i] }          // close to the lapel
             }
             for i in student.indices {
-                room[16000 * (start + 6) + i] += student[i]
-                lapel[16000 * (start + 6) + i] += 0.25 * student[i] // far from it
+                let k = 16000 * (start + 6) + i
+                room[k] += student[i]
+                if k < dead { lapel[k] += 0.25 * student[i] }       // far from it
             }
             truthTeacher += 5
         }
@@ -61,7 +65,13 @@ import Testing
                 }
             }
         }
-        let result = analyzer.finish(durationSeconds: Double(seconds))
+        return (analyzer.finish(durationSeconds: Double(seconds)), truthTeacher)
+    }
+
+    /// A louder, longer-talking student in the room would be taken for the teacher from one
+    /// microphone; the lapel track says who wears it.
+    @Test func lapelTrackFindsTheTeacherWhenAStudentDominatesTheRoom() {
+        let (result, truthTeacher) = Self.scene()
         let teacherSeconds = result.timeline.filter { $0.label == .teacher }.reduce(0) { $0 + $1.duration }
         let studentSeconds = result.timeline.filter { $0.label == .student }.reduce(0) { $0 + $1.duration }
         // Within 20 % of the truth (voice onsets and the synthetic syllable gaps blur the edges).
@@ -73,5 +83,16 @@ import Testing
             #expect(local >= 0.5 && local < 6.5, "teacher segment at \(s.start)")
         }
         #expect(result.notes.contains(VoiceAnalyzer.lapelNote))
+    }
+
+    /// The lapel is switched off half way: the turns it no longer hears keep the speaker found while it
+    /// was on, instead of all becoming students.
+    @Test func aLapelSwitchedOffHalfWayIsNoEvidence() {
+        let (result, truthTeacher) = Self.scene(lapelDeadAfter: 40)
+        let teacherLate = result.timeline.filter { $0.label == .teacher && $0.start >= 40 }.reduce(0) { $0 + $1.duration }
+        // The teacher's turn after 40 s: 49-54 s.
+        #expect(teacherLate > 3.5, "teacher after the lapel died: \(teacherLate) s; \(result.timeline)")
+        let teacherSeconds = result.timeline.filter { $0.label == .teacher }.reduce(0) { $0 + $1.duration }
+        #expect(abs(teacherSeconds - truthTeacher) < 0.2 * truthTeacher, "teacher \(teacherSeconds) s of \(truthTeacher)")
     }
 }

@@ -41,6 +41,9 @@ struct SpeakerClustering {
         var level: Float = 0
         /// Mean lapel gap of the turn's core (dB; 0 without a lapel track).
         var lapelGap: Float = 0
+        /// Whether the lapel heard the turn (its core's mean level on the lapel ≥ `lapelAliveDB`);
+        /// when not, the lapel gap is no evidence.
+        var lapelAlive = false
     }
 
     struct Outcome {
@@ -69,7 +72,7 @@ struct SpeakerClustering {
         v[12] = b.voiced > 0 ? b.log2Pitch : .nan
         v[13] = c.rel
         v[14] = c.modulation
-        if let lapel { v[15] = lapelGap(lapel, i, roomRel: c.rel) }
+        if let lapel { v[15] = lapelHears(lapel, i) ? lapelGap(lapel, i, roomRel: c.rel) : .nan }
         return c.rel
     }
 
@@ -77,6 +80,15 @@ struct SpeakerClustering {
     private func lapelGap(_ lapel: BlockSource, _ i: Int, roomRel: Float) -> Float {
         guard lapel.count > 0 else { return 0 }
         return lapel.rel(min(i, lapel.count - 1)) - roomRel
+    }
+
+    /// A lapel that hears a block less than this far above its own floor (dB) is switched off, muted or
+    /// unplugged there: it says nothing about who spoke. (A student is heard on the lapel about as far
+    /// above its floor as on the room microphone, since the room's noise reaches it the same way.)
+    static let lapelAliveDB: Float = 3
+
+    private func lapelHears(_ lapel: BlockSource, _ i: Int) -> Bool {
+        lapel.count > 0 && lapel.rel(min(i, lapel.count - 1)) >= Self.lapelAliveDB
     }
 
     /// Active = loud enough to carry the speaker's voice (heuristic: the voice, not the gaps between words).
@@ -118,12 +130,14 @@ struct SpeakerClustering {
         // lapel track the one loudest on the lapel relative to the room microphone.
         var seconds = [Float](repeating: 0, count: clustered)
         var levelSum = [Float](repeating: 0, count: clustered)
+        var weightSum = [Float](repeating: 0, count: clustered)
         for t in turns {
             seconds[t.cluster] += Float(t.end - t.start)
+            // With a lapel track, only the turns it heard say how close a cluster is to it.
+            guard lapel == nil || t.lapelAlive else { continue }
             levelSum[t.cluster] += (lapel == nil ? t.level : t.lapelGap) * t.weight
+            weightSum[t.cluster] += t.weight
         }
-        var weightSum = [Float](repeating: 0, count: clustered)
-        for t in turns { weightSum[t.cluster] += t.weight }
         let levels = (0..<clustered).map { weightSum[$0] > 0 ? levelSum[$0] / weightSum[$0] : -100 }
         let loudest = levels.max() ?? 0
         var teacher = 0
@@ -186,7 +200,7 @@ struct SpeakerClustering {
         for t in turns.indices {
             var sum = [Float](repeating: 0, count: dims)
             var c = [Float](repeating: 0, count: dims)
-            var level: Float = 0, levelN: Float = 0, gap: Float = 0
+            var level: Float = 0, levelN: Float = 0, gap: Float = 0, lapelLevel: Float = 0
             // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
             // little about the speaker and would drag the level down.
             var peak: Float = -.infinity
@@ -195,12 +209,16 @@ struct SpeakerClustering {
                 let z = rv.vector(b)
                 for (k, x) in zip(0..<dims, z) where !x.isNaN { sum[k] += x; c[k] += 1 }
                 level += rv.rel[b - start]; levelN += 1
-                if let lapel { gap += lapelGap(lapel, b, roomRel: rv.rel[b - start]) }
+                if let lapel {
+                    gap += lapelGap(lapel, b, roomRel: rv.rel[b - start])
+                    lapelLevel += lapel.count > 0 ? lapel.rel(min(b, lapel.count - 1)) : 0
+                }
             }
-            turns[t].embedding = (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
+            turns[t].embedding = (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : Self.unknown($0) }
             turns[t].weight = levelN
             turns[t].level = levelN > 0 ? level / levelN : 0
             turns[t].lapelGap = levelN > 0 ? gap / levelN : 0
+            turns[t].lapelAlive = lapel != nil && levelN > 0 && lapelLevel / levelN >= Self.lapelAliveDB
         }
         return turns
     }
@@ -267,12 +285,21 @@ struct SpeakerClustering {
             for (k, x) in zip(0..<dims, rv.vector(b)) where !x.isNaN { sum[k] += x; c[k] += 1 }
         }
         guard any else { return nil }
-        return (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : 0 }
+        return (0..<dims).map { c[$0] > 0 ? sum[$0] / c[$0] : Self.unknown($0) }
     }
 
+    /// The value of a dimension a turn has no data for: the recording's mean (0 after standardising)
+    /// for the voice dimensions, unknown (NaN, left out of distances) for the lapel gap, which is no
+    /// evidence at all when the lapel did not hear the turn.
+    static func unknown(_ k: Int) -> Float { k >= baseDims ? .nan : 0 }
+
+    /// Euclidean distance over the dimensions both vectors know.
     private func distance(_ a: [Float], _ b: [Float]) -> Float {
         var s: Float = 0
-        for k in 0..<a.count { let d = a[k] - b[k]; s += d * d }
+        for k in 0..<a.count {
+            let d = a[k] - b[k]
+            if !d.isNaN { s += d * d }
+        }
         return s.squareRoot()
     }
 
@@ -290,7 +317,10 @@ struct SpeakerClustering {
             for (c, m) in centroids.enumerated() { let d = distance(e, m); if d < bd { bd = d; best = c } }
             if best >= 0 && bd < Self.joinDistance {
                 let w = max(turns[t].weight, 1)
-                for k in 0..<e.count { centroids[best][k] = (centroids[best][k] * mass[best] + e[k] * w) / (mass[best] + w) }
+                for k in 0..<e.count where !e[k].isNaN {
+                    // An unknown centroid dimension takes the first turn that knows it.
+                    centroids[best][k] = centroids[best][k].isNaN ? e[k] : (centroids[best][k] * mass[best] + e[k] * w) / (mass[best] + w)
+                }
                 mass[best] += w
                 turns[t].cluster = best
             } else {
@@ -305,13 +335,17 @@ struct SpeakerClustering {
                 turns[t].cluster = best
             }
             var sums = [[Float]](repeating: [Float](repeating: 0, count: dims), count: centroids.count)
-            var w = [Float](repeating: 0, count: centroids.count)
+            var w = [[Float]](repeating: [Float](repeating: 0, count: dims), count: centroids.count)
             for t in turns {
                 let tw = max(t.weight, 1)
-                for k in 0..<dims { sums[t.cluster][k] += t.embedding[k] * tw }
-                w[t.cluster] += tw
+                for k in 0..<dims where !t.embedding[k].isNaN {
+                    sums[t.cluster][k] += t.embedding[k] * tw
+                    w[t.cluster][k] += tw
+                }
             }
-            for c in centroids.indices where w[c] > 0 { centroids[c] = sums[c].map { $0 / w[c] } }
+            for c in centroids.indices where w[c].contains(where: { $0 > 0 }) {
+                centroids[c] = (0..<dims).map { w[c][$0] > 0 ? sums[c][$0] / w[c][$0] : Self.unknown($0) }
+            }
         }
         // Join clusters whose centroids ended up closer than the join distance (one speaker split in two).
         var parent = Array(centroids.indices)

@@ -129,10 +129,14 @@ public final class VoiceAnalyzer {
             let lapelGaps = lapelTurns.map {
                 LapelFusion.gap(lapel: lapel, room: source, range: $0.start..<$0.end, activeDB: SpeakerClustering.activeDB) ?? .nan
             }
-            let values = lapelGaps + speakers.turns.map(\.lapelGap)
-            let weights = lapelTurns.map(\.weight) + speakers.turns.map(\.weight)
+            // Room turns the lapel did not hear (lapel off or unplugged) carry no gap evidence: they
+            // keep the single-microphone decision.
+            let heard = speakers.turns.filter(\.lapelAlive)
+            let values = lapelGaps + heard.map(\.lapelGap)
+            let weights = lapelTurns.map(\.weight) + heard.map(\.weight)
             if let threshold = LapelFusion.threshold(values, weights: weights) {
-                isTeacher = { $0.lapelGap > threshold }
+                let teacherCluster = speakers.teacherCluster
+                isTeacher = { $0.lapelAlive ? $0.lapelGap > threshold : $0.cluster == teacherCluster }
                 lapelTeacher = zip(lapelTurns, lapelGaps).filter { $0.1 > threshold }.map { $0.0.start..<$0.0.end }
             }
         }
