@@ -67,7 +67,7 @@ struct SpeakerClustering {
     /// level above the floor.
     @discardableResult
     private func rawVector(_ source: BlockSource, _ i: Int, into v: inout [Float]) -> Float {
-        let b = source[i], c = source.context(i)
+        let b = source[i], c = source.context(i, gaps: false)
         for k in 0..<12 { v[k] = b.mfccValue(k) }
         v[12] = b.voiced > 0 ? b.log2Pitch : .nan
         v[13] = c.rel
@@ -95,6 +95,35 @@ struct SpeakerClustering {
     static let activeDB: Float = 6
 
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
+        var turns = self.turns(source: source, path: path)
+        let clustered = cluster(&turns)
+        inheritShortTurns(&turns)
+        // Teacher: most speech time, weighted towards the closest cluster: the loudest one, or with a
+        // lapel track the one loudest on the lapel relative to the room microphone.
+        var seconds = [Float](repeating: 0, count: clustered)
+        var levelSum = [Float](repeating: 0, count: clustered)
+        var weightSum = [Float](repeating: 0, count: clustered)
+        for t in turns {
+            seconds[t.cluster] += Float(t.end - t.start)
+            // With a lapel track, only the turns it heard say how close a cluster is to it.
+            guard lapel == nil || t.lapelAlive else { continue }
+            levelSum[t.cluster] += (lapel == nil ? t.level : t.lapelGap) * t.weight
+            weightSum[t.cluster] += t.weight
+        }
+        let levels = (0..<clustered).map { weightSum[$0] > 0 ? levelSum[$0] / weightSum[$0] : -100 }
+        let loudest = levels.max() ?? 0
+        var teacher = 0
+        var best: Float = -1
+        for c in 0..<clustered {
+            let score = seconds[c] * powf(2, (levels[c] - loudest) / 6)
+            if score > best { best = score; teacher = c }
+        }
+        return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
+    }
+
+    /// The speaker turns of the single-voice speech in `path`, with their embeddings, not yet clustered
+    /// (`cluster` is 0).
+    func turns(source: BlockSource, path: [AcousticClass]) -> [Turn] {
         let n = path.count
         let dims = self.dims
         // Standardise over active speech blocks (first pass, nothing kept per block).
@@ -124,29 +153,7 @@ struct SpeakerClustering {
             turns.append(contentsOf: runTurns(source, start: i, end: j, scale: scale))
             i = j
         }
-        let clustered = cluster(&turns)
-        inheritShortTurns(&turns)
-        // Teacher: most speech time, weighted towards the closest cluster: the loudest one, or with a
-        // lapel track the one loudest on the lapel relative to the room microphone.
-        var seconds = [Float](repeating: 0, count: clustered)
-        var levelSum = [Float](repeating: 0, count: clustered)
-        var weightSum = [Float](repeating: 0, count: clustered)
-        for t in turns {
-            seconds[t.cluster] += Float(t.end - t.start)
-            // With a lapel track, only the turns it heard say how close a cluster is to it.
-            guard lapel == nil || t.lapelAlive else { continue }
-            levelSum[t.cluster] += (lapel == nil ? t.level : t.lapelGap) * t.weight
-            weightSum[t.cluster] += t.weight
-        }
-        let levels = (0..<clustered).map { weightSum[$0] > 0 ? levelSum[$0] / weightSum[$0] : -100 }
-        let loudest = levels.max() ?? 0
-        var teacher = 0
-        var best: Float = -1
-        for c in 0..<clustered {
-            let score = seconds[c] * powf(2, (levels[c] - loudest) / 6)
-            if score > best { best = score; teacher = c }
-        }
-        return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
+        return turns
     }
 
     /// The standardised, weighted vectors of one speech run (working arrays local to the run).

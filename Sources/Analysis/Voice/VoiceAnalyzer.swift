@@ -24,17 +24,19 @@ public final class VoiceAnalyzer {
     /// - Parameters:
     ///   - config: settings (see `VoiceConfig`).
     ///   - sampleRate: samples per second of the input; must be 16 000 (MediaIO's output rate).
-    public init(config: VoiceConfig = .init(), sampleRate: Int = 16000) {
-        self.config = config
-        self.sampleRate = sampleRate
-        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate)
+    public convenience init(config: VoiceConfig = .init(), sampleRate: Int = 16000) {
+        self.init(config: config, sampleRate: sampleRate, store: BlockStore())
     }
 
     /// With a block store of `pageBlocks` blocks per page (tests: small pages exercise the file).
-    init(config: VoiceConfig = .init(), pageBlocks: Int) {
+    convenience init(config: VoiceConfig = .init(), pageBlocks: Int) {
+        self.init(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks))
+    }
+
+    private init(config: VoiceConfig, sampleRate: Int, store: BlockStore) {
         self.config = config
-        sampleRate = 16000
-        frontEnd = VoiceFrontEnd(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks))
+        self.sampleRate = sampleRate
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store)
     }
 
     /// Whether part of the block record went to the temporary file (tests).
@@ -125,7 +127,7 @@ public final class VoiceAnalyzer {
         if let lapel {
             // Fusion by role (LapelFusion): the lapel's own turns and the room's turns, each with its
             // lapel gap; Otsu's threshold on those gaps separates the wearer from everyone else.
-            let lapelTurns = SpeakerClustering(config: config).run(source: lapel, path: acousticPath(lapel)).turns
+            let lapelTurns = SpeakerClustering(config: config).turns(source: lapel, path: acousticPath(lapel))
             let lapelGaps = lapelTurns.map {
                 LapelFusion.gap(lapel: lapel, room: source, range: $0.start..<$0.end, activeDB: SpeakerClustering.activeDB) ?? .nan
             }
@@ -230,11 +232,10 @@ public final class VoiceAnalyzer {
         for i in 0..<source.count {
             let c = source.context(i)
             let costs = classifier.costs(c)
-            let blocks = source
             let row: [Float] = [Float(i) / 10, source.floor(i), c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
                                 c.pitchJump, c.aperiodicity, c.flatness, c.speechRatio, c.peakiness, c.flux,
-                                blocks[i].voiced > 0 ? exp2f(blocks[i].log2Pitch) : 0,
-                                costs[0], costs[1], costs[2], costs[3], blocks[i].minDB - source.floor(i), c.gapLevel, c.gapFlatness]
+                                source[i].voiced > 0 ? exp2f(source[i].log2Pitch) : 0,
+                                costs[0], costs[1], costs[2], costs[3], source[i].minDB - source.floor(i), c.gapLevel, c.gapFlatness]
             out += row.map { String(format: "%.3f", $0) }.joined(separator: "\t") + "\t\(path[i].rawValue)\n"
         }
         return out

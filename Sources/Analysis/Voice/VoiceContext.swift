@@ -109,7 +109,9 @@ struct BlockSource {
 
     /// Context features of block `i` over the centred window of `half` blocks either side (clipped
     /// at the recording's ends).
-    func context(_ i: Int) -> BlockContext {
+    /// - Parameter gaps: also compute `gapLevel` and `gapFlatness` (a ±1.5 s window, three times the
+    ///   cost of the rest); only the class costs use them, so the speaker vectors leave them out.
+    func context(_ i: Int, gaps withGaps: Bool = true) -> BlockContext {
         let lo = max(0, i - half), hi = min(count, i + half + 1)
         var sRel = 0.0, sRel2 = 0.0, sMod = 0.0, sVoiced = 0.0, sJump = 0.0, nJump = 0.0
         var sAper = 0.0, nAper = 0.0, sFlat = 0.0, sSpeech = 0.0, sFlux = 0.0
@@ -131,7 +133,7 @@ struct BlockSource {
         let mean = sRel / c
         let variance = max(0, sRel2 / c - mean * mean)
         let b = store[i]
-        let (gapLevel, gapFlatness) = gaps(i)
+        let (gapLevel, gapFlatness) = withGaps ? gaps(i) : (0, 1)
         return BlockContext(
             rel: b.meanDB - floor(i),
             relMean: Float(mean),
