@@ -59,29 +59,27 @@ public final class MediaReader {
         let demuxer = try Demuxer(path: path)
         self.demuxer = demuxer
         let audioStreams = demuxer.streams(of: AVMEDIA_TYPE_AUDIO)
-        if let track = options.audioTrack {
+        /// The stream index of the n-th audio track; an error naming it when the file has no such track.
+        func audioStream(_ track: Int, _ which: String) throws(MediaError) -> Int {
             guard audioStreams.indices.contains(track) else {
                 throw MediaError(.badMedia, path: path,
-                                 reason: "audio track \(track) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
+                                 reason: "audio track \(track)\(which) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
             }
-            audioIndex = audioStreams[track]
-        } else if let second = options.secondAudioTrack, audioStreams.indices.contains(second), audioStreams.count > 1 {
-            // The main track is FFmpeg's best among the others.
-            let best = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
-            audioIndex = best != audioStreams[second] ? best : audioStreams.first { $0 != audioStreams[second] }
-        } else {
-            audioIndex = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
+            return audioStreams[track]
         }
-        if let track = options.secondAudioTrack {
-            guard audioStreams.indices.contains(track) else {
-                throw MediaError(.badMedia, path: path,
-                                 reason: "audio track \(track) (second track) does not exist (the file has \(audioStreams.count) audio track(s), numbered from 0)")
-            }
-            // The same stream twice is one track: nothing second to deliver.
-            secondAudioIndex = audioStreams[track] != audioIndex ? audioStreams[track] : nil
+        let main = try options.audioTrack.map { track throws(MediaError) in try audioStream(track, "") }
+        let second = try options.secondAudioTrack.map { track throws(MediaError) in try audioStream(track, " (second track)") }
+        let best = demuxer.bestStream(AVMEDIA_TYPE_AUDIO)
+        if let main {
+            audioIndex = main
+        } else if let second, best == second {
+            // The main track is FFmpeg's best among the others (the second track itself when it is alone).
+            audioIndex = audioStreams.first { $0 != second } ?? best
         } else {
-            secondAudioIndex = nil
+            audioIndex = best
         }
+        // The same stream twice is one track: nothing second to deliver.
+        secondAudioIndex = second != audioIndex ? second : nil
         videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO).flatMap { i in
             // Cover art (an attached picture) is not the lesson's video.
             demuxer.stream(i).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 ? nil : i
@@ -124,12 +122,13 @@ public final class MediaReader {
                     onSecondAudio: (AudioChunk) throws -> Void,
                     onVideo: (LumaFrame) throws -> Void,
                     onProgress: (Double) -> Void = { _ in }) throws -> ReadSummary {
-        let audio: AudioDecoder? = try (options.decodeAudio ? audioIndex : nil).map {
-            try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
+        func audioDecoder(_ index: Int?) throws -> AudioDecoder? {
+            try (options.decodeAudio ? index : nil).map {
+                try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
+            }
         }
-        let second: AudioDecoder? = try (options.decodeAudio ? secondAudioIndex : nil).map {
-            try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
-        }
+        let audio = try audioDecoder(audioIndex)
+        let second = try audioDecoder(secondAudioIndex)
         let video: VideoDecoder? = try options.video.flatMap { sampling in
             try videoIndex.map {
                 try VideoDecoder(demuxer: demuxer, streamIndex: $0, sampling: sampling,
