@@ -67,20 +67,9 @@ import Testing
             for i in teacher.indices { x[16000 * start + i] += teacher[i] }
             for i in student.indices { x[16000 * (start + 9) + i] += student[i] }
         }
-        func run(_ analyzer: VoiceAnalyzer) -> VoiceResult {
-            x.withUnsafeBufferPointer { buf in
-                var i = 0
-                while i < buf.count {
-                    let n = min(16000, buf.count - i)
-                    analyzer.consume(UnsafeBufferPointer(rebasing: buf[i..<(i + n)]))
-                    i += n
-                }
-            }
-            return analyzer.finish(durationSeconds: 70)
-        }
         let paged = VoiceAnalyzer(pageBlocks: 37)
-        let onDisk = run(paged)
-        let inMemory = run(VoiceAnalyzer())
+        let onDisk = VoiceAnalyzerTests.analyse(x, with: paged)
+        let inMemory = VoiceAnalyzerTests.analyse(x)
         #expect(paged.spilledBlocks)
         #expect(onDisk.timeline == inMemory.timeline)
         #expect(onDisk.risingPitchEnds == inMemory.risingPitchEnds)

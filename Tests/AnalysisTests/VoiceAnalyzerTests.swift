@@ -39,8 +39,7 @@ import Testing
         return out
     }
 
-    static func analyse(_ x: [Float], chunk: Int = 16000) -> VoiceResult {
-        let a = VoiceAnalyzer()
+    static func analyse(_ x: [Float], chunk: Int = 16000, with a: VoiceAnalyzer = VoiceAnalyzer()) -> VoiceResult {
         x.withUnsafeBufferPointer { buf in
             var i = 0
             while i < buf.count {
