@@ -24,10 +24,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     @OptionGroup var location: CatalogOptions
 
-    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).", valueName: "FILE"))
-    var pipeline: String = "standard"
 
-    @OptionGroup var overrides: PipelineOverrides
+    @OptionGroup var pipelineOptions: PipelineOptions
 
     @Option(name: .long, help: ArgumentHelp("Lesson plan (YAML or JSON: title, teacher, subject, knowledgePoints). Default: <file stem>.plan.yml next to each recording, if present.", valueName: "FILE"))
     var lessonPlan: String?
@@ -51,7 +49,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogSetup.bootstrap(verbose: global.verbose)
-        let config = try overrides.apply(to: PipelineConfig.resolve(pipeline))
+        let config = try pipelineOptions.resolve()
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
         try OutputFolder.create(outDir)

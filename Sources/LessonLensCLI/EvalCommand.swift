@@ -18,10 +18,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Folders (or single media files) with truth sidecars.", valueName: "DIR"))
     var paths: [String]
 
-    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name.", valueName: "FILE"))
-    var pipeline: String = "standard"
 
-    @OptionGroup var overrides: PipelineOverrides
+    @OptionGroup var pipelineOptions: PipelineOptions
 
     @Option(name: .long, help: ArgumentHelp("Write all scores as JSON here.", valueName: "FILE"))
     var json: String?
@@ -34,7 +32,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogSetup.bootstrap(verbose: false)
-        var config = try overrides.apply(to: PipelineConfig.resolve(pipeline))
+        var config = try pipelineOptions.resolve()
         config = try config.setting("clips.enabled", to: "false")
         let lessons = paths.flatMap { Evaluation.lessons(in: $0) }
         guard !lessons.isEmpty else { throw SimpleError(.inputMissing, "no media file with a .truth.json sidecar in \(paths.joined(separator: ", "))") }

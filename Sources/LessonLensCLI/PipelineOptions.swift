@@ -1,8 +1,12 @@
 import ArgumentParser
 import Pipeline
 
-/// `--set KEY=VALUE` (repeatable), shared by the commands that run the pipeline.
-struct PipelineOverrides: ParsableArguments {
+/// `--pipeline FILE` and `--set KEY=VALUE` (repeatable), shared by the commands that run the pipeline
+/// on files (`analyze`, `eval`).
+struct PipelineOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).", valueName: "FILE"))
+    var pipeline: String = "standard"
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one pipeline parameter (repeatable), e.g. --set st.intervalSeconds=15.", valueName: "KEY=VALUE"))
     var values: [String] = []
 
@@ -10,9 +14,9 @@ struct PipelineOverrides: ParsableArguments {
         for o in values where !o.contains("=") { throw ValidationError("--set takes KEY=VALUE, got '\(o)'") }
     }
 
-    /// `config` with every override applied in order (an unknown key or a bad value throws, naming it).
-    func apply(to config: PipelineConfig) throws -> PipelineConfig {
-        var config = config
+    /// The pipeline with every override applied in order (an unknown key or a bad value throws, naming it).
+    func resolve() throws -> PipelineConfig {
+        var config = try PipelineConfig.resolve(pipeline)
         for o in values {
             let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
             config = try config.setting(parts[0], to: parts.count > 1 ? parts[1] : "")
