@@ -2,13 +2,20 @@
 SWIFT ?= swift
 DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
 DEMO_OUT ?= out/demo
-APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg
+APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata
 BENCH_APT = espeak-ng sox hyperfine
 
-.PHONY: deps build release demo test bench bench-deps eval heldout clean
+.PHONY: deps apt-deps models build release demo test bench bench-deps eval heldout clean
 
-## deps: install the Debian packages LessonLens needs (idempotent; needs root or sudo).
-deps:
+## deps: install the Debian packages and the model weights LessonLens needs (idempotent; root or sudo for apt).
+## pocketsphinx-testdata holds the real read speech of the voice-activity parity test.
+deps: apt-deps models
+
+## models: the Silero VAD weights from the silero-vad wheel on PyPI, SHA-256 checked (scripts/fetch-models.sh).
+models:
+	@scripts/fetch-models.sh
+
+apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

@@ -46,7 +46,7 @@ let package = Package(
         ]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "Reports", "MediaCore"]),

@@ -27,6 +27,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     @OptionGroup var pipelineOptions: PipelineOptions
 
+    @OptionGroup var modelOptions: ModelOptions
+
     @Option(name: .long, help: ArgumentHelp("Lesson plan (YAML or JSON: title, teacher, subject, knowledgePoints). Default: <file stem>.plan.yml next to each recording, if present.", valueName: "FILE"))
     var lessonPlan: String?
 
@@ -50,6 +52,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(verbose: global.verbose)
         let config = try pipelineOptions.resolve()
+        modelOptions.apply()
+        // A missing model stops the batch before any file, with one line (exit 69).
+        if config.flag("voice.enabled") && config.text("voice.activity") == "silero" { _ = try Models.silero() }
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
         try OutputFolder.create(outDir)

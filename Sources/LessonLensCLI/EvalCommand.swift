@@ -21,6 +21,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var pipelineOptions: PipelineOptions
 
+    @OptionGroup var modelOptions: ModelOptions
+
     @Option(name: .long, help: ArgumentHelp("Write all scores as JSON here.", valueName: "FILE"))
     var json: String?
 
@@ -33,6 +35,7 @@ struct EvalCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(verbose: false)
         var config = try pipelineOptions.resolve()
+        modelOptions.apply()
         config = try config.setting("clips.enabled", to: "false")
         let lessons = paths.flatMap { Evaluation.lessons(in: $0) }
         guard !lessons.isEmpty else { throw SimpleError(.inputMissing, "no media file with a .truth.json sidecar in \(paths.joined(separator: ", "))") }

@@ -11,6 +11,7 @@ struct LessonLens: AsyncParsableCommand {
         abstract: "Turn classroom recordings into evidence teachers can use.",
         discussion: """
             Exit codes: 0 ok, 1 failure, 64 usage, 65 bad or corrupt media, 66 input missing or unreadable,
+            69 a required model file is missing or damaged (install it with `make models`),
             70 internal error, 73 cannot create output, 74 I/O error.
             """,
         version: LessonLensVersion.string,

@@ -24,3 +24,14 @@ struct PipelineOptions: ParsableArguments {
         return config
     }
 }
+
+/// `--models DIR`: where the learned models' weight files are (analyze, eval, watch).
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder holding the model weights (silero_vad_16k.safetensors). Default: $LESSONLENS_MODELS, /usr/local/share/lessonlens/models, then ~/.local/share/lessonlens/models; `make models` installs them.", valueName: "DIR"))
+    var models: String?
+
+    /// Makes the folder the first place searched.
+    func apply() {
+        if let models { Models.useFolder(models) }
+    }
+}

@@ -24,6 +24,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
     @OptionGroup var location: CatalogOptions
+    @OptionGroup var modelOptions: ModelOptions
     @Option(name: .long, help: "Recordings analysed at once (one per core is most efficient).") var workers: Int = 1
     @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).",
                                             valueName: "FILE"))
@@ -45,6 +46,9 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let config = try PipelineConfig.resolve(pipeline)
+            modelOptions.apply()
+            // Without the model every job would fail: refuse to start, with the install command (exit 69).
+            if config.flag("voice.enabled") && config.text("voice.activity") == "silero" { _ = try Models.silero() }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")

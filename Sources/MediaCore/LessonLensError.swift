@@ -5,6 +5,8 @@ public enum ExitCode: Int32, Sendable {
     case usage = 64
     case badMedia = 65
     case inputMissing = 66
+    /// A required component is missing (the voice-activity model's weights): install it.
+    case unavailable = 69
     case internalError = 70
     case cannotCreateOutput = 73
     case ioError = 74

@@ -24,6 +24,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var findings: [Finding]
     /// How each number was obtained where it is a heuristic (shown in the report's method section).
     public var notes: [String]
+    /// Which voice-activity method decided speech against non-speech (absent without audio analysis).
+    public var voiceActivity: VoiceActivitySummary?
 
     public init(generator: String, generatedAt: String, language: String, recording: RecordingSummary,
                 lesson: LessonMeta? = nil, pipeline: PipelineSummary, timeline: [Segment] = [],
@@ -370,5 +372,21 @@ public struct Finding: Codable, Sendable, Equatable {
         self.message = message
         self.values = values
         self.moments = moments
+    }
+}
+
+/// `report.json` → `voiceActivity`: the method behind every speech/no-speech decision.
+public struct VoiceActivitySummary: Codable, Sendable, Equatable {
+    /// `silero-vad-16k` (the learned model weighed with the acoustic cues) or `acoustic-cues`.
+    public var method: String
+    /// The weights file, when a model ran.
+    public var model: String?
+    /// Its SHA-256.
+    public var modelSHA256: String?
+
+    public init(method: String, model: String? = nil, modelSHA256: String? = nil) {
+        self.method = method
+        self.model = model
+        self.modelSHA256 = modelSHA256
     }
 }

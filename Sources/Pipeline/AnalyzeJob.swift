@@ -57,6 +57,9 @@ public enum AnalyzePipeline {
         let path = request.path
         let fileName = (path as NSString).lastPathComponent
 
+        // The voice-activity model before anything else: without it nothing would be decided right.
+        let speechModel = config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try Models.silero() : nil
+
         // Open first: a missing or non-media file fails here with its own message and exit code.
         let audioTrack = config.integer("audio.track")
         let teacherTrack = config.integer("audio.teacherTrack")
@@ -79,7 +82,7 @@ public enum AnalyzePipeline {
 
         var voiceConfig = VoiceConfig()
         voiceConfig.soundtrackMedia = config.flag("voice.soundtrackMedia")
-        let voice = VoiceAnalyzer(config: voiceConfig)
+        let voice = VoiceAnalyzer(config: voiceConfig, speechModel: speechModel)
         let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
         let summary = try reader!.run(
@@ -110,8 +113,12 @@ public enum AnalyzePipeline {
         var findings: [Finding] = []
         var timeline: [Segment] = []
         var risingPitchEnds: [Double] = []
+        var voiceActivity: VoiceActivitySummary?
         if hasAudio {
             let voiceResult = voice.finish(durationSeconds: duration)
+            voiceActivity = VoiceActivitySummary(method: voiceResult.voiceActivityMethod,
+                                                 model: speechModel == nil ? nil : SileroWeights.fileName,
+                                                 modelSHA256: speechModel == nil ? nil : SileroWeights.sha256)
             timeline = voiceResult.timeline
             risingPitchEnds = voiceResult.risingPitchEnds
             notes += voiceResult.notes
@@ -145,6 +152,7 @@ public enum AnalyzePipeline {
                             interaction: hasAudio ? analytics.interaction : InteractionSummary(), phases: hasAudio ? analytics.phases : [],
                             slides: SlidesSummary(changes: slideResult?.changes ?? []),
                             motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings, notes: notes)
+        report.voiceActivity = voiceActivity
 
         // Write everything into a hidden temporary folder, then rename it into place: a failed job leaves
         // nothing that looks like a finished report.

@@ -57,6 +57,8 @@ public enum Parameters {
                       "Audio stream of the teacher's lapel microphone, if the recorder writes one (-1 = none). It is decoded alongside the room track (audio.track, or the best other track): the teacher is the voice much louder on the lapel than in the room. In a file with one audio track, that track is analysed alone."),
         ParameterSpec("voice.enabled", .flag(true), .flag,
                       "Analyse voices: who talks (teacher, student, several), silence, questions, wait time."),
+        ParameterSpec("voice.activity", .text("silero"), .choice(["silero", "acoustic"]),
+                      "Voice-activity method: silero = the learned Silero VAD model (weights installed by `make models`) weighed with the acoustic cues; acoustic = the hand-set acoustic cues alone (much worse on real noise; for comparisons)."),
         ParameterSpec("voice.soundtrackMedia", .flag(true), .flag,
                       "Recognise video clips played to the class (a voice over a music bed) as media, not as a student; turn off if no videos are played (it costs about half a percent of frame accuracy on lessons without them)."),
         ParameterSpec("video.enabled", .flag(true), .flag,

@@ -28,6 +28,9 @@ enum NoteText {
               zh: "区分教师与学生（启发式方法）：单人讲话在停顿处和换人处切分为话轮，每个话轮用 MFCC、基频、音量和音节节奏的统计量描述（音量和节奏起伏的强弱反映说话人离麦克风的远近），再把话轮聚类；讲话时间最长、并且偏向声音最响、离麦克风最近的一类被认定为教师。软件不预先录入教师的声音，因此讲得最久、声音最响的学生可能被误认为教师。"),
         Entry(en: "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question.",
               zh: "提问（启发式方法）：不使用语音识别；教师的一句话如果在最后 0.6 秒内音高上升至少 2 个半音，就标记为可能的提问。"),
+        // Analysis/Voice/VoiceAnalyzer.swift — `speechModelNote`
+        Entry(en: "Voice activity (learned model): Silero VAD 16 kHz (MIT licence, weights from the silero-vad package), run by LessonLens's own kernels, gives a speech probability every 32 ms; it is weighed as evidence for voice against silence and music in the class costs below, so real noise (chairs, traffic, fans, coughs) counts as silence.",
+              zh: "语音活动检测（学习模型）：Silero VAD 16 kHz 模型（MIT 许可，权重来自 silero-vad 软件包）由 LessonLens 自己的计算内核运行，每 32 毫秒给出一个“有人说话”的概率；这一概率作为证据参与下文各类别的判断，用来区分人声与安静、音乐，因此真实环境中的噪声（挪椅子、交通、风扇、咳嗽）计为安静。"),
         // Analysis/Voice/VoiceAnalyzer.swift — `lapelNote`, `lossNote`
         Entry(en: "Teacher's lapel microphone: every speaker turn is also measured on the lapel track, and the teacher is the voice that is much louder there than on the room microphone (its level above the lapel's own noise floor minus its level above the room's).",
               zh: "教师领夹麦克风：每个话轮也在领夹麦克风的音轨上测量；在领夹麦克风上比在教室麦克风上响得多的声音就是教师（比较的是：高出领夹麦克风自身底噪的音量，减去高出教室麦克风底噪的音量）。"),

@@ -9,7 +9,7 @@ import MediaCore
 @Suite("Method notes from the producers are translated")
 struct NoteCoverageTests {
     static var producedNotes: [String] {
-        var notes = VoiceAnalyzer.notes + [VoiceAnalyzer.lapelNote] + VoiceAnalyzer.lossNote(12.4) + VoiceAnalyzer.lossNote(0.6)
+        var notes = [VoiceAnalyzer.speechModelNote] + VoiceAnalyzer.notes + [VoiceAnalyzer.lapelNote] + VoiceAnalyzer.lossNote(12.4) + VoiceAnalyzer.lossNote(0.6)
         var config = AnalyticsConfig()
         notes += Analytics.methodNotes(config)
         config.stRule = .instant
@@ -28,8 +28,8 @@ struct NoteCoverageTests {
 
     @Test func producersWriteTheExpectedNotes() {
         let notes = Self.producedNotes
-        // 3 voice + lapel + 2 loss + 2 × 5 analytics + slide method + frame-size reset.
-        #expect(notes.count == 18)
+        // model + 3 voice + lapel + 2 loss + 2 × 5 analytics + slide method + frame-size reset.
+        #expect(notes.count == 19)
         #expect(notes.contains { $0.hasPrefix("The video frame size changed 1 time(s)") })
     }
 

@@ -1,4 +1,4 @@
-// `LessonLensBench [suite…]`: suites are kernels, media, voice, vision (default: all).
+// `LessonLensBench [suite…]`: suites are kernels, media, voice, vad, vision (default: all).
 import Foundation
 
 let requested = Set(CommandLine.arguments.dropFirst())
@@ -8,6 +8,7 @@ do {
     if wants("kernels") { runKernelBenchmarks() }
     if wants("media") { try runMediaBenchmarks() }
     if wants("voice") { runVoiceBenchmarks() }
+    if wants("vad") { runVADBenchmarks() }
     if wants("vision") { runVisionBenchmarks() }
 } catch {
     FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))

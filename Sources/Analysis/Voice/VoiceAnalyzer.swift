@@ -24,20 +24,28 @@ public final class VoiceAnalyzer {
     /// - Parameters:
     ///   - config: settings (see `VoiceConfig`).
     ///   - sampleRate: samples per second of the input; must be 16 000 (MediaIO's output rate).
-    public convenience init(config: VoiceConfig = .init(), sampleRate: Int = 16000) {
-        self.init(config: config, sampleRate: sampleRate, store: BlockStore())
+    ///   - speechModel: the learned voice-activity model's weights (Silero VAD); with them every block
+    ///     carries a speech probability that the class costs weigh as evidence. Without them the
+    ///     timeline rests on the acoustic cues alone (the method before the model; tests and comparisons).
+    public convenience init(config: VoiceConfig = .init(), sampleRate: Int = 16000, speechModel: SileroWeights? = nil) {
+        self.init(config: config, sampleRate: sampleRate, store: BlockStore(), speechModel: speechModel)
     }
 
     /// With a block store of `pageBlocks` blocks per page (tests: small pages exercise the file).
-    convenience init(config: VoiceConfig = .init(), pageBlocks: Int) {
-        self.init(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks))
+    convenience init(config: VoiceConfig = .init(), pageBlocks: Int, speechModel: SileroWeights? = nil) {
+        self.init(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks), speechModel: speechModel)
     }
 
-    private init(config: VoiceConfig, sampleRate: Int, store: BlockStore) {
+    private init(config: VoiceConfig, sampleRate: Int, store: BlockStore, speechModel: SileroWeights?) {
         self.config = config
         self.sampleRate = sampleRate
-        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store)
+        self.speechModel = speechModel
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store,
+                                 vad: speechModel.map { SileroVAD(weights: $0) })
     }
+
+    /// The learned voice-activity model's weights, when it runs.
+    public let speechModel: SileroWeights?
 
     /// Whether part of the block record went to the temporary file (tests).
     var spilledBlocks: Bool { frontEnd.store.spilled }
@@ -51,7 +59,9 @@ public final class VoiceAnalyzer {
     /// `consume`, in order). With it, teacher and students are told apart by how much louder a voice
     /// is on the lapel than on the room microphone; the room track still decides everything else.
     public func consumeTeacherTrack(_ samples: UnsafeBufferPointer<Float>) {
-        if lapelFrontEnd == nil { lapelFrontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate) }
+        if lapelFrontEnd == nil {
+            lapelFrontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, vad: speechModel.map { SileroVAD(weights: $0) })
+        }
         lapelFrontEnd!.consume(samples)
     }
 
@@ -76,8 +86,12 @@ public final class VoiceAnalyzer {
         let rising = decision.risingBlocks.map { min(duration, Double($0) * blockSeconds) }
         return VoiceResult(timeline: segments, risingPitchEnds: rising, noiseFloorDBFS: decision.noiseFloorDBFS,
                            speakers: decision.speakers,
-                           notes: Self.notes + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes))
+                           notes: (speechModel == nil ? [] : [Self.speechModelNote]) + Self.notes
+                               + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes),
+                           voiceActivityMethod: speechModel == nil ? "acoustic-cues" : "silero-vad-16k")
     }
+
+    static let speechModelNote = "Voice activity (learned model): Silero VAD 16 kHz (MIT licence, weights from the silero-vad package), run by LessonLens's own kernels, gives a speech probability every 32 ms; it is weighed as evidence for voice against silence and music in the class costs below, so real noise (chairs, traffic, fans, coughs) counts as silence."
 
     static let lapelNote = "Teacher's lapel microphone: every speaker turn is also measured on the lapel track, and the teacher is the voice that is much louder there than on the room microphone (its level above the lapel's own noise floor minus its level above the room's)."
 
@@ -108,9 +122,11 @@ public final class VoiceAnalyzer {
         guard store.count > 0 else {
             return Decision(labels: [], risingBlocks: [], noiseFloorDBFS: -100, speakers: 0)
         }
-        let source = BlockSource(store: store, config: config)
+        let source = BlockSource(store: store, config: config, speechProbability: frontEnd.hasSpeechProbability)
         let path = acousticPath(source)
-        let lapel = lapelFrontEnd.flatMap { $0.store.count > 0 ? BlockSource(store: $0.store, config: config) : nil }
+        let lapel = lapelFrontEnd.flatMap {
+            $0.store.count > 0 ? BlockSource(store: $0.store, config: config, speechProbability: $0.hasSpeechProbability) : nil
+        }
         let speakers = SpeakerClustering(config: config, lapel: lapel).run(source: source, path: path)
         if recordsBlockFeatures { lastDiagnostics = (source, path) }
 

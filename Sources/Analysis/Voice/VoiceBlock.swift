@@ -1,6 +1,6 @@
 /// The compact record kept for every 100 ms block of audio (the only per-time state of the analysis).
 ///
-/// 11 Float + 2 UInt8 + 12 Int8 = 58 bytes (stride 60): 3 h of audio = 108 000 blocks ≈ 6.5 MB.
+/// 11 Float + 3 UInt8 + 12 Int8 = 59 bytes (stride 60): 3 h of audio = 108 000 blocks ≈ 6.5 MB.
 /// Levels are in dB of the level band (relative units; only differences to the floor matter).
 struct VoiceBlock: Sendable {
     /// Mean frame level (dB).
@@ -29,12 +29,18 @@ struct VoiceBlock: Sendable {
     var voiced: UInt8 = 0
     /// Pitch estimates made in the block (frames above the gate).
     var pitchFrames: UInt8 = 0
+    /// Speech probability of the learned voice-activity model over the block (overlap-weighted mean
+    /// of its 32 ms windows), quantised to 1/255; 0 when the model did not run.
+    var speechQ: UInt8 = 0
     /// Mean MFCC c1…c12, quantised (value / `mfccStep`).
     var mfcc: (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     /// Quantisation step of the stored MFCCs (orthonormal log10 units, range ±12.7): fine next to speaker differences.
     static let mfccStep: Float = 0.1
+
+    /// `speechQ` as a probability (0…1).
+    var speechProbability: Float { Float(speechQ) / 255 }
 
     func mfccValue(_ i: Int) -> Float {
         withUnsafeBytes(of: mfcc) { raw in Float(raw.load(fromByteOffset: i, as: Int8.self)) * Self.mfccStep }

@@ -101,9 +101,22 @@ struct VoiceClassifier {
             + H.hinge(c.speechRatio, below: 0.72, width: 0.04)
             // One narrator: a smooth pitch track; several live voices make the tracker jump.
             + H.hinge(c.pitchJump, below: 1.5, width: 0.5)
-        let media = config.soundtrackMedia ? H.softmin(music, soundtrack) : music
+        guard let p = c.speechProbability else {
+            return SIMD4(silence, speech, multi, config.soundtrackMedia ? H.softmin(music, soundtrack) : music)
+        }
+        // The learned model's speech probability as evidence (a log-likelihood term, nats): voices
+        // (one or several, and a narrator over a music bed) pay −w·log p, silence and music pay
+        // −w·log(1 − p). p is floored so one confident window cannot overrule every cue at once.
+        let (voiceCost, quietCost) = Self.speechEvidence(p, weight: config.speechEvidenceWeight,
+                                                         floor: config.speechProbabilityFloor)
+        let media = config.soundtrackMedia ? H.softmin(music + quietCost, soundtrack + voiceCost) : music + quietCost
+        return SIMD4(silence + quietCost, speech + voiceCost, multi + voiceCost, media)
+    }
 
-        return SIMD4(silence, speech, multi, media)
+    /// Costs (nats) of "a voice" and of "no voice" given the model's speech probability `p`:
+    /// `−w·log max(p, floor)` and `−w·log max(1 − p, floor)`.
+    @inline(__always) static func speechEvidence(_ p: Float, weight: Float, floor: Float) -> (voice: Float, quiet: Float) {
+        (-weight * logf(max(p, floor)), -weight * logf(max(1 - p, floor)))
     }
 
     /// Aperiodicity edge of one voice at a level `relMean` dB above the floor.

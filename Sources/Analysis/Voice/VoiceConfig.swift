@@ -73,6 +73,15 @@ public struct VoiceConfig: Sendable, Equatable {
     /// on the tuning lessons it gains far more on lessons that play videos (+6 points of frame accuracy)
     /// than it loses on those that do not (-0.5 points: chorus and quiet-room students taken for media).
     public var soundtrackMedia = true
+    /// Weight of the learned model's speech evidence per 100 ms block (nats per unit of log
+    /// probability). The model's probability is a posterior from a network trained on real speech
+    /// and noise; its windows within one block are strongly correlated, so a block counts as one
+    /// observation (weight about 1), not as three.
+    public var speechEvidenceWeight: Float = 1
+    /// Smallest probability the evidence uses (either way): at 0.02 one block costs at most about
+    /// 3.9 nats, less than the switching penalty, so a single confident window never flips a label
+    /// alone, while half a second of agreeing blocks does.
+    public var speechProbabilityFloor: Float = 0.02
     /// Rising-pitch cue: minimum rise over the final voiced stretch (semitones); a clear question lift.
     public var risingSemitones: Float = 2
     /// Final stretch of an utterance examined for a rise (s): the last word or two.

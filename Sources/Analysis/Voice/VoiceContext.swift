@@ -33,6 +33,8 @@ struct BlockContext {
     /// Mean spectral flatness of the three quietest blocks of the same ±1.5 s: what fills the gaps is
     /// tonal for a music bed, noise-like for a room or a crowd.
     var gapFlatness: Float = 1
+    /// The learned model's speech probability of this block (0…1); nil when the model did not run.
+    var speechProbability: Float? = nil
 }
 
 enum NoiseFloor {
@@ -88,9 +90,12 @@ struct BlockSource {
     let half: Int
     /// Pitch estimates per block (for the voiced fraction).
     let pitchSlots: Int
+    /// Whether the blocks carry the learned model's speech probability.
+    let hasSpeechProbability: Bool
 
-    init(store: BlockStore, config: VoiceConfig) {
+    init(store: BlockStore, config: VoiceConfig, speechProbability: Bool = false) {
         self.store = store
+        hasSpeechProbability = speechProbability
         floors = NoiseFloor.perSecond(store, config: config)
         perSecond = NoiseFloor.blocksPerSecond(config)
         half = max(1, Int(config.contextSeconds * 10 / 2))
@@ -147,7 +152,8 @@ struct BlockSource {
             peakiness: b.maxDB - b.meanDB,
             flux: Float(sFlux / c),
             gapLevel: gapLevel,
-            gapFlatness: gapFlatness)
+            gapFlatness: gapFlatness,
+            speechProbability: hasSpeechProbability ? b.speechProbability : nil)
     }
 
     /// Half-width of the gap window (blocks, ±1.5 s): long enough to hold a few word gaps.

@@ -59,9 +59,26 @@ final class VoiceFrontEnd {
     private var acc = BlockAccumulator()
     private var lastVoicedLog2: Float = 0
 
-    init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore()) {
+    // Learned voice activity (optional): its probabilities are attached to each block before the block
+    // is stored, so finished blocks wait in `pendingBlocks` until the model has covered them (at most
+    // one batch of windows, about half a second).
+    private let vad: SileroVAD?
+    private var pendingBlocks: [VoiceBlock] = []
+    /// Overlap-weighted probability sums of blocks `storedBlocks`, `storedBlocks + 1`, … (the model's
+    /// windows may run ahead of the front end's blocks).
+    private var probSum: [Float] = []
+    private var probWeight: [Float] = []
+    private var storedBlocks = 0
+    private var vadSamples = 0
+    private let blockSamples: Int
+    /// Whether blocks carry the model's speech probability.
+    var hasSpeechProbability: Bool { vad != nil }
+
+    init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore(), vad: SileroVAD? = nil) {
         precondition(sampleRate == 16000, "VoiceAnalyzer expects 16 kHz audio (MediaIO resamples to it)")
         self.store = store
+        self.vad = vad
+        blockSamples = config.blockFrames * config.hopSamples
         self.config = config
         self.sampleRate = sampleRate
         window = Signal.hannWindow(count: config.frameSamples)
@@ -112,15 +129,63 @@ final class VoiceFrontEnd {
     func consume(_ samples: UnsafeBufferPointer<Float>) {
         guard !samples.isEmpty else { return }
         totalSamples += samples.count
+        if let vad {
+            vad.consume(samples)
+            takeProbabilities(vad)
+        }
         buffer.append(contentsOf: samples)
         processAvailable(final: false)
+        flushBlocks(final: false)
     }
 
     /// Flushes the remaining frames (zero padding past the end) and the partial block.
     func finish() {
+        if let vad {
+            vad.finish()
+            takeProbabilities(vad)
+        }
         buffer.append(contentsOf: repeatElement(0, count: frameReach))
         processAvailable(final: true)
-        if acc.frames > 0 { store.append(acc.block(config: config)); acc = BlockAccumulator() }
+        if acc.frames > 0 { deliver(acc.block(config: config)); acc = BlockAccumulator() }
+        flushBlocks(final: true)
+    }
+
+    private func deliver(_ block: VoiceBlock) {
+        if vad == nil { store.append(block) } else { pendingBlocks.append(block) }
+    }
+
+    /// Spreads each new window probability over the blocks it overlaps (window w covers samples
+    /// 512w ..< 512w + 512).
+    private func takeProbabilities(_ vad: SileroVAD) {
+        for p in vad.takeProbabilities() {
+            let s = vadSamples, e = s + SileroVAD.windowSamples
+            var b = s / blockSamples
+            while b * blockSamples < e {
+                let overlap = Float(min(e, (b + 1) * blockSamples) - max(s, b * blockSamples))
+                let k = b - storedBlocks
+                while probSum.count <= k { probSum.append(0); probWeight.append(0) }
+                probSum[k] += p * overlap
+                probWeight[k] += overlap
+                b += 1
+            }
+            vadSamples = e
+        }
+    }
+
+    /// Stores the finished blocks whose samples the model has fully covered (all of them at the end).
+    private func flushBlocks(final: Bool) {
+        guard vad != nil else { return }
+        var done = 0
+        while done < pendingBlocks.count, final || vadSamples >= (storedBlocks + 1) * blockSamples {
+            var block = pendingBlocks[done]
+            let p = probSum.isEmpty || probWeight[0] == 0 ? 0 : probSum[0] / probWeight[0]
+            block.speechQ = UInt8(clamping: Int((min(max(p, 0), 1) * 255).rounded()))
+            store.append(block)
+            if !probSum.isEmpty { probSum.removeFirst(); probWeight.removeFirst() }
+            storedBlocks += 1
+            done += 1
+        }
+        if done > 0 { pendingBlocks.removeFirst(done) }
     }
 
     private func processAvailable(final: Bool) {
@@ -221,7 +286,7 @@ final class VoiceFrontEnd {
             acc.addPitch(voiced: voiced, hz: hz, aperiodicity: aper, last: &lastVoicedLog2)
         }
         if acc.frames == cfg.blockFrames {
-            store.append(acc.block(config: cfg))
+            deliver(acc.block(config: cfg))
             acc = BlockAccumulator()
         }
     }

@@ -12,9 +12,13 @@ public struct VoiceResult: Sendable {
     public var speakers: Int
     /// Method disclosures for the report: what is heuristic and how it was decided.
     public var notes: [String]
+    /// Which voice-activity method decided speech against non-speech: `silero-vad-16k` (the learned
+    /// model, the default) or `acoustic-cues` (the hand-set cues alone).
+    public var voiceActivityMethod: String
 
     public init(timeline: [Segment], risingPitchEnds: [Double], noiseFloorDBFS: Double, speakers: Int,
-                notes: [String]) {
+                notes: [String], voiceActivityMethod: String = "acoustic-cues") {
+        self.voiceActivityMethod = voiceActivityMethod
         self.timeline = timeline
         self.risingPitchEnds = risingPitchEnds
         self.noiseFloorDBFS = noiseFloorDBFS

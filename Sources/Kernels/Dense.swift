@@ -1,0 +1,191 @@
+// Dense layers for small learned models (the voice-activity network): matrix times a batch of
+// column vectors, the LSTM cell update and the activations, each SIMD kernel beside its scalar
+// reference. No Foundation, no allocation in the kernels.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A row-major weight matrix whose rows are zero-padded to a multiple of `Dense.lane` floats, so the
+/// SIMD kernels run without scalar tails (the padding multiplies zeros and changes nothing).
+public struct DenseMatrix: Sendable {
+    /// Output count (rows).
+    public let rows: Int
+    /// Input count (logical columns).
+    public let depth: Int
+    /// Row stride in floats: `depth` rounded up to a multiple of `Dense.lane`.
+    public let stride: Int
+    /// `rows × stride` floats, row-major, zero padding at the end of each row.
+    public let values: [Float]
+    /// One bias per row (zeros when the layer has none).
+    public let bias: [Float]
+
+    /// - Parameters:
+    ///   - rows: output count.
+    ///   - depth: input count.
+    ///   - values: `rows × depth` floats, row-major.
+    ///   - bias: `rows` floats, or empty for no bias.
+    /// Allocates: the padded copy, once.
+    public init(rows: Int, depth: Int, values: [Float], bias: [Float] = []) {
+        precondition(rows > 0 && depth > 0 && values.count == rows * depth, "DenseMatrix: \(values.count) values for \(rows)x\(depth)")
+        precondition(bias.isEmpty || bias.count == rows, "DenseMatrix: \(bias.count) biases for \(rows) rows")
+        self.rows = rows
+        self.depth = depth
+        let s = Dense.paddedDepth(depth)
+        stride = s
+        var padded = [Float](repeating: 0, count: rows * s)
+        for r in 0..<rows {
+            for k in 0..<depth { padded[r * s + k] = values[r * depth + k] }
+        }
+        self.values = padded
+        self.bias = bias.isEmpty ? [Float](repeating: 0, count: rows) : bias
+    }
+}
+
+/// Matrix × column batch and the activations of the voice-activity network.
+public enum Dense {
+    /// Floats per SIMD step; padded depths are multiples of it.
+    public static let lane = 8
+
+    /// `depth` rounded up to a multiple of `lane`.
+    @inline(__always) public static func paddedDepth(_ depth: Int) -> Int { (depth + lane - 1) / lane * lane }
+
+    /// `output[n·rows + r] = bias[r] + Σₖ W[r,k] · columns[n·m.stride + k]` for every column `n` of
+    /// `columnCount` (SIMD: 4 rows × 2 columns per step, eight `SIMD4<Float>` accumulators, so each
+    /// weight load serves two columns and each input load four rows).
+    ///
+    /// Columns are `m.stride` floats apart and must be zero beyond `m.depth` (the padding). Rows need
+    /// not be a multiple of 4 (the last few go one at a time).
+    /// Cost: `rows × stride × columnCount` multiply-adds. Allocates: no.
+    public static func multiply(_ m: DenseMatrix, columns: UnsafePointer<Float>, columnCount: Int,
+                                output: UnsafeMutablePointer<Float>) {
+        let rows = m.rows, s = m.stride
+        m.values.withUnsafeBufferPointer { wBuf in
+            m.bias.withUnsafeBufferPointer { bBuf in
+                let w = UnsafeRawPointer(wBuf.baseAddress!)
+                let x = UnsafeRawPointer(columns)
+                let step = MemoryLayout<SIMD4<Float>>.stride
+                var r = 0
+                while r + 4 <= rows {
+                    let w0 = w + r * s * 4, w1 = w0 + s * 4, w2 = w1 + s * 4, w3 = w2 + s * 4
+                    var n = 0
+                    while n + 1 < columnCount {
+                        let xa = x + n * s * 4, xb = xa + s * 4
+                        var a0 = SIMD4<Float>(), a1 = a0, a2 = a0, a3 = a0
+                        var b0 = a0, b1 = a0, b2 = a0, b3 = a0
+                        var off = 0
+                        let end = s * 4
+                        while off < end {
+                            let va = xa.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            let vb = xb.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            let q0 = w0.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            let q1 = w1.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            let q2 = w2.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            let q3 = w3.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            a0 += q0 * va; a1 += q1 * va; a2 += q2 * va; a3 += q3 * va
+                            b0 += q0 * vb; b1 += q1 * vb; b2 += q2 * vb; b3 += q3 * vb
+                            off += step
+                        }
+                        let oa = output + n * rows + r, ob = oa + rows
+                        oa[0] = a0.sum() + bBuf[r]; oa[1] = a1.sum() + bBuf[r + 1]
+                        oa[2] = a2.sum() + bBuf[r + 2]; oa[3] = a3.sum() + bBuf[r + 3]
+                        ob[0] = b0.sum() + bBuf[r]; ob[1] = b1.sum() + bBuf[r + 1]
+                        ob[2] = b2.sum() + bBuf[r + 2]; ob[3] = b3.sum() + bBuf[r + 3]
+                        n += 2
+                    }
+                    if n < columnCount {
+                        let xa = x + n * s * 4
+                        var a0 = SIMD4<Float>(), a1 = a0, a2 = a0, a3 = a0
+                        var off = 0
+                        while off < s * 4 {
+                            let va = xa.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            a0 += w0.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self) * va
+                            a1 += w1.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self) * va
+                            a2 += w2.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self) * va
+                            a3 += w3.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self) * va
+                            off += step
+                        }
+                        let oa = output + n * rows + r
+                        oa[0] = a0.sum() + bBuf[r]; oa[1] = a1.sum() + bBuf[r + 1]
+                        oa[2] = a2.sum() + bBuf[r + 2]; oa[3] = a3.sum() + bBuf[r + 3]
+                    }
+                    r += 4
+                }
+                // Rows left over (rows not a multiple of 4): one row at a time.
+                while r < rows {
+                    let w0 = w + r * s * 4
+                    for n in 0..<columnCount {
+                        let xa = x + n * s * 4
+                        var a0 = SIMD4<Float>()
+                        var off = 0
+                        while off < s * 4 {
+                            a0 += w0.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                                * xa.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+                            off += step
+                        }
+                        output[n * rows + r] = a0.sum() + bBuf[r]
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+
+    /// Scalar reference of `multiply` (same layout; sums in index order).
+    public static func multiplyReference(_ m: DenseMatrix, columns: UnsafePointer<Float>, columnCount: Int,
+                                         output: UnsafeMutablePointer<Float>) {
+        for n in 0..<columnCount {
+            for r in 0..<m.rows {
+                var acc: Float = 0
+                for k in 0..<m.depth { acc += m.values[r * m.stride + k] * columns[n * m.stride + k] }
+                output[n * m.rows + r] = acc + m.bias[r]
+            }
+        }
+    }
+
+    /// `x = max(x, 0)` over `count` floats. Allocates: no.
+    public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let zero = SIMD8<Float>()
+        let raw = UnsafeMutableRawPointer(x)
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v.replacing(with: zero, where: v .< zero), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { x[i] = max(x[i], 0); i += 1 }
+    }
+
+    /// Logistic function 1 / (1 + e^−x), for large |x| without overflow.
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
+    }
+
+    /// One step of an LSTM cell (PyTorch's `LSTMCell` gate order i, f, g, o):
+    /// `gates = inputGates + W_hh · h` (the input projection `W_ih · x + b_ih + b_hh` precomputed by the
+    /// caller, `4 × hidden` floats), then `c = σ(f)·c + σ(i)·tanh(g)`, `h = σ(o)·tanh(c)`, in place.
+    ///
+    /// `scratch` holds `4 × hidden` floats. Cost: `4·hidden × hidden` multiply-adds (the matrix is
+    /// `recurrent`, `4·hidden` rows × `hidden`). Allocates: no.
+    public static func lstmStep(recurrent: DenseMatrix, inputGates: UnsafePointer<Float>,
+                                h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                scratch: UnsafeMutablePointer<Float>, reference: Bool = false) {
+        let hidden = recurrent.depth
+        precondition(recurrent.rows == 4 * hidden && recurrent.stride == hidden, "lstmStep: hidden size must be a multiple of \(lane)")
+        if reference {
+            multiplyReference(recurrent, columns: h, columnCount: 1, output: scratch)
+        } else {
+            multiply(recurrent, columns: h, columnCount: 1, output: scratch)
+        }
+        for j in 0..<hidden {
+            let i = sigmoid(scratch[j] + inputGates[j])
+            let f = sigmoid(scratch[hidden + j] + inputGates[hidden + j])
+            let g = tanhf(scratch[2 * hidden + j] + inputGates[2 * hidden + j])
+            let o = sigmoid(scratch[3 * hidden + j] + inputGates[3 * hidden + j])
+            let cNew = f * c[j] + i * g
+            c[j] = cNew
+            h[j] = o * tanhf(cNew)
+        }
+    }
+}
