@@ -4,7 +4,11 @@ import MediaCore
 
 /// What `ClipWriter.cut` wrote.
 public struct ClipInfo: Sendable, Equatable {
-    /// Where the clip starts on the recording's clock, seconds (the keyframe at or before the asked start).
+    /// The file written: the requested path, or with another extension when its container could not hold the
+    /// codecs (`.mkv`, `.wav`, `.mka`).
+    public var path: String
+    /// Where the clip starts on the recording's clock, seconds: with video the keyframe at or before the asked
+    /// start, without video the first audio packet at or after it.
     public var start: Double
     /// Where it ends on the recording's clock, seconds (end of the last packet written).
     public var end: Double
@@ -50,22 +54,75 @@ final class Muxer {
     }
 }
 
+/// A container a clip can be written in: libavformat's muxer, the file extension that names it, and the muxer
+/// options it is written with.
+struct ClipContainer: Equatable {
+    var muxer: String
+    var fileExtension: String
+    var options: [String: String] = [:]
+
+    static let mp4 = ClipContainer(muxer: "mp4", fileExtension: "mp4", options: ["movflags": "+faststart"])
+    static let mkv = ClipContainer(muxer: "matroska", fileExtension: "mkv")
+    /// "ipod" is libavformat's M4A muxer (AAC, ALAC, AC-3).
+    static let m4a = ClipContainer(muxer: "ipod", fileExtension: "m4a", options: ["movflags": "+faststart"])
+    /// RIFF sizes are 32-bit; `rf64=auto` switches to RF64 past 4 GiB (over 90 minutes of 96 kHz stereo float).
+    static let wav = ClipContainer(muxer: "wav", fileExtension: "wav", options: ["rf64": "auto"])
+    static let mka = ClipContainer(muxer: "matroska", fileExtension: "mka")
+
+    /// In order of preference: what browsers play first (the report links to the clips), Matroska (holds nearly
+    /// any codec) last.
+    static let videoOrder: [ClipContainer] = [.mp4, .mkv]
+    static let audioOrder: [ClipContainer] = [.m4a, .wav, .mka]
+
+    /// Whether this container is offered a codec at all. WAV is offered only the PCM and ADPCM codecs it was made
+    /// for: it has tags for FLAC, MP3 and Vorbis too, but almost nothing plays those from a `.wav`.
+    func offers(_ codec: AVCodecID) -> Bool {
+        guard muxer == "wav" else { return true }
+        let name = String(cString: avcodec_get_name(codec))
+        return name.hasPrefix("pcm_") || name.hasPrefix("adpcm_")
+    }
+
+    /// Whether libavformat says this muxer can store `codec` (`avformat_query_codec`, normal compliance). The
+    /// header may still refuse it (FLAC in MP4 is "experimental" in FFmpeg 5.1), so the caller falls back then too.
+    func accepts(_ codec: AVCodecID) -> Bool {
+        guard offers(codec), let format = av_guess_format(muxer, nil, nil) else { return false }
+        return avformat_query_codec(format, codec, FF_COMPLIANCE_NORMAL) == 1
+    }
+
+    /// The containers to try, best first, for clips with or without video holding `codecs`. A container named
+    /// by `preferredExtension` (the caller's output path) goes first when it is of the right kind.
+    static func candidates(audioOnly: Bool, codecs: [AVCodecID], preferredExtension: String) -> [ClipContainer] {
+        var order = audioOnly ? audioOrder : videoOrder
+        if let i = order.firstIndex(where: { $0.fileExtension == preferredExtension }) { order.insert(order.remove(at: i), at: 0) }
+        return order.filter { c in codecs.allSatisfy(c.accepts) }
+    }
+}
+
 /// Cuts micro-lesson clips by remuxing (no re-encoding).
 public enum ClipWriter {
-    /// Remuxes `[start, end)` (seconds on the recording's clock) of `input` into `output`: MP4, or M4A when the
-    /// input has no video or `output` ends in `.m4a`. The clip starts at the video keyframe at or before
-    /// `start` (so it decodes from its first frame), its timestamps start at zero, audio keeps its offset to
-    /// video (the same shift for every stream), `movflags +faststart` puts the index first for browsers. The
-    /// file is written under a temporary name in the same folder and renamed, so it appears complete or not
-    /// at all. Only the chosen video stream and the best audio stream are kept.
-    /// - Returns: the actual start and end (seconds on the recording's clock).
-    /// - Throws: `MediaError` (`.missing`/`.badMedia` for the input, `.cannotCreateOutput` for the output).
+    /// Remuxes `[start, end)` (seconds on the recording's clock) of `input` into a clip next to `output`, without
+    /// re-encoding. The container follows from what libavformat's muxers accept for the codecs: with video, MP4,
+    /// else Matroska (`.mkv`: PCM or FLAC beside H.264); audio only (no video in the input, or
+    /// `output` ends in `.m4a`, `.wav` or `.mka`), M4A (AAC, ALAC, AC-3), else WAV for PCM and ADPCM, else
+    /// Matroska (`.mka`: MP3, E-AC-3, FLAC, Opus, Vorbis, big-endian PCM). `output`'s extension names the
+    /// preferred container; when that cannot hold the codecs the clip gets the extension of the one that can,
+    /// and `ClipInfo.path` says which file was written.
+    ///
+    /// The clip starts at the video keyframe at or before `start` (so it decodes from its first frame), its
+    /// timestamps start at zero, audio keeps its offset to video (the same shift for every stream), MP4/M4A get
+    /// `movflags +faststart` (index first, for browsers). The file is written under a temporary name in the same
+    /// folder and renamed, so it appears complete or not at all. Only the chosen video stream and the best audio
+    /// stream are kept.
+    /// - Returns: the file written and the actual start and end (seconds on the recording's clock).
+    /// - Throws: `MediaError` (`.missing`/`.badMedia` for the input, `.cannotCreateOutput` for the output, also
+    ///   when no container holds the codecs without re-encoding).
     public static func cut(input: String, output: String, start: Double, end: Double) throws -> ClipInfo {
         guard end > start, start.isFinite, end.isFinite else {
             throw MediaError(.badMedia, path: input, reason: "empty clip range [\(start), \(end)) seconds")
         }
         let demuxer = try Demuxer(path: input)
-        let audioOnlyOutput = output.lowercased().hasSuffix(".m4a")
+        let (stem, requestedExtension) = splitExtension(output)
+        let audioOnlyOutput = ClipContainer.audioOrder.contains { $0.fileExtension == requestedExtension }
         let videoIndex: Int? = audioOnlyOutput ? nil : demuxer.bestStream(AVMEDIA_TYPE_VIDEO).flatMap { i in
             demuxer.stream(i).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 ? nil : i
         }
@@ -73,16 +130,26 @@ public enum ClipWriter {
         guard videoIndex != nil || audioIndex != nil else {
             throw MediaError(.badMedia, path: input, reason: "no audio or video stream to cut")
         }
+        let kept = [videoIndex, audioIndex].compactMap { $0 }
+        let codecs = kept.map { demuxer.stream($0).pointee.codecpar.pointee.codec_id }
+        let candidates = ClipContainer.candidates(audioOnly: videoIndex == nil, codecs: codecs,
+                                                  preferredExtension: requestedExtension)
+        guard !candidates.isEmpty else {
+            let names = codecs.map { String(cString: avcodec_get_name($0)) }.joined(separator: " + ")
+            let tried = (videoIndex == nil ? ClipContainer.audioOrder : ClipContainer.videoOrder).map(\.fileExtension)
+            throw MediaError(.cannotCreateOutput, path: output,
+                             reason: "no clip container holds \(names) without re-encoding (tried \(tried.joined(separator: ", ")))")
+        }
         let origin = demuxer.startSeconds
         let length = demuxer.durationSeconds
         if length > 0 && start >= length {
             throw MediaError(.badMedia, path: input, reason: "clip start \(start) s is past the end of the recording (\(length) s)")
         }
-        for i in 0..<demuxer.streamCount where i != videoIndex && i != audioIndex {
+        for i in 0..<demuxer.streamCount where !kept.contains(i) {
             demuxer.stream(i).pointee.discard = AVDISCARD_ALL
         }
         // Phase 1: the keyframe at or before `start` (seek lands on an earlier one on some containers).
-        let clipStart: Double
+        var clipStart: Double
         if let v = videoIndex {
             clipStart = try keyframe(atOrBefore: start, demuxer: demuxer, stream: v, origin: origin)
         } else {
@@ -92,35 +159,15 @@ public enum ClipWriter {
         let seekStream = videoIndex ?? audioIndex!
         try seek(demuxer, stream: seekStream, to: clipStart, origin: origin)
 
-        let directory = output.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let base = output.split(separator: "/").last.map(String.init) ?? output
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(base).part-\(getpid())"
-        let format = (videoIndex == nil || audioOnlyOutput) ? "ipod" : "mp4"  // "ipod" is libavformat's M4A muxer
-        let muxer = try Muxer(format: format, path: temporary, reportPath: output)
-        var outIndex = [Int: Int]()
-        for i in [videoIndex, audioIndex].compactMap({ $0 }) {
-            guard let os = avformat_new_stream(muxer.context, nil) else {
-                throw MediaError(.internalFailure, path: output, reason: "out of memory", function: "avformat_new_stream")
-            }
-            let ist = demuxer.stream(i)
-            try check(avcodec_parameters_copy(os.pointee.codecpar, ist.pointee.codecpar), "avcodec_parameters_copy", path: output)
-            os.pointee.codecpar.pointee.codec_tag = 0  // let the MP4 muxer choose the tag for its container
-            os.pointee.time_base = ist.pointee.time_base
-            outIndex[i] = Int(os.pointee.index)
-        }
+        let (muxer, outIndex, final) = try openMuxer(candidates, stem: stem, demuxer: demuxer, streams: kept, reportPath: output)
         var wroteAny = false
         do {
-            try muxer.open(reportPath: output)
-            var options: OpaquePointer? = nil
-            av_dict_set(&options, "movflags", "+faststart", 0)
-            defer { av_dict_free(&options) }
-            let hr = avformat_write_header(muxer.context, &options)
-            if hr < 0 { throw MediaError(.cannotCreateOutput, path: output, reason: ffmpegErrorText(hr), function: "avformat_write_header") }
-
             let packet = demuxer.packet
             var videoStarted = videoIndex == nil
             var videoDone = videoIndex == nil
             var audioDone = audioIndex == nil
+            // Without video the clip starts at its first audio packet, up to one packet (170 ms of ADPCM) after `start`.
+            var startFound = videoIndex != nil
             var clipEnd = clipStart
             var warnings: [String] = []
             while !(videoDone && audioDone), demuxer.readPacket(onDamage: { warnings.append($0) }) {
@@ -145,6 +192,7 @@ public enum ClipWriter {
                     if pts < clipStart - 1e-3 { continue }
                     if pts >= end { audioDone = true; continue }
                     if !videoStarted { continue }
+                    if !startFound { clipStart = pts; startFound = true }
                 }
                 clipEnd = max(clipEnd, pts + duration)
                 // Same shift for every stream (in its own time base): timestamps from zero, sync kept.
@@ -155,23 +203,75 @@ public enum ClipWriter {
                 packet.pointee.stream_index = Int32(o)
                 av_packet_rescale_ts(packet, tb, muxer.context.pointee.streams[o]!.pointee.time_base)
                 let wr = av_interleaved_write_frame(muxer.context, packet)
-                if wr < 0 { throw MediaError(.cannotCreateOutput, path: output, reason: ffmpegErrorText(wr), function: "av_interleaved_write_frame") }
+                if wr < 0 { throw MediaError(.cannotCreateOutput, path: final, reason: ffmpegErrorText(wr), function: "av_interleaved_write_frame") }
                 wroteAny = true
             }
             guard wroteAny else {
                 throw MediaError(.badMedia, path: input, reason: "nothing to cut between \(start) and \(end) seconds")
             }
             let tr = av_write_trailer(muxer.context)
-            if tr < 0 { throw MediaError(.cannotCreateOutput, path: output, reason: ffmpegErrorText(tr), function: "av_write_trailer") }
+            if tr < 0 { throw MediaError(.cannotCreateOutput, path: final, reason: ffmpegErrorText(tr), function: "av_write_trailer") }
             muxer.close()  // flush and close before the rename makes the file visible
-            if rename(temporary, output) != 0 {
-                throw MediaError(.cannotCreateOutput, path: output, reason: String(cString: strerror(errno)), function: "rename")
+            if rename(muxer.path, final) != 0 {
+                throw MediaError(.cannotCreateOutput, path: final, reason: String(cString: strerror(errno)), function: "rename")
             }
-            return ClipInfo(start: clipStart, end: clipEnd, hasVideo: videoIndex != nil, hasAudio: audioIndex != nil)
+            return ClipInfo(path: final, start: clipStart, end: clipEnd, hasVideo: videoIndex != nil, hasAudio: audioIndex != nil)
         } catch {
-            unlink(temporary)
+            muxer.close()
+            unlink(muxer.path)
             throw error
         }
+    }
+
+    /// Opens the first of `candidates` whose muxer takes the streams and writes its header, under a temporary name
+    /// beside `stem.<extension>`. A header the muxer refuses (a codec it only takes at experimental compliance)
+    /// moves on to the next container; its temporary file is removed first. Throws the first refusal when all refuse.
+    /// - Returns: the muxer (header written), demuxer stream index → output stream index, and the final path.
+    static func openMuxer(_ candidates: [ClipContainer], stem: String, demuxer: Demuxer, streams: [Int],
+                          reportPath: String) throws(MediaError) -> (Muxer, [Int: Int], String) {
+        var firstRefusal: MediaError? = nil
+        for container in candidates {
+            let final = stem + "." + container.fileExtension
+            let (directory, base) = splitDirectory(final)
+            let temporary = directory + ".\(base).part-\(getpid())"
+            let muxer = try Muxer(format: container.muxer, path: temporary, reportPath: final)
+            var outIndex = [Int: Int]()
+            for i in streams {
+                guard let os = avformat_new_stream(muxer.context, nil) else {
+                    throw MediaError(.internalFailure, path: final, reason: "out of memory", function: "avformat_new_stream")
+                }
+                let ist = demuxer.stream(i)
+                try check(avcodec_parameters_copy(os.pointee.codecpar, ist.pointee.codecpar), "avcodec_parameters_copy", path: final)
+                os.pointee.codecpar.pointee.codec_tag = 0  // let the muxer choose the tag for its container
+                os.pointee.time_base = ist.pointee.time_base
+                outIndex[i] = Int(os.pointee.index)
+            }
+            try muxer.open(reportPath: final)
+            var options: OpaquePointer? = nil
+            for (key, value) in container.options { av_dict_set(&options, key, value, 0) }
+            let hr = avformat_write_header(muxer.context, &options)
+            av_dict_free(&options)
+            if hr >= 0 { return (muxer, outIndex, final) }
+            muxer.close()
+            unlink(temporary)
+            firstRefusal = firstRefusal ?? MediaError(.cannotCreateOutput, path: final, reason: ffmpegErrorText(hr),
+                                                      function: "avformat_write_header")
+        }
+        throw firstRefusal ?? MediaError(.internalFailure, path: reportPath, reason: "no clip container to try")
+    }
+
+    /// `("dir/name", "ext")` for `"dir/name.ext"` (extension lowercased; empty when there is none or the name
+    /// starts with its only dot).
+    static func splitExtension(_ path: String) -> (stem: String, fileExtension: String) {
+        let (directory, base) = splitDirectory(path)
+        guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return (path, "") }
+        return (directory + base[..<dot], base[base.index(after: dot)...].lowercased())
+    }
+
+    /// `("dir/", "name")` for `"dir/name"`, `("", "name")` without a folder.
+    static func splitDirectory(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        return (String(path[...slash]), String(path[path.index(after: slash)...]))
     }
 
     /// Seeks so that the next packets start at or before `seconds` on `stream`.

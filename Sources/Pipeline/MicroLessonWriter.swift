@@ -19,10 +19,11 @@ enum MicroLessonWriter {
         try fm.createDirectory(atPath: dir + "/clips", withIntermediateDirectories: true)
         var failures: [String] = []
         for i in lessons.indices {
+            // The preferred container; ClipWriter picks .mkv, .wav or .mka when it cannot hold the codecs (PCM, FLAC, Opus…).
             let name = String(format: "%02d-", lessons[i].index) + Slug.make(lessons[i].title) + (hasVideo ? ".mp4" : ".m4a")
             do {
-                _ = try ClipWriter.cut(input: path, output: dir + "/clips/" + name, start: lessons[i].start, end: lessons[i].end)
-                lessons[i].clip = "clips/" + name
+                let info = try ClipWriter.cut(input: path, output: dir + "/clips/" + name, start: lessons[i].start, end: lessons[i].end)
+                lessons[i].clip = "clips/" + ((info.path as NSString).lastPathComponent)
             } catch {
                 failures.append("\(name): \(error)")
                 continue

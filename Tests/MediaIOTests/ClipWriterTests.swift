@@ -158,3 +158,121 @@ enum ClipFixtures {
         #expect(!FileManager.default.fileExists(atPath: ClipFixtures.folder + "/z.mp4"))
     }
 }
+
+/// One recording a server might deliver, made with the ffmpeg CLI from the committed SampleMedia.
+struct ClipSource: CustomTestStringConvertible, Sendable {
+    var file: String
+    var ffmpegArgs: [String]
+    /// The codec the clip's audio must keep (no re-encode).
+    var audioCodec: String
+    /// The extension the clip gets.
+    var clipExtension: String
+    var hasVideo: Bool = false
+    var testDescription: String { "\(audioCodec)\(hasVideo ? " + h264" : "") → .\(clipExtension)" }
+
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let audioSample = repoRoot + "/SampleMedia/lesson-audio.m4a"
+    static let videoSample = repoRoot + "/SampleMedia/lesson-en-dialogue.mp4"
+
+    static func audio(_ file: String, _ codec: String, _ ext: String, extra: [String] = []) -> ClipSource {
+        ClipSource(file: file, ffmpegArgs: ["-t", "20", "-i", audioSample, "-c:a", codec] + extra,
+                   audioCodec: codec, clipExtension: ext)
+    }
+    static func video(_ file: String, _ codec: String, _ ext: String) -> ClipSource {
+        ClipSource(file: file, ffmpegArgs: ["-t", "20", "-i", videoSample, "-c:v", "copy", "-c:a", codec],
+                   audioCodec: codec, clipExtension: ext, hasVideo: true)
+    }
+
+    /// Makes the recording (once per test run) and returns its path.
+    func make() throws -> String {
+        let path = ClipFixtures.folder + "/src-" + file
+        if !FileManager.default.fileExists(atPath: path) {
+            try ClipFixtures.run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error"] + ffmpegArgs + [path])
+        }
+        return path
+    }
+}
+
+/// Clips of the audio codecs M4A/MP4 cannot hold go to the container libavformat says can, still without
+/// re-encoding: PCM to WAV (big-endian PCM, FLAC, Opus, MP3 to Matroska audio), video beside them to MKV.
+@Suite(.serialized) struct ClipCodecTests {
+    static let sources: [ClipSource] = [
+        .audio("s16.wav", "pcm_s16le", "wav"),
+        .audio("f32.wav", "pcm_f32le", "wav"),
+        .audio("u8.wav", "pcm_u8", "wav"),
+        .audio("adpcm.wav", "adpcm_ms", "wav"),
+        .audio("s16be.aiff", "pcm_s16be", "mka"),
+        .audio("a.flac", "flac", "mka"),
+        .audio("a.ogg", "libopus", "mka"),
+        .audio("a.mp3", "libmp3lame", "mka"),
+        .audio("a.ac3", "ac3", "m4a"),
+        .video("pcm.mkv", "pcm_s16le", "mkv"),
+        .video("pcm.mov", "pcm_s16be", "mkv"),
+        // MP4's tag table lists FLAC, but its header refuses it below experimental compliance: falls back.
+        .video("flac.mkv", "flac", "mkv"),
+    ]
+
+    /// ffmpeg's encoder name → the codec name ffprobe reports.
+    static func probedName(_ codec: String) -> String {
+        ["libopus": "opus", "libmp3lame": "mp3"][codec] ?? codec
+    }
+
+    @Test(arguments: sources) func clipKeepsTheCodecInAContainerThatHoldsIt(_ source: ClipSource) throws {
+        let input = try source.make()
+        let requested = ClipFixtures.folder + "/codec-\(source.file)." + (source.hasVideo ? "mp4" : "m4a")
+        let info = try ClipWriter.cut(input: input, output: requested, start: 4, end: 10)
+        let stem = String(requested.dropLast(4))
+        #expect(info.path == stem + "." + source.clipExtension)
+        #expect(FileManager.default.fileExists(atPath: info.path))
+        if info.path != requested { #expect(!FileManager.default.fileExists(atPath: requested)) }
+        #expect(info.hasAudio && info.hasVideo == source.hasVideo)
+
+        let p = try ClipFixtures.probe(info.path)
+        let audio = try #require(p.streams.first { $0.codec_type == "audio" }, "clip has its audio")
+        #expect(audio.codec_name == Self.probedName(source.audioCodec), "no re-encode")
+        #expect(p.streams.contains { $0.codec_type == "video" && $0.codec_name == "h264" } == source.hasVideo)
+        let duration = Double(p.format.duration ?? "") ?? -1
+        #expect(abs(duration - info.duration) <= 0.1, "probed \(duration) s, wrote \(info.duration) s")
+        if !source.hasVideo { #expect(abs(duration - 6) <= 0.1, "probed \(duration) s") }
+
+        // The project's own reader decodes it back, at the same length.
+        var seconds = 0.0
+        _ = try MediaReader(path: info.path).run(onAudio: { seconds += $0.durationSeconds }, onVideo: { _ in })
+        // Audio runs from the clip's start (a keyframe with video) to the asked end.
+        #expect(abs(seconds - (10 - info.start)) <= 0.1, "decoded \(seconds) s from \(info.start) s")
+        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder).filter { $0.contains(".part-") }
+        #expect(left.isEmpty)
+    }
+
+    @Test func aacStaysInM4AAndMP4() throws {
+        let audio = try ClipWriter.cut(input: ClipFixtures.audio, output: ClipFixtures.folder + "/aac.m4a", start: 1, end: 4)
+        #expect(audio.path.hasSuffix("/aac.m4a"))
+        let video = try ClipWriter.cut(input: ClipFixtures.video, output: ClipFixtures.folder + "/aac.mp4", start: 1, end: 4)
+        #expect(video.path.hasSuffix("/aac.mp4"))
+    }
+
+    @Test func audioOnlyRequestFromAPCMVideoIsWAV() throws {
+        let input = try ClipSource.video("pcm.mkv", "pcm_s16le", "mkv").make()
+        let info = try ClipWriter.cut(input: input, output: ClipFixtures.folder + "/pcm-audio-only.m4a", start: 2, end: 5)
+        #expect(info.path.hasSuffix("/pcm-audio-only.wav") && !info.hasVideo)
+        #expect(try ClipFixtures.probe(info.path).streams.map(\.codec_type) == ["audio"])
+    }
+
+    @Test func noContainerForTheCodecsLeavesNothing() throws {
+        // ADPCM beside video: neither MP4 nor Matroska (at normal compliance) holds it.
+        let input = ClipFixtures.folder + "/src-adpcm.avi"
+        try ClipFixtures.run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-t", "6", "-i", ClipSource.videoSample,
+                                        "-c:v", "copy", "-c:a", "adpcm_ms", input])
+        let out = ClipFixtures.folder + "/none.mp4"
+        do {
+            _ = try ClipWriter.cut(input: input, output: out, start: 0, end: 3)
+            Issue.record("expected an error")
+        } catch let e as MediaError {
+            #expect(e.kind == .cannotCreateOutput)
+            #expect(e.message == "cannot write 'none.mp4': no clip container holds h264 + adpcm_ms without re-encoding (tried mp4, mkv)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder).filter { $0.hasPrefix("none.") || $0.contains("none.mp4.part") || $0.contains("none.mkv.part") }
+        #expect(left.isEmpty)
+    }
+}
