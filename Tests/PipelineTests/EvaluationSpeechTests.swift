@@ -17,10 +17,10 @@ import Testing
         #expect(old.real == nil)
     }
 
-    private func score(_ file: String, _ split: String, truth: [Segment], pred: [Segment], duration: Double) -> LessonScore {
+    private func score(_ file: String, _ split: String, truth: [Segment], predicted: [Segment], duration: Double) -> LessonScore {
         var s = LessonScore(file: file, tuning: split == "dev", durationSeconds: duration, elapsedSeconds: 0)
         s.split = split
-        s.setSpeech(TimelineScoring.speechScore(truth: truth, predicted: pred, duration: duration))
+        s.setSpeech(TimelineScoring.speechScore(truth: truth, predicted: predicted, duration: duration))
         return s
     }
 
