@@ -6,7 +6,7 @@ Usage: make_real_set.py OUTDIR [--seed N]   (normally run through make_real_set.
 
 Every output file X.wav / X.m4a gets X.truth.json (docs/TRUTH-FORMAT.md).  The reference timeline is
 made from the CLEAN sources before mixing: an utterance's speech extent is where its own 10 ms frame
-RMS is more than 15 dB above its own silence floor (floor = 5th percentile of its frame levels,
+RMS is more than 15 dB above its own silence floor (floor = 2nd percentile of its frame levels,
 clamped to >= -70 dBFS), padded 50 ms before and 100 ms after; music placed in the mix is `media`;
 everything else (noise beds, noise events, fades) is `silence`; then the 1.5 s same-label merge rule.
 No voice-activity detector runs on any audio to make a reference.
