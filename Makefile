@@ -55,3 +55,13 @@ eval: release
 
 clean:
 	rm -rf .build Benchmarks/.build out
+
+## eval-real: speech/no-speech accuracy on the real-audio set (SampleMedia/real/README.md), next to
+## Silero VAD and webrtcvad on the same files (peers for comparison, not the reference).
+REAL_SET ?= SampleMedia/generated/real
+.PHONY: eval-real
+eval-real: release
+	@[ -d "$(REAL_SET)/dev" ] && [ -d "$(REAL_SET)/heldout" ] || SampleMedia/real/make_real_set.sh "$(REAL_SET)"
+	.build/release/lessonlens eval "$(REAL_SET)/dev" "$(REAL_SET)/heldout" --pipeline audio-only --json "$(REAL_SET)/lessonlens-eval.json"
+	@python3 -c 'import webrtcvad' 2>/dev/null || python3 -m pip install --quiet webrtcvad-wheels || echo "webrtcvad not installable: its column is left out"
+	python3 SampleMedia/real/reference_vads.py "$(REAL_SET)/dev" "$(REAL_SET)/heldout" --lessonlens "$(REAL_SET)/lessonlens-eval.json"

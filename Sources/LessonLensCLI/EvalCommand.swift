@@ -12,7 +12,10 @@ struct EvalCommand: AsyncParsableCommand {
             Every media file in each DIR with a <stem>.truth.json beside it is analysed (clips off) and scored: \
             frame accuracy per label and overall with the confusion matrix, teacher talk-ratio error, S-T mode, \
             |ΔRt| and |ΔCh|, questions found and wait-time error, slide-change F1 (±1 s) and knowledge-point \
-            boundary F1 (±15 s, with the lesson plan next to the file). Truth format: docs/TRUTH-FORMAT.md.
+            boundary F1 (±15 s, with the lesson plan next to the file). Then the speech/no-speech frame error (10 ms \
+            frames, speech = teacher|student|multi, pauses < 1.5 s inside speech counted as speech), what the \
+            reference silence was labelled and how much reference media stayed media, per file and pooled per \
+            split (dev / heldout). Truth format: docs/TRUTH-FORMAT.md.
             """)
 
     @Argument(help: ArgumentHelp("Folders (or single media files) with truth sidecars.", valueName: "DIR"))
@@ -57,11 +60,15 @@ struct EvalCommand: AsyncParsableCommand {
                 }
             } catch let e as LessonLensError {
                 var s = LessonScore(file: name, tuning: truth.tuning, durationSeconds: truth.durationSeconds, elapsedSeconds: 0)
+                s.split = truth.splitName
+                s.real = truth.real
                 s.error = e.message
                 scores.append(s)
             }
         }
         print(Evaluation.table(scores))
+        print("")
+        print(Evaluation.speechTable(scores))
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -30,6 +30,13 @@ public struct LessonTruth: Codable, Sendable {
     public var questions: [TruthQuestion]?
     public var st: TruthST?
     public var tuning: Bool?
+    /// Real recordings (SampleMedia/real): the reference comes from the clean sources, not a generator.
+    public var real: Bool?
+    /// `dev` (may be tuned on) or `heldout` (only reported); without it `tuning` decides.
+    public var split: String?
+
+    /// `split`, else `dev` for `tuning: true`, `heldout` for `tuning: false`, nil when neither is given.
+    public var splitName: String? { split ?? tuning.map { $0 ? "dev" : "heldout" } }
 }
 
 /// The scores of one lesson against its truth.
@@ -58,6 +65,22 @@ public struct LessonScore: Codable, Sendable {
     public var slidePrecision: Double?
     public var slideRecall: Double?
     public var boundaryF1: Double?
+    /// `dev` / `heldout` (LessonTruth.splitName) and whether the recording is real.
+    public var split: String?
+    public var real: Bool?
+    /// Speech / no-speech frame error on 10 ms frames, pauses < 1.5 s inside speech counted as speech
+    /// (SpeechScore); `speech` holds the frame counts, which pool by adding.
+    public var speechFrameError: Double?
+    public var speechMissRate: Double?
+    public var speechFalseAlarmRate: Double?
+    /// Shares of the reference `silence` predicted silence / media / multi / teacher-or-student.
+    public var silenceKeptSilence: Double?
+    public var silenceAsMedia: Double?
+    public var silenceAsMulti: Double?
+    public var silenceAsSpeech: Double?
+    /// Share of the reference `media` predicted `media`.
+    public var mediaKeptMedia: Double?
+    public var speech: SpeechScore?
     public var elapsedSeconds: Double
     public var error: String?
 
@@ -67,6 +90,21 @@ public struct LessonScore: Codable, Sendable {
         self.durationSeconds = durationSeconds
         self.elapsedSeconds = elapsedSeconds
         self.error = error
+    }
+}
+
+extension LessonScore {
+    /// Stores a speech score and its derived shares.
+    public mutating func setSpeech(_ sp: SpeechScore) {
+        speech = sp
+        speechFrameError = sp.frames > 0 ? sp.frameError : nil
+        speechMissRate = sp.missRate
+        speechFalseAlarmRate = sp.falseAlarmRate
+        silenceKeptSilence = sp.silenceKeptSilence
+        silenceAsMedia = sp.silenceAsMedia
+        silenceAsMulti = sp.silenceAsMulti
+        silenceAsSpeech = sp.silenceAsSpeech
+        mediaKeptMedia = sp.mediaKeptMedia
     }
 }
 
@@ -108,6 +146,8 @@ public enum Evaluation {
     /// Compares a report with its truth.
     public static func score(report: Report, truth: LessonTruth, file: String, elapsed: Double) -> LessonScore {
         var s = LessonScore(file: file, tuning: truth.tuning, durationSeconds: truth.durationSeconds, elapsedSeconds: elapsed)
+        s.split = truth.splitName
+        s.real = truth.real
         if !truth.timeline.isEmpty, report.recording.audio != nil {
             let duration = min(truth.durationSeconds, report.recording.durationSeconds)
             let t = TimelineScoring.frameAccuracy(truth: truth.timeline, predicted: report.timeline, duration: duration)
@@ -116,6 +156,7 @@ public enum Evaluation {
             s.precision = Dictionary(uniqueKeysWithValues: t.precision.map { ($0.key.rawValue, $0.value) })
             s.confusion = t.confusion
             s.teacherRatioError = t.teacherRatioError
+            s.setSpeech(TimelineScoring.speechScore(truth: truth.timeline, predicted: report.timeline, duration: duration))
         }
         if let tst = truth.st, let pst = report.st {
             s.modeTruth = tst.mode
@@ -192,6 +233,28 @@ public enum Evaluation {
         let qt = ok.compactMap(\.questionsTruth).reduce(0, +), qm = ok.compactMap(\.questionsMatched).reduce(0, +), qp = ok.compactMap(\.questionsPredicted).reduce(0, +)
         lines.append("questions found: \(qm)/\(qt) true, \(qp) predicted   median wait error (median of lessons): \(f(Analytics.median(ok.compactMap(\.medianWaitError)), 2)) s")
         lines.append("slide-change F1 (±1 s): mean \(f(mean(ok.compactMap(\.slideF1))))   knowledge-point boundary F1 (±15 s): mean \(f(mean(ok.compactMap(\.boundaryF1))))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Speech / no-speech table: one line per file, then the pooled counts of each split (`dev`,
+    /// `heldout`, files without a split as `-`), never dev and held-out together.
+    public static func speechTable(_ scores: [LessonScore]) -> String {
+        func f(_ v: Double?) -> String { (v.map { String(format: "%.3f", $0) } ?? "-").padding(toLength: 6, withPad: " ", startingAt: 0) }
+        func row(_ name: String, _ split: String, _ sp: SpeechScore) -> String {
+            let secs = { (n: Int) in String(format: "%6.1f", Double(n) * SpeechScore.frameSeconds) }
+            return "\(name.prefix(33).padding(toLength: 33, withPad: " ", startingAt: 0)) \(split.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f(sp.frameError)) \(f(sp.missRate)) \(f(sp.falseAlarmRate)) \(secs(sp.referenceSilenceFrames)) \(f(sp.silenceKeptSilence)) \(f(sp.silenceAsMedia)) \(f(sp.silenceAsMulti)) \(f(sp.silenceAsSpeech)) \(secs(sp.referenceMediaFrames)) \(f(sp.mediaKeptMedia))"
+        }
+        var lines = ["speech/no-speech, 10 ms frames, pauses < 1.5 s inside speech = speech (speech = teacher|student|multi)",
+                     "file                              split   frmErr miss   falseA refSil  >sil   >media >multi >spch  refMed >media"]
+        let ok = scores.filter { $0.error == nil && $0.speech != nil }
+        for s in ok { lines.append(row(s.file, s.split ?? "-", s.speech!)) }
+        lines.append("")
+        var splits: [String] = []
+        for s in ok where !splits.contains(s.split ?? "-") { splits.append(s.split ?? "-") }
+        for name in splits.sorted(by: { ($0 == "dev" ? 0 : $0 == "heldout" ? 1 : 2, $0) < ($1 == "dev" ? 0 : $1 == "heldout" ? 1 : 2, $1) }) {
+            let group = ok.filter { ($0.split ?? "-") == name }
+            lines.append(row("POOLED \(name) (\(group.count) files)", name, SpeechScore.pooled(group.compactMap(\.speech))))
+        }
         return lines.joined(separator: "\n")
     }
 }
