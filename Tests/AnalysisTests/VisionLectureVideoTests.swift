@@ -327,3 +327,38 @@ func detectSlides(duration: Double, fps: Double, config: SlideDetectorConfig = .
         #expect(r.changes.count == 1, "changes \(r.changes)")
     }
 }
+
+/// A clip made with the ffmpeg CLI (drawbox text lines, five bullets built in with `enable`, a 1 s `xfade`
+/// dissolve, `noise`, H.264 at CRF 30) and decoded like the eval test does (gray, box-downscaled, 2 fps grid).
+@Suite struct VisionLectureClipTests {
+    static func lines(_ ys: [Int], builds: [(y: Int, at: Double)] = []) -> String {
+        var f = ["drawbox=x=0:y=0:w=640:h=50:color=0x303030:t=fill"]
+        for (k, y) in ys.enumerated() { f.append("drawbox=x=40:y=\(y):w=\(300 + 40 * (k % 4)):h=14:color=0x282828:t=fill") }
+        for b in builds { f.append("drawbox=x=40:y=\(b.y):w=540:h=14:color=0x282828:t=fill:enable='gte(t,\(b.at))'") }
+        return f.joined(separator: ",")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg")))
+    func dissolveClipWithBuildsIsOneChangeAtItsMidPoint() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lessonlens-vision-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("clip.mp4").path
+        let a = "color=c=0xE8E8E8:s=640x360:r=25:d=10,"
+            + Self.lines([80], builds: [(120, 1.5), (160, 3), (200, 4.5), (240, 6), (280, 7.5)])
+        let b = "color=c=0xF0F0E0:s=640x360:r=25:d=6," + Self.lines([90, 140, 190, 240, 290])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        p.arguments = ["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", a, "-f", "lavfi", "-i", b,
+                       "-filter_complex", "[0][1]xfade=transition=fade:duration=1:offset=8.3,noise=alls=6:allf=t,format=yuv420p",
+                       "-c:v", "libx264", "-crf", "30", "-g", "50", out]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let d = SlideDetector()
+        try VisionEvalTests.frames(out, width: 640, height: 360, fps: 25, rate: 2) { d.consume($0) }
+        let r = d.finish()
+        #expect(r.changes.count == 1, "changes \(r.changes)")
+        #expect(abs((r.changes.first ?? -9) - 8.8) <= 0.5, "changes \(r.changes)")
+    }
+}
