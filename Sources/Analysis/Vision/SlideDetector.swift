@@ -14,8 +14,10 @@ public struct SlideFrameScore: Sendable, Equatable {
 
 /// Slide/board change detector (heuristic), streaming.
 ///
-/// Feed `LumaFrame`s in time order (2-5 frames/s or keyframes); it keeps three frames of state (the last
-/// slide view, the current away view and a candidate) plus the list of changes.
+/// Feed `LumaFrame`s in time order (2-5 frames/s or keyframes); it keeps five frames of state (the last
+/// slide view, the current away view, a candidate, the frame before the candidate and the previous frame),
+/// a ring of small thumbnails of
+/// the last frames (`SlideTransitionHistory`, 64 entries) plus the list of changes.
 ///
 /// Method: each frame is compared block-wise with the current view; when most blocks changed, the frame
 /// opens a candidate. The candidate is accepted once later frames stay close to it for
@@ -23,7 +25,20 @@ public struct SlideFrameScore: Sendable, Equatable {
 /// nor breaks one's stability). An accepted view whose luma histogram is far from the last slide view's
 /// is "away" (a classroom camera): no change is reported, and when the view comes back it is compared
 /// with the last slide view, so a cut away and back is nothing and a slide changed meanwhile is reported at
-/// the return. A change is timed at the first frame of the new content.
+/// the return.
+///
+/// Real lecture video adds four things (issue 15):
+/// - Frames are compared after registration (`SlideRegistration`: the best half-pixel shift within
+///   `maxShiftPixels`, a global brightness offset up to `maxBrightnessOffset`), so camera shake and encoder
+///   brightness pumping are not content changes.
+/// - A stable new view that keeps the old view's content and only adds to it — a bullet built in, pen
+///   ink — is the same slide (`SlideBuildTest`: the share of the old view's content edges that are gone
+///   stays under `buildMaxDestroyedShare`); the reference is updated and no change is reported. Only
+///   content that was still there in the frame before the candidate counts, so whatever moves (the
+///   teacher, a picture-in-picture window, a cursor) is left out of the judgement.
+/// - A change is timed at the first frame in which the new view weighs at least as much as the old one
+///   (`SlideTransitionHistory`): the first frame of the new content after a cut, the mid-point of a
+///   dissolve, the dark middle of a fade through black.
 public final class SlideDetector {
     public let config: SlideDetectorConfig
     /// Receives each frame's scores (diagnostics); nil by default.
@@ -43,7 +58,12 @@ public final class SlideDetector {
     /// The accepted away view while the camera is away.
     private var away: View?
     private var candidate: View?
-    private var blocks: [Float] = []
+    private var registration: SlideRegistration?
+    private var history: SlideTransitionHistory?
+    /// The previous frame (shared with the caller's buffer, not copied).
+    private var previousPixels: [UInt8] = []
+    /// The frame before the current chain of candidates began: the old slide as it last looked.
+    private var beforeCandidate: [UInt8] = []
     private var histogram = [UInt32](repeating: 0, count: 256)
     private var changes: [Double] = []
     private var strengths: [Double] = []
@@ -69,15 +89,22 @@ public final class SlideDetector {
             if slide != nil { resets += 1 }
             width = frame.width
             height = frame.height
-            blocks = [Float](repeating: 0, count: config.blocksX * config.blocksY)
+            registration = SlideRegistration(width: width, height: height, blocksX: config.blocksX, blocksY: config.blocksY,
+                                             maxShiftPixels: max(0, config.maxShiftPixels), maxOffset: max(0, config.maxBrightnessOffset),
+                                             maxGainChange: max(0, config.maxGainChange))
+            history = SlideTransitionHistory(capacity: Self.historyCapacity, width: width, height: height)
             slide = makeView(frame.pixels, at: t)
             away = nil
             candidate = nil
             firstSlideStable = false
+            remember(frame, unlikeCurrent: false)
             return
         }
+        var unlikeCurrent = false
+        defer { remember(frame, unlikeCurrent: unlikeCurrent) }
         let current = away ?? slide!
         let dCurrent = changedFraction(frame.pixels, current.pixels)
+        unlikeCurrent = dCurrent >= config.changeFraction
         var dCandidate: Float? = nil
         if let c = candidate {
             let d = changedFraction(frame.pixels, c.pixels)
@@ -91,6 +118,7 @@ public final class SlideDetector {
             }
         } else if dCurrent >= config.changeFraction {
             candidate = makeView(frame.pixels, at: t)
+            beforeCandidate = previousPixels
         } else if !firstSlideStable, away == nil, t - slide!.start >= config.stableSeconds - 1e-6 {
             firstSlideStable = true
             keyframeTimes.append(t)
@@ -119,6 +147,15 @@ public final class SlideDetector {
                            changeStrengths: strengths)
     }
 
+    /// Thumbnails kept for timing transitions: 64 frames cover the look-back plus `stableSeconds` at up to
+    /// 10 frames/s (the pipeline's largest sampling rate), about 150 KB at 256 × 144.
+    static let historyCapacity = 64
+
+    private func remember(_ frame: LumaFrame, unlikeCurrent: Bool) {
+        history?.append(frame.pixels, at: frame.timeSeconds, unlikeOld: unlikeCurrent)
+        previousPixels = frame.pixels
+    }
+
     // MARK: - decisions
 
     private func accept(_ c: View, at t: Double) {
@@ -145,6 +182,7 @@ public final class SlideDetector {
         }
         let difference = changedFraction(c.pixels, s.pixels)
         if titleLayout == nil { titleLayout = blockMeans(s.pixels) }
+        let wasAway = away != nil
         if let a = away {
             cameraCuts.append(TimeRange(start: a.start, end: c.start))
             away = nil
@@ -155,7 +193,19 @@ public final class SlideDetector {
             slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
             return
         }
-        changes.append(c.start)
+        if isBuild(old: s.pixels, before: wasAway ? s.pixels : beforeCandidate, new: c.pixels) {
+            // The same slide with more on it: the fuller view becomes the reference and the slide's thumbnail.
+            slide = View(pixels: c.pixels, cdf: c.cdf, start: s.start)
+            if firstSlideStable, !keyframeTimes.isEmpty { keyframeTimes[keyframeTimes.count - 1] = t }
+            return
+        }
+        var start = c.start
+        if !wasAway, let h = history {
+            start = h.transitionStart(old: h.thumbnail(s.pixels), new: h.thumbnail(c.pixels), before: c.start,
+                                      notBefore: max(s.start, c.start - config.transitionLookbackSeconds),
+                                      tieMargin: config.transitionTieMargin) ?? c.start
+        }
+        changes.append(start)
         strengths.append(Double(max(0, correlation(blockMeans(c.pixels), titleLayout!))))
         if !firstSlideStable { firstSlideStable = true; keyframeTimes.append(s.start) }
         keyframeTimes.append(t)
@@ -197,19 +247,27 @@ public final class SlideDetector {
         View(pixels: pixels, cdf: cdf(pixels), start: t)
     }
 
-    /// Fraction of blocks whose mean absolute difference exceeds `blockThreshold`.
+    /// Fraction of blocks whose mean absolute difference exceeds `blockThreshold`, after registration.
     private func changedFraction(_ a: [UInt8], _ b: [UInt8]) -> Float {
-        let bx = config.blocksX, by = config.blocksY, w = width, h = height
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                blocks.withUnsafeMutableBufferPointer { out in
-                    Luma.blockMeanAbsoluteDifference(pa, pb, width: w, height: h, blocksX: bx, blocksY: by, into: out)
-                }
-            }
-        }
-        var n = 0
-        for v in blocks where v > config.blockThreshold { n += 1 }
-        return Float(n) / Float(blocks.count)
+        registration!.compare(a, b, threshold: config.blockThreshold, registerAbove: config.registerAboveFraction).fraction
+    }
+
+    /// Whether `new` is `old` with content added (see `SlideBuildTest`), judged on the old content that
+    /// was still in place in `before` (the last frame before the candidate).
+    private func isBuild(old: [UInt8], before: [UInt8], new: [UInt8]) -> Bool {
+        guard config.buildMaxDestroyedShare > 0, registration != nil, before.count == old.count else { return false }
+        let b = registration!.compare(old, before, threshold: config.blockThreshold, registerAbove: config.registerAboveFraction).alignment
+        let alignedBefore = registration!.aligned(before, b)
+        let n = registration!.compare(old, new, threshold: config.blockThreshold, registerAbove: config.registerAboveFraction).alignment
+        let changedBlocks = registration!.blocks.map { $0 > config.blockThreshold }
+        let alignedNew = registration!.aligned(new, n)
+        let survival = SlideBuildTest.measure(old: old, before: alignedBefore, beforeBrightness: (b.gain, b.offset),
+                                              new: alignedNew, newBrightness: (n.gain, n.offset),
+                                              width: width, height: height, blocksX: config.blocksX, blocksY: config.blocksY,
+                                              changedBlocks: changedBlocks, edgeThreshold: config.contentEdgeThreshold,
+                                              tolerance: config.contentSurvivalTolerance)
+        guard Float(survival.edges) >= config.buildMinContentShare * Float(width * height) else { return false }
+        return survival.destroyedShareInChanged < config.buildMaxDestroyedShare
     }
 
     private func cdf(_ pixels: [UInt8]) -> [Float] {

@@ -31,6 +31,58 @@ public struct SlideDetectorConfig: Sendable, Equatable {
     /// mistaken for a camera view (which would lose its change). Heuristic.
     public var awayBackgroundRatio: Float = 0.8
 
+    // Real lecture video (issue 15): camera shake, encoder flicker, slide builds and pen ink, dissolves.
+
+    /// Largest camera shake (pixels at the analysis width) that comparisons register away: a frame is
+    /// compared with a view at the best shift within ±this, in half pixels. A camera on a tripod or a
+    /// desk shakes by a pixel or two at 256 px; 3 leaves margin, and a real slide change is not a shift
+    /// (its difference stays after any shift). 0 turns registration off.
+    public var maxShiftPixels = 3
+    /// Registration is tried only when more than this fraction of blocks changed unshifted; below it the
+    /// frame is "the same" for every decision anyway (the smallest threshold that matters,
+    /// `stableFraction`, is higher), so a still camera costs nothing extra.
+    public var registerAboveFraction: Float = 0.1
+    /// Largest global brightness offset (luma levels) compensated before blocks are compared: the median
+    /// over blocks of the change of their mean. Auto-exposure and encoder brightness pumping move the
+    /// whole picture by a few levels (±6 % of a 220 background is ±13); a new slide design differs by more
+    /// and is still seen, as are slides whose content changed (the median ignores a minority of blocks).
+    public var maxBrightnessOffset: Float = 14
+    /// Largest global gain change compensated (fraction): the multiplicative part of the same pumping,
+    /// which moves a bright background more than dark text (±6 % moves a 220 background by 13 and
+    /// 40-level text by 2: offset alone leaves text blocks changed). 0.08 leaves margin; a new slide is not
+    /// a gain of its predecessor (its blocks do not line up on one line), so this explains nothing away.
+    public var maxGainChange: Float = 0.08
+    /// A pixel of a view is slide content for the build test when the luma steps by at least this much
+    /// across it (central difference, levels). Sensor noise at 256 px steps by under 8; blurred filmed
+    /// text at 45 % contrast still steps by 30 or more.
+    public var contentEdgeThreshold: Float = 16
+    /// An old content pixel survives in the new view when its 3 × 3 neighbourhood is found within one
+    /// pixel of its place with a mean absolute difference of at most this (levels): sensor noise of both
+    /// frames (±4 levels each: mean |difference| under 3) plus the rest of registration (a quarter pixel of
+    /// a 25-level-per-pixel filmed edge: ~6) stay below it; text replaced by background or by other text
+    /// differs by a good part of the text's contrast (40+ even when filmed). 14 let blurred filmed text
+    /// lines of one template "survive" a slide change too often (only 30 % destroyed, against 43 % at 10).
+    public var contentSurvivalTolerance: Float = 10
+    /// A stable new view that destroyed less than this share of the old view's content edges in the
+    /// blocks that changed (counting only old content still in place just before the change) is the same
+    /// slide with something added (a build step, pen ink, a label): the reference is updated and no change
+    /// is reported. Measured: builds, ink, a cursor and a picture-in-picture window destroy 0-11 % (the PiP
+    /// window's edge blocks the most); slide changes 28 % (a section slide that keeps the title slide's
+    /// layout and changes only its title, SampleMedia zh-lecture) to 100 %, filmed ones about 50 %.
+    /// 0.2 sits in that gap.
+    public var buildMaxDestroyedShare: Float = 0.2
+    /// The build test needs this share of the frame's pixels to be examined old content edges; an almost empty old view (a blank slide) cannot show that it survived, so a large change
+    /// from it counts as a slide change, as before.
+    public var buildMinContentShare: Float = 0.005
+    /// How far before the first stable frame of a new slide a gradual transition may have begun (seconds):
+    /// the look-back that times a dissolve or a fade. Presentation software offers 0.5-2 s; 3 s leaves
+    /// margin, and a frame that still shows the old slide ends the look-back earlier anyway.
+    public var transitionLookbackSeconds: Double = 3
+    /// A transition frame counts as showing the new slide when its weight of the new view is at least its
+    /// weight of the old one minus this: the black (or white) middle of a fade, which shows neither, is
+    /// the mid-point of the transition and belongs to the new slide; noise moves tiny weights by a few hundredths.
+    public var transitionTieMargin: Float = 0.1
+
     public init() {}
 }
 
