@@ -35,7 +35,9 @@ import Testing
             var config = VoiceConfig()
             // Profiling switch: no pitch estimation at all (shows what YIN costs).
             if ProcessInfo.processInfo.environment["LESSONLENS_EVAL_NOPITCH"] != nil { config.pitchGateDB = 1000 }
-            let analyzer = VoiceAnalyzer(config: config)
+            // The learned voice-activity model, as the product runs it; LESSONLENS_EVAL_ACOUSTIC=1 leaves it out.
+            let model = ProcessInfo.processInfo.environment["LESSONLENS_EVAL_ACOUSTIC"] == nil ? try sileroWeights() : nil
+            let analyzer = VoiceAnalyzer(config: config, speechModel: model)
             analyzer.recordsBlockFeatures = dump != nil
             var result: VoiceResult?
             // Thread CPU time, so that other load on the machine does not count.

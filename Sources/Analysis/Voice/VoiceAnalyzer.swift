@@ -244,14 +244,14 @@ public final class VoiceAnalyzer {
     public func blockFeatureTable() -> String {
         guard let (source, path) = lastDiagnostics else { return "" }
         let classifier = VoiceClassifier(config: config)
-        var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tminRel\tgapLvl\tgapFlat\tclass\n"
+        var out = "t\tfloor\trel\trelMean\tlevelStd\tmod\tvoiced\tjump\taper\tflat\tspeech\tpeak\tflux\tpitch\tcSil\tcSp\tcMul\tcMed\tminRel\tgapLvl\tgapFlat\tpSpeech\tclass\n"
         for i in 0..<source.count {
             let c = source.context(i)
             let costs = classifier.costs(c)
             let row: [Float] = [Float(i) / 10, source.floor(i), c.rel, c.relMean, c.levelStd, c.modulation, c.voicedFraction,
                                 c.pitchJump, c.aperiodicity, c.flatness, c.speechRatio, c.peakiness, c.flux,
                                 source[i].voiced > 0 ? exp2f(source[i].log2Pitch) : 0,
-                                costs[0], costs[1], costs[2], costs[3], source[i].minDB - source.floor(i), c.gapLevel, c.gapFlatness]
+                                costs[0], costs[1], costs[2], costs[3], source[i].minDB - source.floor(i), c.gapLevel, c.gapFlatness, c.speechProbability ?? -1]
             out += row.map { String(format: "%.3f", $0) }.joined(separator: "\t") + "\t\(path[i].rawValue)\n"
         }
         return out
