@@ -159,7 +159,15 @@ public enum Dense {
 
     /// Logistic function 1 / (1 + e^−x), for large |x| without overflow.
     @inline(__always) public static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
+        if x >= 0 { return 1 / (1 + expf(-x)) }
+        let e = expf(x)
+        return e / (1 + e)
+    }
+
+    /// tanh x = 2·σ(2x) − 1: one `expf` instead of glibc's `tanhf` (about 3x dearer); absolute error
+    /// within a few 1e-7, which is what the network's float32 reference has anyway.
+    @inline(__always) public static func tanh(_ x: Float) -> Float {
+        2 * sigmoid(2 * x) - 1
     }
 
     /// One step of an LSTM cell (PyTorch's `LSTMCell` gate order i, f, g, o):
@@ -181,11 +189,11 @@ public enum Dense {
         for j in 0..<hidden {
             let i = sigmoid(scratch[j] + inputGates[j])
             let f = sigmoid(scratch[hidden + j] + inputGates[hidden + j])
-            let g = tanhf(scratch[2 * hidden + j] + inputGates[2 * hidden + j])
+            let g = tanh(scratch[2 * hidden + j] + inputGates[2 * hidden + j])
             let o = sigmoid(scratch[3 * hidden + j] + inputGates[3 * hidden + j])
             let cNew = f * c[j] + i * g
             c[j] = cNew
-            h[j] = o * tanhf(cNew)
+            h[j] = o * tanh(cNew)
         }
     }
 }
