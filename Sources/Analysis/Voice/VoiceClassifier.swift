@@ -51,12 +51,15 @@ struct VoiceClassifier {
         // "unvoiced"), 1 nat per 0.05 as there.
         let unvoiced = H.hinge(c.voicedFraction, below: 0.12, width: 0.05)
         let quietRoom = H.hinge(c.relMean, below: 8, width: 2) + unvoiced
-        // With the learned model deciding voice against non-voice, a non-voice sound need not be
-        // noise-like to be silence: real room noise is often tonal (a furnace's roar, a fan's hum,
-        // traffic rumble; real-audio dev set: spectral flatness 0.02-0.03), and what remains to tell
-        // it from music is that music is pitched (below). Without the model, flatness is what keeps
-        // the acoustic cues from taking tonal sound (voices, music) for a noise event.
-        let noiseLike = c.speechProbability == nil ? H.hinge(c.flatness, above: 0.2, width: 0.04) : 0
+        // A noise is spectrally flat. With the learned model deciding voice against non-voice, what
+        // remains is to tell noise from music, and real room noise is often tonal (a furnace's roar, a
+        // fan's hum, traffic rumble; real-audio dev set: spectral flatness 0.02-0.03, as tonal as
+        // music) but never steady the way held notes are: its frame-to-frame spectral flux stays high
+        // (dev noise 90 % above 0.22; music: tuning lessons 90 % below 0.19, real dev music median
+        // 0.19). So with the model a noise is flat OR unsteady; without it, flatness alone keeps the
+        // acoustic cues from taking tonal sound (voices, music) for a noise event.
+        let flat = H.hinge(c.flatness, above: 0.2, width: 0.04)
+        let noiseLike = c.speechProbability == nil ? flat : H.softmin(flat, H.hinge(c.flux, above: 0.21, width: 0.02))
         let noiseEvent = unvoiced
             + H.hinge(c.aperiodicity, above: 0.4, width: 0.06)
             + noiseLike
@@ -110,16 +113,12 @@ struct VoiceClassifier {
         guard let p = c.speechProbability else {
             return SIMD4(silence, speech, multi, config.soundtrackMedia ? H.softmin(music, soundtrack) : music)
         }
-        // Music is pitched: its notes are periodic (real-audio dev set: YIN aperiodicity median 0.30,
-        // 90 % below 0.39), where tonal room noise is not (furnace roar: 90 % above 0.42). The edge
-        // sits between the two; it matters only once the model has ruled out a voice.
-        let pitchedMusic = music + H.hinge(c.aperiodicity, below: 0.42, width: 0.05)
         // The learned model's speech probability as evidence (a log-likelihood term, nats): voices
         // (one or several, and a narrator over a music bed) pay −w·log p, silence and music pay
         // −w·log(1 − p). p is floored so one confident window cannot overrule every cue at once.
         let (voiceCost, quietCost) = Self.speechEvidence(p, weight: config.speechEvidenceWeight,
                                                          floor: config.speechProbabilityFloor)
-        let media = config.soundtrackMedia ? H.softmin(pitchedMusic + quietCost, soundtrack + voiceCost) : pitchedMusic + quietCost
+        let media = config.soundtrackMedia ? H.softmin(music + quietCost, soundtrack + voiceCost) : music + quietCost
         return SIMD4(silence + quietCost, speech + voiceCost, multi + voiceCost, media)
     }
 
