@@ -74,6 +74,8 @@ public enum AnalyzePipeline {
         // index (about 10 MB per hour of MP4), and the clip and thumbnail writers open the file again.
         var reader: MediaReader? = try MediaReader(path: path, options: options)
         let info = reader!.info
+        // Every job has a time budget proportional to what the file can hold (MediaReader.deadline).
+        reader!.deadline = ContinuousClock.now + .seconds(timeBudgetSeconds(mediaSeconds: reader!.decodeLimitSeconds))
 
         let attributes = try fileAttributes(path)
         progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
@@ -193,6 +195,14 @@ public enum AnalyzePipeline {
         if hasAudio { return summary.audioSeconds }
         if info.durationSeconds > 0 { return min(info.durationSeconds, summary.endSeconds + 2) }
         return summary.endSeconds
+    }
+
+    /// Wall-clock seconds the reading of a recording may take: 60 s plus one second per second of media
+    /// (the decode limit: stated duration with slack, bounded by the file size). The analysis runs at
+    /// 20-50x realtime on one core, so only a file that decodes far more than it says runs out; it then
+    /// fails as bad media (65) saying so, instead of running for hours.
+    public static func timeBudgetSeconds(mediaSeconds: Double) -> Double {
+        60 + max(0, mediaSeconds.isFinite ? mediaSeconds : 0)
     }
 
     /// `<dir>/<stem>.plan.yml` (or .yaml/.json) next to a recording, when it exists.
