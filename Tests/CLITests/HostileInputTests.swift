@@ -110,13 +110,15 @@ import Testing
 
     /// `--set` is validated on the final set: the order of the overrides does not matter.
     @Test func setOrderDoesNotMatter() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let missing = "/nonexistent/lesson.mp4"
-        let a = try CLI.run(["analyze", missing, "--set", "microLessons.minSeconds=1000", "--set", "microLessons.maxSeconds=2000"])
-        let b = try CLI.run(["analyze", missing, "--set", "microLessons.maxSeconds=2000", "--set", "microLessons.minSeconds=1000"])
+        let a = try CLI.run(["analyze", missing, "--out", dir.path, "--set", "microLessons.minSeconds=1000", "--set", "microLessons.maxSeconds=2000"])
+        let b = try CLI.run(["analyze", missing, "--out", dir.path, "--set", "microLessons.maxSeconds=2000", "--set", "microLessons.minSeconds=1000"])
         // Both accepted: they get as far as the missing file (66), not a usage error.
         #expect(a.status == 66, "stderr: \(a.stderr)")
         #expect(b.status == 66, "stderr: \(b.stderr)")
-        let bad = try CLI.run(["analyze", missing, "--set", "microLessons.maxSeconds=1000", "--set", "microLessons.minSeconds=2000"])
+        let bad = try CLI.run(["analyze", missing, "--out", dir.path, "--set", "microLessons.maxSeconds=1000", "--set", "microLessons.minSeconds=2000"])
         #expect(bad.status == 64)
         #expect(bad.stderr.hasPrefix("error: --set: microLessons.minSeconds (2000, from --set)"), "stderr: \(bad.stderr)")
     }
