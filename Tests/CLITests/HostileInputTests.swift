@@ -215,4 +215,30 @@ import Testing
         let p = try CLI.run(["probe", cut])
         #expect(p.status == 65, "before: 74; stderr: \(p.stderr)")
     }
+
+    /// A cut-off upload: the container says 106 s, a third of the file is there. Before: exit 0 with
+    /// "skipped 1 damaged audio packet(s)" and a 34 s report that said nothing about it.
+    @Test func truncatedRecordingIsReported() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appendingPathComponent("whole.m4a").path
+        try Self.ffmpeg(["-i", CLI.sample("lesson-audio.m4a"), "-c", "copy", "-movflags", "+faststart", whole])
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let cut = dir.appendingPathComponent("cut.m4a").path
+        try Data(data.prefix(data.count / 3)).write(to: URL(fileURLWithPath: cut))
+        let r = try CLI.run(["analyze", cut, "--out", dir.appendingPathComponent("out").path, "--json", "--pipeline", "quick", "--lang", "en"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("shorter than its container says"), "stderr: \(r.stderr)")
+        let line = try #require(r.stdout.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let reportDir = try #require(object["reportDir"] as? String)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
+        let codes = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        #expect(codes.contains("truncated-recording"), "findings: \(codes)")
+        let html = try String(contentsOfFile: reportDir + "/report.html", encoding: .utf8)
+        #expect(html.contains("Recording is truncated"))
+        // A whole file has no such finding.
+        let w = try CLI.run(["analyze", whole, "--out", dir.appendingPathComponent("out2").path, "--pipeline", "quick"])
+        #expect(w.status == 0 && !w.stderr.contains("shorter than its container"), "stderr: \(w.stderr)")
+    }
 }
