@@ -14,14 +14,15 @@ struct PipelineOptions: ParsableArguments {
         for o in values where !o.contains("=") { throw ValidationError("--set takes KEY=VALUE, got '\(o)'") }
     }
 
-    /// The pipeline with every override applied in order (an unknown key or a bad value throws, naming it).
+    /// The pipeline with every override applied in order (an unknown key or a bad value throws, naming
+    /// it); the cross-parameter rules (min ≤ max) are checked once, on the final set of values.
     func resolve() throws -> PipelineConfig {
-        var config = try PipelineConfig.resolve(pipeline)
-        for o in values {
-            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
-            config = try config.setting(parts[0], to: parts.count > 1 ? parts[1] : "")
+        let config = try PipelineConfig.resolve(pipeline)
+        let overrides = values.map { o -> (key: String, value: String) in
+            let parts = o.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
         }
-        return config
+        return overrides.isEmpty ? config : try config.setting(overrides)
     }
 }
 

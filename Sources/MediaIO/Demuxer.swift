@@ -5,6 +5,11 @@ import MediaCore
 /// Owns one `AVFormatContext` (opened input) and one reusable packet. Not Sendable: it lives in one task.
 final class Demuxer {
     let path: String
+    /// Size of the file in bytes when it was opened.
+    let fileSize: Int64
+    /// Set when reading stopped because the filesystem failed (not because the bytes are bad): the
+    /// caller turns it into an I/O error (exit 74) instead of a truncated recording.
+    private(set) var ioFailure: MediaError?
     private(set) var context: UnsafeMutablePointer<AVFormatContext>
     let packet: UnsafeMutablePointer<AVPacket>
 
@@ -19,13 +24,21 @@ final class Demuxer {
             throw MediaError(.missing, path: path, reason: reason)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.missing, path: path, reason: "is a directory") }
+        // A FIFO, device or socket is not a recording: opening a FIFO for reading blocks until a writer
+        // comes, and a device never ends. Refused from the stat alone, never opened.
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            throw MediaError(.missing, path: path, reason: "not a regular file (a FIFO, device or socket)")
+        }
         guard access(path, R_OK) == 0 else { throw MediaError(.missing, path: path, reason: "permission denied") }
+        fileSize = Int64(st.st_size)
         guard st.st_size > 0 else { throw MediaError(.badMedia, path: path, reason: "file is empty (0 bytes)") }
 
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
         let openCode = avformat_open_input(&ctx, path, nil, nil)
         if openCode < 0 {
-            let kind = classify(openCode)
+            // The context is gone after a failed open, so a read error is told from damage by reading the
+            // file ourselves (see `inputKind`).
+            let kind = Demuxer.inputKind(openCode, ioError: nil, path: path)
             let prefix = kind == .badMedia ? "not a media file FFmpeg can read, or damaged beyond use: " : ""
             throw MediaError(kind, path: path, reason: prefix + ffmpegErrorText(openCode), function: "avformat_open_input")
         }
@@ -39,7 +52,9 @@ final class Demuxer {
         let rc = avformat_find_stream_info(opened, nil)
         if rc < 0 {
             // Throwing from init after storing properties runs deinit, which frees both.
-            throw MediaError(classify(rc), path: path, reason: ffmpegErrorText(rc), function: "avformat_find_stream_info")
+            let kind = Demuxer.inputKind(rc, ioError: opened.pointee.pb?.pointee.error, path: path)
+            throw MediaError(kind, path: path, reason: (kind == .badMedia ? "damaged: " : "") + ffmpegErrorText(rc),
+                             function: "avformat_find_stream_info")
         }
         if streams.allSatisfy({ $0.type != "audio" && $0.type != "video" }) {
             throw MediaError(.badMedia, path: path, reason: "no audio or video stream")
@@ -136,11 +151,88 @@ final class Demuxer {
     /// Reads the next packet into `packet`. Returns false at the end of the file. A read error after some data
     /// was read is reported to `onDamage` and treated as the end (a truncated file is readable up to where it
     /// breaks); the caller decides whether what was read is enough.
+    /// A packet larger than this is damage, whatever the container's tables say (256 MiB samples in a
+    /// forged `stsz`): a packet cannot be larger than the file it is in, and no real packet comes near
+    /// 64 MiB (an 8K intra-only ProRes 4444 XQ frame is about 20 MB; a second of 8-channel 32-bit PCM at
+    /// 192 kHz is 6 MB).
+    static let maxPacketBytes: Int64 = 64 << 20
+
+    /// The largest packet this file can hold: `maxPacketBytes`, or the file's size when smaller.
+    var packetLimit: Int64 { min(Demuxer.maxPacketBytes, fileSize) }
+
+    /// Reads the next packet into `packet`. Returns false at the end of the file. A read error after some data
+    /// was read is reported to `onDamage` and treated as the end (a truncated file is readable up to where it
+    /// breaks); the caller decides whether what was read is enough. A failure of the filesystem itself is
+    /// kept in `ioFailure` (the caller throws it). A packet larger than `packetLimit`, or one FFmpeg
+    /// had to cut short because the container promised more bytes than the file holds, is skipped as damage.
     func readPacket(onDamage: (String) -> Void) -> Bool {
-        av_packet_unref(packet)
-        let rc = av_read_frame(context, packet)
-        if rc >= 0 { return true }
-        if rc != FFConstants.eof { onDamage("stopped reading at a damaged or truncated part: \(ffmpegErrorText(rc)) (av_read_frame)") }
-        return false
+        while true {
+            av_packet_unref(packet)
+            let rc = av_read_frame(context, packet)
+            if rc >= 0 {
+                if Int64(packet.pointee.size) > packetLimit || packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 && oversized() {
+                    oversizedPackets += 1
+                    if oversizedPackets == 1 {
+                        onDamage("skipped packets whose size the container states beyond the file's end or above \(Demuxer.maxPacketBytes >> 20) MiB (damaged sample tables)")
+                    }
+                    continue
+                }
+                return true
+            }
+            if rc == FFConstants.eof { return false }
+            if Demuxer.inputKind(rc, ioError: context.pointee.pb?.pointee.error, path: path) == .io {
+                ioFailure = MediaError(.io, path: path, reason: ffmpegErrorText(rc), function: "av_read_frame")
+            } else {
+                onDamage("stopped reading at a damaged or truncated part: \(ffmpegErrorText(rc)) (av_read_frame)")
+            }
+            return false
+        }
+    }
+
+    /// Packets skipped by `readPacket` as impossibly large.
+    private(set) var oversizedPackets = 0
+
+    /// Whether the packet FFmpeg flagged corrupt was cut short from a size the file cannot hold: it
+    /// ends at the file's end (FFmpeg's "Truncating packet of size N"). A corrupt flag on its own (an MPEG-TS
+    /// continuity error) keeps the packet: the decoder decides.
+    private func oversized() -> Bool {
+        let pos = packet.pointee.pos
+        return pos >= 0 && pos + Int64(packet.pointee.size) >= fileSize
+    }
+
+    /// Whether an FFmpeg error while opening or reading the input is damage in the file (exit 65, never
+    /// retried) or a failure of the filesystem (exit 74, worth retrying).
+    ///
+    /// Demuxers return `AVERROR(EIO)` for their own parse failures too (matroska on a truncated
+    /// element), and `AVERROR(ENOMEM)` when a bogus box asks for gigabytes, so the code alone does not
+    /// say. What does: avio records a failed read(2) in the I/O context's `error`, a parse failure
+    /// leaves it 0. Without a context (a failed open), the file is read back with pread(2); if that
+    /// works, the bytes were readable and the failure is theirs. Everything else (invalid data, end of
+    /// file while parsing, ENOMEM, EINVAL, ERANGE…) is damage.
+    static func inputKind(_ code: Int32, ioError: Int32?, path: String) -> MediaError.Kind {
+        switch code {
+        case cffmpeg_averror(ENOENT), cffmpeg_averror(EACCES), cffmpeg_averror(EISDIR): return .missing
+        case cffmpeg_averror(EIO):
+            if let ioError { return ioError < 0 && ioError != FFConstants.eof ? .io : .badMedia }
+            return fileReads(path) ? .badMedia : .io
+        default:
+            if let ioError, ioError < 0, ioError != FFConstants.eof, ioError == cffmpeg_averror(EIO) { return .io }
+            return .badMedia
+        }
+    }
+
+    /// Whether the whole file can be read with pread(2) (stops at the first failure; 1 MiB at a time).
+    private static func fileReads(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if n < 0 { return false }
+            if n == 0 { return true }
+            offset += off_t(n)
+        }
     }
 }

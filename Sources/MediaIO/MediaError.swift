@@ -66,7 +66,10 @@ func classify(_ code: Int32) -> MediaError.Kind {
     switch code {
     case cffmpeg_averror(ENOENT), cffmpeg_averror(EACCES), cffmpeg_averror(EISDIR): return .missing
     case cffmpeg_averror(EIO): return .io
-    case cffmpeg_averror(ENOMEM): return .internalFailure
+    // ENOMEM from a codec or demuxer call means it was asked for an absurd allocation by a bogus size
+    // in the file (a real shortage kills the process first on Linux): damaged media, not our failure.
+    // Allocations of our own (av_packet_alloc returning nil) are reported as internal failures where made.
+    case cffmpeg_averror(ENOMEM): return .badMedia
     default: return .badMedia
     }
 }

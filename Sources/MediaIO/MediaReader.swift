@@ -87,6 +87,25 @@ public final class MediaReader {
         info = MediaReader.describe(demuxer, audioIndex: audioIndex, videoIndex: videoIndex)
     }
 
+    /// When the read must have finished (the job's time budget, `AnalyzePipeline.timeBudget`); past it,
+    /// `run` stops and throws a bad-media error saying so. Nil: no budget.
+    public var deadline: ContinuousClock.Instant?
+
+    /// Slack past the stated duration before decoded media counts as running over: 5 s plus 2 %
+    /// (priming, the last frame's length, rounding in the container; real files stay within 1 s).
+    public static func decodeLimitSeconds(statedSeconds: Double, fileBytes: Int64) -> Double {
+        // Any real codec spends at least 500 bytes a second (4 kbit/s, below AMR-NB's 4.75): a file cannot
+        // hold more seconds than that. A forged container duration is held to the same bound.
+        let bySize = 5 + Double(max(fileBytes, 0)) / 500
+        guard statedSeconds > 0, statedSeconds.isFinite else { return bySize }
+        return min(statedSeconds * 1.02 + 5, bySize)
+    }
+
+    /// The most media `run` decodes (seconds): `decodeLimitSeconds` of this file.
+    public var decodeLimitSeconds: Double {
+        MediaReader.decodeLimitSeconds(statedSeconds: info.durationSeconds, fileBytes: demuxer.fileSize)
+    }
+
     /// Whether a second audio track will be delivered (false when it is the main track itself, e.g.
     /// in a file with a single audio track).
     public var hasSecondAudio: Bool { secondAudioIndex != nil }
@@ -144,16 +163,36 @@ public final class MediaReader {
         for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != video?.streamIndex && i != second?.streamIndex {
             demuxer.stream(i).pointee.discard = AVDISCARD_ALL
         }
+        // Decoded media is bounded by what the file can hold (`decodeLimitSeconds`): forged sample tables
+        // (every stsz entry 256 MiB) made a 3 s file decode as 427 s, a 631 KB one as 66 hours.
+        let limit = decodeLimitSeconds
+        var overran = false
+        var audioSamples = 0
         let onFrame: (LumaFrame) throws -> Void = { frame in
+            guard frame.timeSeconds <= limit else { overran = true; return }
             lastVideoTime = frame.timeSeconds
             try onVideo(frame)
         }
-        while demuxer.readPacket(onDamage: { warnings.append($0) }) {
+        let onMainAudio: (AudioChunk) throws -> Void = { chunk in
+            guard chunk.startSeconds < limit else { overran = true; return }
+            audioSamples += chunk.samples.count
+            try onAudio(chunk)
+        }
+        let onSecond: (AudioChunk) throws -> Void = { chunk in
+            guard chunk.startSeconds < limit else { overran = true; return }
+            try onSecondAudio(chunk)
+        }
+        var packets = 0
+        while !overran, demuxer.readPacket(onDamage: { warnings.append($0) }) {
+            packets += 1
+            if let deadline, packets % 64 == 0, ContinuousClock.now > deadline {
+                throw MediaError(.badMedia, path: path, reason: "reading took longer than the time budget for a recording of its stated length (damaged or forged file); stopped at \(Int(lastProgress.rounded())) s")
+            }
             let index = Int(packet.pointee.stream_index)
             if let a = audio, index == a.streamIndex {
-                try a.decode(packet, deliver: onAudio)
+                try a.decode(packet, deliver: onMainAudio)
             } else if let a = second, index == a.streamIndex {
-                try a.decode(packet, deliver: onSecondAudio)
+                try a.decode(packet, deliver: onSecond)
                 continue // progress follows the main tracks
             } else if let v = video, index == v.streamIndex {
                 if v.wants(packet) { try v.decode(packet, deliver: onFrame) }
@@ -165,10 +204,15 @@ public final class MediaReader {
                 if t - lastProgress >= 1 { lastProgress = t; onProgress(t) }
             }
         }
-        try audio?.decode(nil, deliver: onAudio)
-        try second?.decode(nil, deliver: onSecondAudio)
+        if let failure = demuxer.ioFailure { throw failure }
+        try audio?.decode(nil, deliver: onMainAudio)
+        try second?.decode(nil, deliver: onSecond)
         try video?.decode(nil, deliver: onFrame)
-        let audioSeconds = audio.map { Double($0.deliveredSamples) / Double(options.sampleRate) } ?? 0
+        if overran {
+            func tenths(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
+            warnings.append("the decoded media runs past what the file can hold (stated duration \(tenths(info.durationSeconds)) s, \(demuxer.fileSize) bytes); stopped at \(tenths(limit)) s (damaged or forged sample tables)")
+        }
+        let audioSeconds = audio != nil ? Double(audioSamples) / Double(options.sampleRate) : 0
         let frames = video?.deliveredFrames ?? 0
         if let a = audio, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged audio packet(s)") }
         if let a = second, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged packet(s) of the second audio track") }

@@ -74,6 +74,8 @@ public enum AnalyzePipeline {
         // index (about 10 MB per hour of MP4), and the clip and thumbnail writers open the file again.
         var reader: MediaReader? = try MediaReader(path: path, options: options)
         let info = reader!.info
+        // Every job has a time budget proportional to what the file can hold (MediaReader.deadline).
+        reader!.deadline = ContinuousClock.now + .seconds(timeBudgetSeconds(mediaSeconds: reader!.decodeLimitSeconds))
 
         let attributes = try fileAttributes(path)
         progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
@@ -132,6 +134,14 @@ public enum AnalyzePipeline {
             findings.append(Analytics.noAudioFinding())
         }
 
+        // A recording much shorter than its container says (a cut-off upload or copy) is analysed as far as
+        // it goes, but never silently: a warning finding in the report and a warning line.
+        var shortWarnings: [String] = []
+        if let short = truncatedRecordingFinding(statedSeconds: info.durationSeconds, decodedSeconds: duration) {
+            findings.insert(short, at: 0)
+            shortWarnings.append(short.message)
+        }
+
         var slideResult: SlideResult?
         if hasVideo, let detector = slides { slideResult = detector.finish() ; notes += slideResult?.notes ?? [] }
         if !hasVideo {
@@ -183,7 +193,7 @@ public enum AnalyzePipeline {
         }
         report.recording.path = path
         let elapsed = ContinuousClock.now - clock
-        return AnalyzeOutcome(reportDir: finalDir, report: report, warnings: summary.warnings,
+        return AnalyzeOutcome(reportDir: finalDir, report: report, warnings: shortWarnings + summary.warnings,
                               elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
@@ -193,6 +203,25 @@ public enum AnalyzePipeline {
         if hasAudio { return summary.audioSeconds }
         if info.durationSeconds > 0 { return min(info.durationSeconds, summary.endSeconds + 2) }
         return summary.endSeconds
+    }
+
+    /// The `truncated-recording` warning when the decoded length falls well short of the container's
+    /// stated length: under 90 % of it and more than 2 s short (a recording's last frame and priming
+    /// make a few tenths of a second; a cut-off file loses minutes). Nil otherwise, or without a stated length.
+    public static func truncatedRecordingFinding(statedSeconds: Double, decodedSeconds: Double) -> Finding? {
+        guard statedSeconds > 0, statedSeconds.isFinite, decodedSeconds < 0.9 * statedSeconds,
+              statedSeconds - decodedSeconds > 2 else { return nil }
+        let message = "The recording is shorter than its container says: \(Format.clock(decodedSeconds)) of \(Format.clock(statedSeconds)) could be read (the file is truncated or damaged); the report covers only what was read."
+        return Finding(code: "truncated-recording", severity: .warning, message: message,
+                       values: ["statedSeconds": statedSeconds, "decodedSeconds": decodedSeconds])
+    }
+
+    /// Wall-clock seconds the reading of a recording may take: 60 s plus one second per second of media
+    /// (the decode limit: stated duration with slack, bounded by the file size). The analysis runs at
+    /// 20-50x realtime on one core, so only a file that decodes far more than it says runs out; it then
+    /// fails as bad media (65) saying so, instead of running for hours.
+    public static func timeBudgetSeconds(mediaSeconds: Double) -> Double {
+        60 + max(0, mediaSeconds.isFinite ? mediaSeconds : 0)
     }
 
     /// `<dir>/<stem>.plan.yml` (or .yaml/.json) next to a recording, when it exists.

@@ -32,23 +32,73 @@ public struct LessonPlan: Codable, Sendable, Equatable {
         self.knowledgePoints = knowledgePoints
     }
 
-    /// Reads a plan file. A missing file exits 66; a malformed one is a usage error (64) naming the file.
+    /// Most knowledge points a plan may have: each becomes a micro-lesson with its own clip, and a
+    /// 45-minute lesson has tens of them (20,000 points made 5,927 clips before this bound).
+    public static let maxKnowledgePoints = 200
+    /// Longest title, teacher, subject, date, school or knowledge-point title (characters): a title,
+    /// not a text; it is repeated in the report, the chapters and the clip names.
+    public static let maxTextCharacters = 500
+    /// Most keywords per knowledge point, and the longest keyword (characters).
+    public static let maxKeywords = 100
+    public static let maxKeywordCharacters = 200
+
+    /// Reads a plan file. A missing file exits 66; a malformed one is a usage error (64) naming the file,
+    /// in one line. The file is bounded before it is parsed (`YAMLLimits`: 1 MiB, aliases counted
+    /// expanded), and the plan after (`maxKnowledgePoints`, `maxTextCharacters`, keywords).
     public static func load(path: String) throws -> LessonPlan {
+        if let refusal = YAMLLimits.refusal(forPath: path) {
+            throw SimpleError(refusal.hasPrefix("the file is") ? .usage : .inputMissing,
+                              "cannot read lesson plan '\(path)': \(refusal)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SimpleError(.inputMissing, "cannot read lesson plan '\(path)': no such file or not readable")
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
-            let plan = try YAMLDecoder().decode(LessonPlan.self, from: text)
+            guard let node = try YAMLLimits.compose(text) else {
+                throw SimpleError(.usage, "lesson plan '\(path)' is empty (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
+            }
+            let plan = try YAMLDecoder().decode(LessonPlan.self, from: node)
             if let lang = plan.language, !["zh", "en"].contains(lang) {
-                throw SimpleError(.usage, "lesson plan '\(path)': language must be zh or en, not '\(lang)'")
+                throw SimpleError(.usage, "lesson plan '\(path)': language must be zh or en, not '\(YAMLLimits.oneLine(lang, limit: 40))'")
+            }
+            if let problem = plan.boundsProblem() {
+                throw SimpleError(.usage, "lesson plan '\(path)': \(problem)")
             }
             return plan
         } catch let e as SimpleError {
             throw e
+        } catch let refusal as YAMLLimits.Refusal {
+            throw SimpleError(.usage, "lesson plan '\(path)' is refused: \(refusal.reason)")
         } catch {
-            throw SimpleError(.usage, "cannot parse lesson plan '\(path)': \(error) (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
+            throw SimpleError(.usage, "cannot parse lesson plan '\(path)': \(YAMLLimits.oneLine("\(error)")) (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
         }
+    }
+
+    /// The first bound the plan breaks, in words, or nil.
+    func boundsProblem() -> String? {
+        let limit = Self.maxTextCharacters
+        for (field, value) in [("title", title), ("teacher", teacher), ("subject", subject), ("date", date), ("school", school)] {
+            if let v = value, v.count > limit {
+                return "\(field) has \(v.count) characters; at most \(limit) are allowed (a title, not a text)"
+            }
+        }
+        if knowledgePoints.count > Self.maxKnowledgePoints {
+            return "\(knowledgePoints.count) knowledge points; at most \(Self.maxKnowledgePoints) are allowed (each becomes a micro-lesson and a clip)"
+        }
+        for (i, point) in knowledgePoints.enumerated() {
+            if point.title.count > limit {
+                return "knowledge point \(i + 1): title has \(point.title.count) characters; at most \(limit) are allowed (a title, not a text)"
+            }
+            let keywords = point.keywords ?? []
+            if keywords.count > Self.maxKeywords {
+                return "knowledge point \(i + 1): \(keywords.count) keywords; at most \(Self.maxKeywords) are allowed"
+            }
+            if let long = keywords.first(where: { $0.count > Self.maxKeywordCharacters }) {
+                return "knowledge point \(i + 1): a keyword has \(long.count) characters; at most \(Self.maxKeywordCharacters) are allowed"
+            }
+        }
+        return nil
     }
 
     public var meta: LessonMeta {

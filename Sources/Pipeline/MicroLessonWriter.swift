@@ -10,7 +10,8 @@ enum MicroLessonWriter {
         var segmenterConfig = SegmenterConfig()
         segmenterConfig.minSeconds = config.number("microLessons.minSeconds")
         segmenterConfig.maxSeconds = config.number("microLessons.maxSeconds")
-        let points = plan?.knowledgePoints ?? []
+        // LessonPlan.load refuses more; a plan built in code is held to the same bound here.
+        let points = Array((plan?.knowledgePoints ?? []).prefix(LessonPlan.maxKnowledgePoints))
         var lessons = Segmenter.segment(duration: duration, timeline: timeline, slideChanges: slides?.changes ?? [],
                                         plan: points.isEmpty ? nil : points, config: segmenterConfig,
                                         slideStrengths: slides?.changeStrengths)

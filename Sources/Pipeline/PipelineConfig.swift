@@ -14,18 +14,27 @@ public enum PipelineConfigError: LessonLensError, Equatable {
 
     public var exitCode: ExitCode { .usage }
 
-    public var message: String {
+    /// One line, at most a few hundred characters of the parser's own words (YAML errors quote the
+    /// offending line with a caret under it; a bad value can be 100 KB long).
+    public var message: String { YAMLLimits.oneLine(fullMessage, limit: 2_000) }
+
+    /// Where a value came from, as the message names it: `--set` for the command line, else the file.
+    private static func place(_ file: String) -> String {
+        file == PipelineConfig.commandLineSource || file == "command line" ? "--set" : "pipeline file '\(file)'"
+    }
+
+    private var fullMessage: String {
         switch self {
         case .unreadable(let file, let reason):
             return "cannot read pipeline file '\(file)': \(reason)"
         case .malformed(let file, let reason):
-            return "pipeline file '\(file)' is not valid: \(reason)"
+            return "pipeline file '\(file)' is not valid: \(YAMLLimits.oneLine(reason))"
         case .unknownKey(let key, let file, let valid):
-            return "pipeline file '\(file)': unknown parameter '\(key)'; valid parameters: \(valid.joined(separator: ", "))"
+            return "\(Self.place(file)): unknown parameter '\(YAMLLimits.oneLine(key, limit: 80))'; valid parameters: \(valid.joined(separator: ", "))"
         case .outOfRange(let key, let file, let value, let valid):
-            return "pipeline file '\(file)': parameter '\(key)' is \(value); valid: \(valid)"
+            return "\(Self.place(file)): parameter '\(YAMLLimits.oneLine(key, limit: 80))' is \(YAMLLimits.oneLine(value, limit: 80)); valid: \(valid)"
         case .inconsistent(let file, let reason):
-            return "pipeline file '\(file)': \(reason)"
+            return "\(Self.place(file)): \(reason)"
         case .unknownPreset(let name, let valid):
             return "no built-in pipeline named '\(name)'; built-in pipelines: \(valid.joined(separator: ", "))"
         }
@@ -59,6 +68,10 @@ public struct PipelineConfig: Sendable, Equatable {
     /// Reads and validates a pipeline file (YAML). Keys may be dotted (`video.sampleFps: 1`) or nested
     /// (`video: {sampleFps: 1}`); missing keys take their defaults.
     public static func load(path: String) throws -> PipelineConfig {
+        // Checked before opening: a FIFO would block the read, and a huge file is not a pipeline.
+        if let refusal = YAMLLimits.refusal(forPath: path) {
+            throw PipelineConfigError.unreadable(file: path, reason: refusal)
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -69,11 +82,20 @@ public struct PipelineConfig: Sendable, Equatable {
         return try parse(yaml: text, file: path, defaultName: stem)
     }
 
+    /// Longest pipeline name (characters).
+    public static let maxNameCharacters = 200
+    /// Longest pipeline description (characters).
+    public static let maxDescriptionCharacters = 2_000
+
     /// Parses pipeline YAML; `file` is used in error messages.
     public static func parse(yaml: String, file: String, defaultName: String = "custom") throws -> PipelineConfig {
         let root: Any?
         do {
+            // Bounded first (size, and nodes and text with aliases counted expanded), then turned into values.
+            _ = try YAMLLimits.compose(yaml)
             root = try Yams.load(yaml: yaml)
+        } catch let refusal as YAMLLimits.Refusal {
+            throw PipelineConfigError.malformed(file: file, reason: refusal.reason)
         } catch {
             throw PipelineConfigError.malformed(file: file, reason: "\(error)")
         }
@@ -87,6 +109,11 @@ public struct PipelineConfig: Sendable, Equatable {
         }
         let name = top["name"].map { "\($0)" } ?? defaultName
         let description = top["description"].map { "\($0)" } ?? ""
+        // The name goes into every report and the catalog: a name, not a document.
+        if name.count > maxNameCharacters || description.count > maxDescriptionCharacters {
+            throw PipelineConfigError.malformed(
+                file: file, reason: "the name may have at most \(maxNameCharacters) characters and the description at most \(maxDescriptionCharacters)")
+        }
         var flat: [String: ParameterValue] = [:]
         if let params = top["parameters"] {
             guard let mapping = params as? [String: Any] else {
@@ -116,21 +143,43 @@ public struct PipelineConfig: Sendable, Equatable {
         }
     }
 
-    private func checkConsistency() throws {
-        if let lo = parameters["microLessons.minSeconds"]?.number, let hi = parameters["microLessons.maxSeconds"]?.number,
-           lo > hi {
-            throw PipelineConfigError.inconsistent(
-                file: source, reason: "microLessons.minSeconds (\(lo)) is larger than microLessons.maxSeconds (\(hi))")
+    /// The cross-parameter rules, checked on a complete set of values (after the file and after all
+    /// `--set` overrides, never in between: the order of the overrides must not matter). `overridden`
+    /// holds the keys set by `overrideSource`; the error names the source of each value.
+    private func checkConsistency(overridden: Set<String> = [], overrideSource: String = PipelineConfig.commandLineSource) throws {
+        let minKey = "microLessons.minSeconds", maxKey = "microLessons.maxSeconds"
+        if let lo = parameters[minKey]?.number, let hi = parameters[maxKey]?.number, lo > hi {
+            func from(_ key: String) -> String {
+                overridden.contains(key) ? (overrideSource == PipelineConfig.commandLineSource ? "--set" : "'\(overrideSource)'")
+                                         : (source.hasPrefix("builtin") ? "the \(name) pipeline" : "'\(source)'")
+            }
+            let blamed = overridden.contains(minKey) || overridden.contains(maxKey) ? overrideSource : source
+            let reason = overridden.isEmpty
+                ? "\(minKey) (\(ParameterValue.number(lo))) is larger than \(maxKey) (\(ParameterValue.number(hi)))"
+                : "\(minKey) (\(ParameterValue.number(lo)), from \(from(minKey))) is larger than \(maxKey) (\(ParameterValue.number(hi)), from \(from(maxKey)))"
+            throw PipelineConfigError.inconsistent(file: blamed, reason: reason)
         }
     }
 
+    /// The name of the command line as a source of values (`--set`).
+    public static let commandLineSource = "--set"
+
     /// The same config with one value replaced from text (`--set key=value` style).
-    public func setting(_ key: String, to raw: String, source: String = "command line") throws -> PipelineConfig {
+    public func setting(_ key: String, to raw: String, source: String = PipelineConfig.commandLineSource) throws -> PipelineConfig {
+        try setting([(key, raw)], source: source)
+    }
+
+    /// The same config with several values replaced from text (`--set key=value`, in order; a later
+    /// value of the same key wins). Each value is validated on its own, then the cross-parameter rules
+    /// once on the result, so `--set min=1000 --set max=2000` and the reverse are the same.
+    public func setting(_ overrides: [(key: String, value: String)], source: String = PipelineConfig.commandLineSource) throws -> PipelineConfig {
         var copy = self
-        let value: ParameterValue = raw == "true" || raw == "false" ? .flag(raw == "true")
-            : Double(raw).map { .number($0) } ?? .text(raw)
-        copy.parameters[key] = try Parameters.validate(key: key, value: value, source: source)
-        try copy.checkConsistency()
+        for (key, raw) in overrides {
+            let value: ParameterValue = raw == "true" || raw == "false" ? .flag(raw == "true")
+                : Double(raw).map { .number($0) } ?? .text(raw)
+            copy.parameters[key] = try Parameters.validate(key: key, value: value, source: source)
+        }
+        try copy.checkConsistency(overridden: Set(overrides.map(\.key)), overrideSource: source)
         return copy
     }
 

@@ -14,6 +14,7 @@ enum FindingText {
         "no-speech": ("未检测到人声", "No voice detected"),
         "too-short-for-st": ("时长不足以进行 S-T 分析", "Too short for S-T analysis"),
         "no-audio": ("没有音频", "No audio"),
+        "truncated-recording": ("录像不完整", "Recording is truncated"),
     ]
 
     static func title(_ f: Finding, _ lang: ReportLanguage) -> String {
@@ -35,6 +36,9 @@ enum FindingText {
         func min(_ k: String) -> String? { v[k].map { Fmt.fixed($0 / 60, 1) } }
         func int(_ k: String) -> String? { v[k].map { String(Int($0.rounded())) } }
         switch f.code {
+        case "truncated-recording":
+            guard let read = min("decodedSeconds"), let stated = min("statedSeconds") else { return nil }
+            return "录像比文件标明的时长短：只能读取 \(read) 分钟（标明 \(stated) 分钟），文件可能被截断或损坏；报告只包含已读取的部分。"
         case "high-teacher-talk":
             guard let r = pct("teacherRatio"), let th = pct("threshold") else { return nil }
             return "教师讲话占课堂时间的 \(r)（阈值 \(th)），建议给学生更多发言机会。"
