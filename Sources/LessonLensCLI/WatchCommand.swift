@@ -66,8 +66,9 @@ struct WatchCommand: AsyncParsableCommand {
             // Never analyse our own output, nor the catalog and its WAL files, if they sit in the folder.
             options.excludedPaths = [outDir, catalog, catalog + "-wal", catalog + "-shm"]
             let absoluteOut = URL(fileURLWithPath: outDir).standardizedFileURL.path
+            options.outputDirectory = absoluteOut
             let watcher = Watcher(store: store, options: options) { job in
-                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config)
+                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config, store: store)
             }
             let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
             signals.install()
