@@ -60,6 +60,35 @@ import Testing
         #expect(WatchFilter.isCandidate(name: name) == expected)
     }
 
+    // MARK: - 12: names that are not UTF-8
+
+    /// A GBK name (课堂.mp4) and a Latin-1 name (café.mp4): a log line and a failed job each, with the name
+    /// escaped and the fix, instead of no job and no log line.
+    @Test func nonUTF8NamesBecomeFailedJobsWithAReason() async throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try box.write("ok.mp4", "fine")
+        for name: [UInt8] in [[0xBF, 0xCE, 0xCC, 0xC3] + Array(".mp4".utf8), Array("caf".utf8) + [0xE9] + Array(".mp4".utf8)] {
+            let path = Array(box.input.utf8) + [UInt8(ascii: "/")] + name + [0]
+            let fd = path.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+            #expect(fd >= 0)
+            _ = name.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let skips = Skips()
+        var opts = try box.options()
+        opts.onEvent = { skips.add($0) }
+        let log = CallLog()
+        let stats = try await runUntilIdle(Watcher(store: box.store, options: opts, analyze: fakeAnalyzer(log, outDir: box.output)))
+        let failed = try box.store.jobs(state: .failed)
+        #expect(Set(failed.map { ($0.path as NSString).lastPathComponent }) == ["\\xBF\\xCE\\xCC\\xC3.mp4", "caf\\xE9.mp4"])
+        #expect(failed.allSatisfy { $0.error?.contains("not valid UTF-8") == true })
+        #expect(skips.items.count == 2)
+        #expect(stats.failed == 2)
+        #expect(try box.store.jobs(state: .done).count == 1)
+        #expect(Watcher.escaped(Array("a\\b é".utf8) + [0xFF]) == "a\\\\b é\\xFF")
+    }
+
     // MARK: - 8: temporary folders of killed runs
 
     @Test func temporaryFoldersOfDeadProcessesAreRecovered() throws {
