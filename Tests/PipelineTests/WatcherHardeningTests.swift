@@ -295,6 +295,34 @@ import Testing
         #expect(try box.store.results().map(\.jobID) == [jobs[1].id])
     }
 
+    // MARK: - 6: replaced during analysis
+
+    /// Another recording renamed over the path while the first is analysed: the job fails with that
+    /// reason (transient: the new file is taken again) instead of giving A's report with B's clips.
+    @Test func fileReplacedDuringTheAnalysisFailsTheJob() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("replace-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = dir + "/lesson.mp4", b = dir + "/other.mp4"
+        try FileManager.default.copyItem(atPath: Self.sample("lesson-en-dialogue.mp4"), toPath: a)
+        try FileManager.default.copyItem(atPath: Self.sample("lesson-zh-lecture.mp4"), toPath: b)
+        let request = AnalyzeRequest(path: a, outDir: dir + "/out", config: try PipelineConfig.builtin(name: "standard"))
+        var replaced = false
+        do {
+            _ = try AnalyzePipeline.run(request) { p in
+                if p.stage == "cutting clips" && !replaced { replaced = rename(b, a) == 0 }
+            }
+            Issue.record("the analysis finished although its file was replaced (replaced: \(replaced))")
+        } catch let e as SimpleError {
+            #expect(e.exitCode == .ioError)
+            #expect(e.message.contains("replaced or changed during the analysis"))
+            #expect(JobFailure.classify(e).transient)
+        }
+        #expect(replaced)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []
+        #expect(left.isEmpty, "no report folder: \(left)")
+    }
+
     // MARK: - 10: report and catalog agree
 
     @Test func failedCommitRemovesTheNewReportAndRestoresTheOld() throws {
