@@ -445,7 +445,10 @@ public actor Watcher {
         }
         var since = now
         if let earlier = unfinished[path], earlier.signature == signature { since = earlier.since }
-        if writer == nil, now.timeIntervalSince(since) >= options.incompleteGiveUpSeconds {
+        // `--once` processes what is there: a cut file nobody is writing is taken after a short wait.
+        let giveUp = options.exitWhenIdle ? min(options.incompleteGiveUpSeconds, max(3 * options.debounceSeconds, 5))
+                                          : options.incompleteGiveUpSeconds
+        if writer == nil, now.timeIntervalSince(since) >= giveUp {
             logger.warning("taking a file that still looks unfinished: it has not changed for a long time",
                            metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
             unfinished[path] = nil
@@ -455,7 +458,8 @@ public actor Watcher {
             logger.info("not finished yet, waiting", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
         }
         unfinished[path] = (signature, since, reason)
-        tracker.postpone(path: path, signature: signature, now: now)
+        // Looked at again after the debounce, and at most once a second (the writer check lists /proc).
+        tracker.postpone(path: path, signature: signature, now: now.addingTimeInterval(max(0, 1 - options.debounceSeconds)))
         return false
     }
 

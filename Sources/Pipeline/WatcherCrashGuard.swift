@@ -47,7 +47,9 @@ enum CrashGuard {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = crashHandler
             sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
+            // On the alternate stack when the thread has one (the Swift backtracer sets them up): a stack
+            // overflow is a crash of the analysis too.
+            action.sa_flags = Int32(SA_ONSTACK)
             sigaction(sig, &action, previous + Int(sig))
         }
     }
