@@ -239,10 +239,6 @@ public final class CatalogStore: Sendable {
     public func complete(jobID: Int64, worker: String, reportDir: String, summary: ResultSummary, now: Date = Date()) throws {
         try write("complete job \(jobID)") { db in
             let t = now.timeIntervalSince1970
-            // Already completed with this report (the analysis committed its row before publishing the
-            // folder, `AnalyzeRequest.commit`): nothing left to do.
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'done' AND report_dir = ?)",
-                                 arguments: [jobID, reportDir]) == true { return }
             try db.execute(sql: """
                 UPDATE jobs SET state = 'done', finished_at = ?, report_dir = ?, error = NULL,
                     lease_owner = NULL, lease_expires_at = NULL

@@ -571,7 +571,12 @@ public actor Watcher {
             switch result {
             case .success(let r):
                 do {
-                    try store.complete(jobID: job.id, worker: worker, reportDir: r.reportDir, summary: r.summary)
+                    // The real analysis already completed the job as its last step (`analyzeForWatcher` with a
+                    // store: row and folder together); fakes and other analyzers leave it to us.
+                    let current = try store.job(id: job.id)
+                    if !(current.state == .done && current.reportDir == r.reportDir) {
+                        try store.complete(jobID: job.id, worker: worker, reportDir: r.reportDir, summary: r.summary)
+                    }
                 } catch {
                     // No row, no report: a folder that looks complete without its catalog row would be
                     // lost to `jobs`/`export` yet look done to a teacher. The job is retried later.

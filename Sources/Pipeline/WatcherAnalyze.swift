@@ -8,7 +8,7 @@ import MediaCore
 ///
 /// With `store`, the job is completed in the catalog (under the job's lease) as the last step of the
 /// analysis, right after its report folder is in place; if that write fails the folder is removed again,
-/// so a report never stands without its row (the watcher's own `complete` then finds it done).
+/// so a report never stands without its row (the watcher then finds the job done and leaves it).
 /// Before the analysis starts, the output folder must have room for the clips and the report.
 public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfig, store: CatalogStore? = nil) async throws
     -> (reportDir: String, summary: ResultSummary) {
