@@ -16,18 +16,28 @@ public final class CatalogStore: Sendable {
     public let path: String
     /// Claims a job may get before a transient failure (or a worker dying on it) becomes `failed`.
     public let maxAttempts: Int
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL) for read-write use; a read-only `DatabaseQueue` for `readOnly` stores.
+    let pool: any DatabaseWriter
+    /// Whether this store was opened read-only (`jobs list`, `export`).
+    public let isReadOnly: Bool
 
     /// Opens (creating folders and file as needed) and migrates the catalog at `path`.
     /// - Parameter maxAttempts: claims per job before it is failed for good (default 4: three retries
     ///   ride out a network share hiccup without looping forever on a file that crashes the worker).
     /// - Parameter create: false for read-only uses (`jobs list`, `export`): a missing file is then
     ///   `CatalogError.notFound` instead of a new empty catalog.
+    /// - Parameter readOnly: open without write access (`jobs list`, `export`), so a catalog on
+    ///   read-only media (a DVD, a read-only share or bind mount) can be read. Implies `create: false`.
     /// - Throws: `CatalogError.database` or `.notFound` naming the file.
-    public init(path: String, maxAttempts: Int = 4, create: Bool = true) throws {
+    public init(path: String, maxAttempts: Int = 4, create: Bool = true, readOnly: Bool = false) throws {
         self.path = path
         self.maxAttempts = max(1, maxAttempts)
-        if !create && !FileManager.default.fileExists(atPath: path) { throw CatalogError.notFound(path: path) }
+        self.isReadOnly = readOnly
+        if (readOnly || !create) && !FileManager.default.fileExists(atPath: path) { throw CatalogError.notFound(path: path) }
+        if readOnly {
+            self.pool = try Self.openReadOnly(path: path)
+            return
+        }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             do {
@@ -69,6 +79,41 @@ public final class CatalogStore: Sendable {
                 throw CatalogError.database(path: path, operation: "open", reason: Self.reason(error))
             }
         }
+    }
+
+    /// A read-only connection. SQLite reads a WAL database only if it can open (or create) the `-shm`
+    /// file next to it; on a read-only folder without one (the normal state after a clean close) that
+    /// fails, so there the file is opened `immutable` (nobody can be writing it on read-only media).
+    static func openReadOnly(path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.label = "lessonlens-catalog-readonly"
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        let folder = (path as NSString).deletingLastPathComponent
+        let writableFolder = access(folder.isEmpty ? "." : folder, W_OK) == 0
+        let shmExists = FileManager.default.fileExists(atPath: path + "-shm")
+        do {
+            if writableFolder || shmExists {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                // Opening is lazy about the WAL index: touch the schema now so errors surface here.
+                _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
+                return queue
+            }
+            let queue = try DatabaseQueue(path: immutableURI(path), configuration: config)
+            _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
+            return queue
+        } catch {
+            throw CatalogError.database(path: path, operation: "open read-only", reason: Self.reason(error))
+        }
+    }
+
+    /// `file:` URI with `immutable=1` (the system SQLite is built with URI support, SQLITE_USE_URI).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
+        return "file://\(encoded)?immutable=1"
     }
 
     // MARK: - Recordings
@@ -118,6 +163,41 @@ public final class CatalogStore: Sendable {
                 VALUES (?, ?, 'queued', ?, ?, ?)
                 """, arguments: [recording.id, path, pipeline, parametersJSON, now.timeIntervalSince1970])
             return .queued(try Self.fetchJob(db, id: db.lastInsertedRowID))
+        }
+    }
+
+    /// A later version of the file at `path` was enqueued as job `jobID`: earlier versions' jobs at the same
+    /// path that are queued or done become `failed` with the reason "superseded …" (their result rows are
+    /// removed), so a recording uploaded in pauses leaves one result, not one per partial upload. Returns
+    /// the superseded jobs as they were (their `reportDir` tells the caller which folders to remove).
+    /// Running jobs are left to finish or fail on their own (their lease is someone else's).
+    @discardableResult
+    public func supersedeEarlierVersions(path: String, by jobID: Int64, now: Date = Date()) throws -> [JobRow] {
+        try write("supersede earlier versions of '\(path)'") { db in
+            let newer = try Self.fetchJob(db, id: jobID)
+            let earlier = try Row.fetchAll(db, sql: """
+                SELECT \(Self.jobColumns) FROM jobs JOIN recordings r ON r.id = jobs.recording_id
+                WHERE jobs.path = ? AND jobs.id < ? AND jobs.recording_id <> ? AND jobs.state IN ('queued','done')
+                ORDER BY jobs.id
+                """, arguments: [path, jobID, newer.recordingID]).map(Self.jobRow)
+            for job in earlier {
+                try db.execute(sql: "DELETE FROM results WHERE job_id = ?", arguments: [job.id])
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                        next_attempt_at = NULL
+                    WHERE id = ?
+                    """, arguments: ["superseded: the file changed after this version was taken (job \(jobID) has the later version)",
+                                     now.timeIntervalSince1970, job.id])
+            }
+            return earlier
+        }
+    }
+
+    /// Whether some `done` job's report is the folder `reportDir`.
+    public func hasDoneJob(reportDir: String) throws -> Bool {
+        try read("look up report '\(reportDir)'") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'done' AND report_dir = ?)",
+                              arguments: [reportDir]) ?? false
         }
     }
 
@@ -225,6 +305,37 @@ public final class CatalogStore: Sendable {
             try self.recover(db, where: "lease_owner = ?", [worker],
                              why: countsAsAttempt ? "worker '\(worker)' died" : "worker '\(worker)' shut down",
                              countsAsAttempt: countsAsAttempt, now: now)
+        }
+    }
+
+    /// Puts one running job of `worker` back to `queued`, after its process died. `analysisCrashed`: the
+    /// analysis itself crashed (the attempt counts, and after `maxAttempts` the job fails as one that
+    /// crashes the analyser); otherwise the process was killed from outside and the attempt is given back.
+    /// Returns whether the job changed.
+    @discardableResult
+    public func requeueAfterDeath(jobID: Int64, worker: String, analysisCrashed: Bool, now: Date = Date()) throws -> Bool {
+        try write("requeue job \(jobID) of '\(worker)'") { db in
+            try self.recover(db, where: "id = ? AND lease_owner = ?", [jobID, worker],
+                             why: analysisCrashed ? "the analysis crashed" : "worker '\(worker)' was stopped",
+                             countsAsAttempt: analysisCrashed, now: now) == 1
+        }
+    }
+
+    /// Requeues (fresh attempt count) failed jobs whose only reason was that their worker's process died
+    /// `maxAttempts` times: before crash markers (`Watcher`), a watcher killed repeatedly (kill -9, restarts)
+    /// failed valid recordings that way. Jobs failed because the analysis itself crashed say so and stay
+    /// failed. Returns how many jobs were requeued.
+    @discardableResult
+    public func reviveJobsFailedByKilledWorkers() throws -> Int {
+        try write("requeue jobs failed by killed workers") { db in
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, finished_at = NULL,
+                    error = 'requeued: earlier failure was the watcher being stopped, not the analysis'
+                WHERE state = 'failed' AND error LIKE 'worker ''%'' died on each of % attempts; the file may crash the analyser'
+                    AND NOT EXISTS (SELECT 1 FROM jobs live WHERE live.recording_id = jobs.recording_id
+                                    AND live.state IN ('queued','running','done'))
+                """)
+            return db.changesCount
         }
     }
 

@@ -35,7 +35,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let rows = try CatalogStore(path: catalog, create: false).results(since: since.flatMap(CatalogExport.parseDate))
+            let rows = try CatalogStore(path: catalog, readOnly: true).results(since: since.flatMap(CatalogExport.parseDate))
             let text = CatalogExport.csv(rows)
             if let out {
                 do {

@@ -18,6 +18,9 @@ struct CatalogOptions: ParsableArguments {
 
     /// Opens the catalog; `create: false` for commands that only read or edit existing jobs.
     func openStore(create: Bool = false) throws -> CatalogStore { try CatalogStore(path: catalogPath, create: create) }
+
+    /// Opens the catalog for reading only (`jobs list`, `jobs show`): works on read-only media.
+    func openStoreForReading() throws -> CatalogStore { try CatalogStore(path: catalogPath, readOnly: true) }
 }
 
 /// Runs a command body; a `LessonLensError` is printed as `error: …` on stderr and becomes its exit
@@ -58,7 +61,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let jobs = try location.openStore().jobs(state: state, limit: limit)
+                let jobs = try location.openStoreForReading().jobs(state: state, limit: limit)
                 if json {
                     print(try CatalogExport.jobsJSON(jobs))
                     return
@@ -79,7 +82,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try location.openStore()
+                let store = try location.openStoreForReading()
                 let job = try store.job(id: id)
                 print(try CatalogExport.jobJSON(job))
                 if job.state == .done, let result = try store.results().first(where: { $0.jobID == job.id }) {

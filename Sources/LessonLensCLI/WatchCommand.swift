@@ -12,11 +12,16 @@ struct WatchCommand: AsyncParsableCommand {
         discussion: """
             New files are noticed by inotify and a periodic rescan, and taken once their size and time have \
             not changed for --debounce seconds. Hidden files and temporary names (*.part, *.tmp, *.crdownload, \
-            *~, *.partial) are ignored. Bytes already analysed are recorded as duplicate and not analysed again. \
+            *~, *.partial) are ignored, and so are lesson plans (*.plan.yml, .plan.yaml, .plan.json: they are read \
+            with their recording); FIFOs and devices are skipped with a log line. A quiet file is also checked \
+            for being finished: an MP4/MOV with its index and whole boxes, a TS of whole packets, no process \
+            holding it open for writing; a later version of the same path supersedes the earlier result. A job \
+            starts only with room for its clips (about the recording's size) plus 8 MB free. Bytes already analysed are recorded as duplicate and not analysed again. \
             Transient failures are retried with backoff; bad media is marked failed with the reason \
             (see `lessonlens jobs list --state failed`). SIGTERM or Ctrl-C stops cleanly: running jobs get \
             --grace seconds to finish, then go back to the queue (a second Ctrl-C requeues at once). After a \
-            crash, the next start requeues what was running: no job is lost or done twice. With --once, \
+            crash, the next start requeues what was running: no job is lost or done twice; only a crash of the \
+            analysis itself counts against a recording, not the watcher being killed. With --once, \
             the command exits when every file present has a final state (it waits for pending retries).
 
             Pipeline parameters (set them in a copy of pipelines/standard.yml):
@@ -66,8 +71,9 @@ struct WatchCommand: AsyncParsableCommand {
             // Never analyse our own output, nor the catalog and its WAL files, if they sit in the folder.
             options.excludedPaths = [outDir, catalog, catalog + "-wal", catalog + "-shm"]
             let absoluteOut = URL(fileURLWithPath: outDir).standardizedFileURL.path
+            options.outputDirectory = absoluteOut
             let watcher = Watcher(store: store, options: options) { job in
-                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config)
+                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config, store: store)
             }
             let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
             signals.install()

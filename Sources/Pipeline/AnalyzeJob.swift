@@ -13,6 +13,9 @@ public struct AnalyzeRequest: Sendable {
     public var plan: LessonPlan?
     /// Report language; nil = the plan's, else the pipeline's `report.language`.
     public var language: String?
+    /// Records the finished report (the catalog row) after its folder is in place; when it throws, the
+    /// folder is removed again (and an older report restored), so report and row exist together or not at all.
+    public var commit: (@Sendable (_ report: Report, _ reportDir: String) throws -> Void)?
 
     public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
         self.path = path
@@ -165,27 +168,43 @@ public enum AnalyzePipeline {
         report.voiceActivity = voiceActivity
 
         // Write everything into a hidden temporary folder, then rename it into place: a failed job leaves
-        // nothing that looks like a finished report.
+        // nothing that looks like a finished report. Temporary folders of killed runs go first.
         let fm = FileManager.default
         let finalDir = (request.outDir as NSString).appendingPathComponent(id)
+        OutputFolder.recoverTemporaries(in: request.outDir)
+        // Clips are remuxed, never re-encoded: together they are at most about the recording's size.
+        let clipBytes = config.flag("microLessons.enabled") && config.flag("clips.enabled") ? attributes.size : 0
+        try OutputFolder.requireFreeSpace(in: request.outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
+                                          for: "the report of '\(fileName)'")
+        // The clip and thumbnail writers open the path again: it must still be the file that was hashed.
+        let identity = FileIdentity.of(path: path)
+        func checkSameFile(_ stage: String) throws {
+            guard let identity, let now = FileIdentity.of(path: path), now == identity, now.size == attributes.size,
+                  abs(now.mtime.timeIntervalSince(attributes.mtime)) < 0.001 else {
+                throw SimpleError(.ioError, "'\(fileName)' was replaced or changed during the analysis (\(stage)): it will be analysed again as the new file")
+            }
+        }
         let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try OutputFolder.create(tempDir, reportingAs: request.outDir)
         do {
             if config.flag("microLessons.enabled") {
                 progress(AnalyzeProgress(file: fileName, stage: "cutting clips", mediaSeconds: duration, durationSeconds: duration))
+                try checkSameFile("before cutting clips")
                 report.microLessons = try MicroLessonWriter.make(
                     path: path, duration: duration, timeline: analytics.timeline, slides: slideResult,
                     plan: request.plan, config: config, hasVideo: hasVideo, into: tempDir, notes: &report.notes)
                 if let keyframes = slideResult?.keyframeTimes, hasVideo {
+                    try checkSameFile("before slide thumbnails")
                     report.slides.thumbnails = MicroLessonWriter.slideThumbnails(path: path, times: keyframes, into: tempDir)
                 }
             }
+            try checkSameFile("at the end")
             try ReportWriter.json(report).write(to: URL(fileURLWithPath: tempDir + "/report.json"))
             try Data(ReportWriter.html(report, language: ReportLanguage(rawValue: language) ?? .zh).utf8)
                 .write(to: URL(fileURLWithPath: tempDir + "/report.html"))
             try Data(ReportWriter.timelineCSV(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/timeline.csv"))
             try Data(ReportWriter.chaptersVTT(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/chapters.vtt"))
-            try replaceDirectory(at: finalDir, with: tempDir)
+            try publish(tempDir, at: finalDir) { try request.commit?(report, finalDir) }
         } catch {
             try? fm.removeItem(atPath: tempDir)
             if let e = error as? LessonLensError { throw e }
@@ -237,15 +256,35 @@ public enum AnalyzePipeline {
 
     /// Moves `temp` to `final`, replacing an older report of the same recording.
     static func replaceDirectory(at final: String, with temp: String) throws {
+        try publish(temp, at: final, commit: {})
+    }
+
+    /// Moves `temp` to `final` (keeping an older report aside), then runs `commit` (the catalog row). If the
+    /// commit throws, the new folder is removed and the older report put back, so the report folder and the
+    /// catalog row exist together or not at all. A kill between the steps leaves `<id>.old-<pid>-<n>` or a
+    /// folder whose job is not done; `OutputFolder.recoverTemporaries` and the watcher's recovery resolve them.
+    static func publish(_ temp: String, at final: String, commit: () throws -> Void) throws {
         let fm = FileManager.default
+        var old: String?
         if fm.fileExists(atPath: final) {
-            let old = final + ".old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            try fm.moveItem(atPath: final, toPath: old)
-            try fm.moveItem(atPath: temp, toPath: final)
-            try? fm.removeItem(atPath: old)
-        } else {
-            try fm.moveItem(atPath: temp, toPath: final)
+            let aside = final + ".old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try fm.moveItem(atPath: final, toPath: aside)
+            old = aside
         }
+        do {
+            try fm.moveItem(atPath: temp, toPath: final)
+        } catch {
+            if let old { try? fm.moveItem(atPath: old, toPath: final) }
+            throw error
+        }
+        do {
+            try commit()
+        } catch {
+            try? fm.removeItem(atPath: final)
+            if let old { try? fm.moveItem(atPath: old, toPath: final) }
+            throw error
+        }
+        if let old { try? fm.removeItem(atPath: old) }
     }
 
     static func iso8601(_ date: Date) -> String {

@@ -34,6 +34,18 @@ public struct WatcherOptions: Sendable {
     /// Batch mode: take exactly these files (no folder watching, no debounce) and exit once nothing is
     /// left to do. `directory` is then ignored.
     public var files: [String]?
+    /// Report folder (`--out`): at start, temporary folders that killed analyses left there are removed.
+    public var outputDirectory: String?
+    /// Check that a quiet file is a finished recording (container structure, no writer holding it open)
+    /// before taking it (`UploadCompleteness`).
+    public var checkCompleteness: Bool = true
+    /// Seconds a file may look unfinished (cut container, no writer) without changing before it is taken
+    /// anyway: a recorder that died mid-file leaves a truncated but analysable recording.
+    public var incompleteGiveUpSeconds: Double = 600
+    /// Longest pause between attempts to reach a failing catalog (disk full, locked), doubling from `pollSeconds`.
+    public var catalogBackoffMaxSeconds: Double = 30
+    /// With `exitWhenIdle`: give up (throw) once the catalog has failed this many times in a row.
+    public var catalogFailuresBeforeGivingUp: Int = 8
     /// Called for each job event (progress display); on the watcher's executor, so keep it quick.
     public var onEvent: (@Sendable (WatcherEvent) -> Void)?
 
@@ -110,6 +122,16 @@ public actor Watcher {
     private var graceDeadline: Date?
     private var stats = WatcherStats()
     private var activeJobs = 0
+    /// Files found unfinished (by structure or an open writer), with the signature they had and since when.
+    private var unfinished: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
+    /// Paths of FIFOs, devices and sockets already logged, so each is reported once.
+    private var reportedSpecial: Set<String> = []
+    /// Non-UTF-8 names already reported (escaped).
+    private var undecodableNames: Set<String> = []
+    /// Consecutive catalog failures of claims, and when workers may try again.
+    private var catalogFailures = 0
+    private var catalogRetryAt = Date.distantPast
+    private var catalogFatal: (any Error)?
 
     public init(store: CatalogStore, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch"),
                 analyze: @escaping JobAnalyzer) {
@@ -147,6 +169,7 @@ public actor Watcher {
             throw SimpleError(.inputMissing, "cannot watch '\(root)': no such folder")
         }
         try recover()
+        CrashGuard.install(catalogPath: store.path)
         let leases = LeaseKeeper(store: store, leaseSeconds: options.leaseSeconds)
         leases.start()
         defer { leases.stop() }
@@ -196,6 +219,7 @@ public actor Watcher {
                 }
                 nextLeaseSweep = now.addingTimeInterval(options.leaseSeconds)
             }
+            if catalogFatal != nil { stopping = true; if graceDeadline == nil { graceDeadline = Date() }; break }
             if options.exitWhenIdle, tracker.pendingPaths.isEmpty, activeJobs == 0, isCatalogIdle() {
                 stopping = true
                 if graceDeadline == nil { graceDeadline = Date() }
@@ -219,6 +243,7 @@ public actor Watcher {
         }
         logger.info("stopped", metadata: ["done": "\(stats.done)", "failed": "\(stats.failed)",
                                           "duplicates": "\(stats.duplicates)"])
+        if let catalogFatal { throw catalogFatal }
         return stats
     }
 
@@ -233,25 +258,129 @@ public actor Watcher {
 
     /// Lists `folder` recursively (skipping hidden folders and excluded paths), watching each subfolder.
     private func scan(folder: String, inotify: InotifyMonitor?, now: Date) {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return }
-        for name in names.sorted() where !name.hasPrefix(".") {
+        guard let listing = Watcher.listNames(folder: folder) else { return }
+        for raw in listing.invalid where raw.first != UInt8(ascii: ".") { recordUndecodableName(folder: folder, name: raw) }
+        for name in listing.names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
             if isExcluded(path) { continue }
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
+            // stat(2), never open(2): opening a FIFO blocks until someone writes to it.
+            var st = stat()
+            guard stat(path, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
                 inotify?.watch(folder: path)
                 scan(folder: path, inotify: inotify, now: now)
-            } else {
+            case S_IFREG:
                 consider(path: path, now: now)
+            default:
+                reportSpecial(path: path, mode: st.st_mode)
             }
         }
+    }
+
+    /// The names in `folder` as `readdir(3)` returns them: valid UTF-8 ones as strings, the others as bytes
+    /// (Foundation's listing decodes them lossily, and the decoded name then names no file).
+    static func listNames(folder: String) -> (names: [String], invalid: [[UInt8]])? {
+        guard let dir = opendir(folder) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        var invalid: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let bytes: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if bytes == [UInt8(ascii: ".")] || bytes == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
+            if let name = String(validating: bytes, as: UTF8.self) { names.append(name) } else { invalid.append(bytes) }
+        }
+        return (names, invalid)
+    }
+
+    /// A file whose name is not valid UTF-8 (GBK or Latin-1 from a Windows share): the pipeline cannot
+    /// open it by name yet, so instead of skipping it silently it gets a log line and a `failed` job whose
+    /// path shows the name's bytes escaped, with the fix (rename it to UTF-8, e.g. `convmv`).
+    private func recordUndecodableName(folder: String, name: [UInt8]) {
+        let shown = folder + "/" + Watcher.escaped(name)
+        guard !undecodableNames.contains(shown) else { return }
+        undecodableNames.insert(shown)
+        let reason = "file name is not valid UTF-8: \(shown); rename it to UTF-8 (e.g. convmv -f gbk -t utf8) to have it analysed"
+        emit(.skipped(path: shown, reason: reason))
+        logger.error("cannot take file", metadata: ["file": "\(shown)", "reason": "\(reason)"])
+        var raw = Array(folder.utf8) + [UInt8(ascii: "/")] + name
+        raw.append(0)
+        let rawPath = raw.map { CChar(bitPattern: $0) }
+        var st = stat()
+        guard stat(rawPath, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let sha = Watcher.sha256(rawPath: rawPath) else { return }
+        let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+        do {
+            let job = try store.recordFailedAnalysis(path: shown, sha256: sha, size: Int64(st.st_size), mtime: mtime,
+                                                     pipeline: options.pipeline.name, parameters: options.pipeline.parameters,
+                                                     error: reason, startedAt: Date())
+            if job.attempts == 1 { stats.failed += 1 }
+        } catch {
+            logger.error("cannot record the failed job", metadata: ["file": "\(shown)", "error": "\(error)"])
+        }
+    }
+
+    /// Bytes of a file name with the non-UTF-8 ones as `\xNN` (the decodable parts kept as they are).
+    static func escaped(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            // The longest valid UTF-8 scalar starting here (1 to 4 bytes), else one escaped byte.
+            var took = false
+            for len in 1...4 where i + len <= bytes.count {
+                if let s = String(validating: bytes[i..<(i + len)], as: UTF8.self), s.unicodeScalars.count == 1 {
+                    out += s == "\\" ? "\\\\" : s
+                    i += len
+                    took = true
+                    break
+                }
+            }
+            if !took { out += String(format: "\\x%02X", bytes[i]); i += 1 }
+        }
+        return out
+    }
+
+    /// SHA-256 of the file at a raw (NUL-terminated) path.
+    static func sha256(rawPath: [CChar]) -> String? {
+        let fd = open(rawPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 { return nil }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return SHA256.hex(hasher.finalize())
+    }
+
+    /// A FIFO, device or socket is never a recording (and opening a FIFO would block): logged once, skipped.
+    private func reportSpecial(path: String, mode: mode_t) {
+        let name = (path as NSString).lastPathComponent
+        guard WatchFilter.isCandidate(name: name), !isExcluded(path), reportedSpecial.insert(path).inserted else { return }
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        let reason = "\(kind), not a recording: skipped"
+        emit(.skipped(path: path, reason: reason))
+        logger.warning("skipping file", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
     }
 
     private func consider(path: String, now: Date) {
         let name = (path as NSString).lastPathComponent
         guard WatchFilter.isCandidate(name: name), !isExcluded(path) else { return }
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
+            reportSpecial(path: path, mode: st.st_mode)
+            return
+        }
         let sig = FileSignature.of(path: path)
         if let sig, settled[path] == sig { return }
         tracker.observe(path: path, signature: sig, now: now)
@@ -264,6 +393,7 @@ public actor Watcher {
                 settled[path] = signature
                 return
             }
+            if options.files == nil, options.checkCompleteness, !isFinished(path: path, signature: signature) { return }
             let sha = try await Watcher.hashOffPool(path: path)
             // Changed while hashing (a writer paused longer than the debounce): watch it again.
             guard FileSignature.of(path: path) == signature else {
@@ -273,6 +403,8 @@ public actor Watcher {
             let outcome = try store.enqueue(path: path, sha256: sha, size: signature.size, mtime: signature.mtime,
                                             pipeline: options.pipeline.name, parameters: options.pipeline.parameters)
             settled[path] = signature
+            unfinished[path] = nil
+            if case .alreadyKnown = outcome {} else { supersedeEarlierVersions(of: path, by: outcome.job) }
             switch outcome {
             case .queued(let job):
                 emit(.queued(job))
@@ -286,10 +418,64 @@ public actor Watcher {
             case .alreadyKnown(let job):
                 emit(.alreadyKnown(job))
             }
+        } catch let error as CatalogError {
+            // The catalog failed (disk full, locked): the file is fine, so keep it pending and try later;
+            // `--once` gives up (exit 74) after repeated failures rather than exiting as if all were done.
+            noteCatalogFailure(error)
+            tracker.postpone(path: path, signature: signature, now: catalogRetryAt)
+            emit(.skipped(path: path, reason: "\(error)"))
+            logger.warning("cannot take file", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
         } catch {
             // Unreadable now (permissions, vanished): forget it; the next rescan sees it again if it is back.
             emit(.skipped(path: path, reason: "\(error)"))
             logger.warning("cannot take file", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
+        }
+    }
+
+    /// Whether a quiet file is a finished recording; if not, it is looked at again after another debounce
+    /// period (and taken anyway once it has looked unfinished, unchanged and unwritten for
+    /// `incompleteGiveUpSeconds`).
+    private func isFinished(path: String, signature: FileSignature) -> Bool {
+        let now = Date()
+        let writer = UploadCompleteness.openWriter(path: path)
+        let structure = UploadCompleteness.containerReason(path: path, size: signature.size)
+        guard let reason = writer.map({ "still open for writing by process \($0)" }) ?? structure else {
+            unfinished[path] = nil
+            return true
+        }
+        var since = now
+        if let earlier = unfinished[path], earlier.signature == signature { since = earlier.since }
+        // `--once` processes what is there: a cut file nobody is writing is taken after a short wait.
+        let giveUp = options.exitWhenIdle ? min(options.incompleteGiveUpSeconds, max(3 * options.debounceSeconds, 5))
+                                          : options.incompleteGiveUpSeconds
+        if writer == nil, now.timeIntervalSince(since) >= giveUp {
+            logger.warning("taking a file that still looks unfinished: it has not changed for a long time",
+                           metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
+            unfinished[path] = nil
+            return true
+        }
+        if unfinished[path]?.reason != reason {
+            logger.info("not finished yet, waiting", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
+        }
+        unfinished[path] = (signature, since, reason)
+        // Looked at again after the debounce, and at most once a second (the writer check lists /proc).
+        tracker.postpone(path: path, signature: signature, now: now.addingTimeInterval(max(0, 1 - options.debounceSeconds)))
+        return false
+    }
+
+    /// A new version of `path` was enqueued: earlier versions' results (partial uploads) are superseded and
+    /// their report folders removed, so one recording does not leave one report per piece.
+    private func supersedeEarlierVersions(of path: String, by job: JobRow) {
+        do {
+            for old in try store.supersedeEarlierVersions(path: path, by: job.id) {
+                logger.warning("superseded by a later version of the file",
+                               metadata: ["job": "\(old.id)", "by": "\(job.id)", "file": "\(String(reflecting: path))"])
+                if let dir = old.reportDir, old.state == .done, (try? store.hasDoneJob(reportDir: dir)) == false {
+                    try? FileManager.default.removeItem(atPath: dir)
+                }
+            }
+        } catch {
+            logger.error("cannot supersede earlier versions", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
         }
     }
 
@@ -306,21 +492,37 @@ public actor Watcher {
 
     // MARK: - Workers
 
-    private func recover() throws {
+    func recover() throws {
         // Jobs of a dead process on this host can be requeued at once (no need to wait for the lease);
         // that attempt counts, so a file that crashes the analyser cannot loop forever.
         let host = ProcessInfo.processInfo.hostName
+        var deadPids: Set<pid_t> = []
         for job in try store.jobs(state: .running) {
             guard let owner = job.leaseOwner else { continue }
             let parts = owner.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count >= 4, parts[0] == host, let pid = Int32(parts[1]) else { continue }
             let sameProcessEarlierRun = pid == getpid() && !owner.hasPrefix(identity + ":")
             if sameProcessEarlierRun || (kill(pid, 0) != 0 && errno == ESRCH) {
-                stats.requeued += try store.requeueRunning(worker: owner, countsAsAttempt: true)
+                // Only a crash of the analysis counts against the recording (CrashGuard); a watcher that
+                // was killed (kill -9, OOM, power cut) gives the attempt back.
+                let crashed = CrashGuard.crashedJobs(catalogPath: store.path, pid: pid).contains(job.id)
+                if try store.requeueAfterDeath(jobID: job.id, worker: owner, analysisCrashed: crashed) { stats.requeued += 1 }
+                if crashed { logger.warning("the analysis crashed on this file", metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"]) }
+                deadPids.insert(pid)
             }
         }
+        for pid in deadPids { CrashGuard.removeMarker(catalogPath: store.path, pid: pid) }
         stats.requeued += try store.requeueExpiredLeases()
         if stats.requeued > 0 { logger.warning("recovered \(stats.requeued) job(s) left running by a stopped process") }
+        if let revived = try? store.reviveJobsFailedByKilledWorkers(), revived > 0 {
+            stats.requeued += revived
+            logger.warning("requeued \(revived) job(s) failed only because their watcher was killed repeatedly")
+        }
+        if let out = options.outputDirectory {
+            let r = OutputFolder.recoverTemporaries(in: out)
+            for path in r.removed { logger.warning("removed a temporary folder left by a stopped analysis", metadata: ["folder": "\(String(reflecting: path))"]) }
+            for path in r.restored { logger.warning("restored a report a stopped analysis was replacing", metadata: ["folder": "\(String(reflecting: path))"]) }
+        }
     }
 
     private func isCatalogIdle() -> Bool {
@@ -329,18 +531,35 @@ public actor Watcher {
     }
 
     private func claim(worker: String) -> JobRow? {
-        guard !stopping else { return nil }
+        guard !stopping, Date() >= catalogRetryAt else { return nil }
         do {
             let job = try store.claimNextJob(worker: worker, leaseSeconds: options.leaseSeconds)
+            if catalogFailures > 0 { logger.info("the catalog works again") }
+            catalogFailures = 0
             if let job {
                 activeJobs += 1
                 emit(.started(job, worker: worker))
             }
             return job
         } catch {
-            logger.error("cannot claim a job", metadata: ["error": "\(error)"])
+            // Disk full or locked by another process: back off (doubling, capped) instead of hammering it;
+            // in batch mode give up after a while so `--once` ends (exit 74) instead of spinning.
+            let delay = noteCatalogFailure(error)
+            logger.error("cannot claim a job", metadata: ["error": "\(error)", "retryInSeconds": "\(delay)"])
             return nil
         }
+    }
+
+    /// Counts a catalog failure and sets when to try again; returns the delay in seconds.
+    @discardableResult
+    private func noteCatalogFailure(_ error: any Error) -> Double {
+        catalogFailures += 1
+        let delay = min(options.pollSeconds * pow(2, Double(catalogFailures)), options.catalogBackoffMaxSeconds)
+        catalogRetryAt = Date().addingTimeInterval(delay)
+        if options.exitWhenIdle, catalogFailures >= options.catalogFailuresBeforeGivingUp, catalogFatal == nil {
+            catalogFatal = error
+        }
+        return delay
     }
 
     private func finished(_ job: JobRow, worker: String, result: Result<(reportDir: String, summary: ResultSummary), any Error>,
@@ -351,7 +570,26 @@ public actor Watcher {
         do {
             switch result {
             case .success(let r):
-                try store.complete(jobID: job.id, worker: worker, reportDir: r.reportDir, summary: r.summary)
+                do {
+                    // The real analysis already completed the job as its last step (`analyzeForWatcher` with a
+                    // store: row and folder together); fakes and other analyzers leave it to us.
+                    let current = try store.job(id: job.id)
+                    if !(current.state == .done && current.reportDir == r.reportDir) {
+                        try store.complete(jobID: job.id, worker: worker, reportDir: r.reportDir, summary: r.summary)
+                    }
+                } catch {
+                    // No row, no report: a folder that looks complete without its catalog row would be
+                    // lost to `jobs`/`export` yet look done to a teacher. The job is retried later.
+                    if (try? store.hasDoneJob(reportDir: r.reportDir)) == false { try? FileManager.default.removeItem(atPath: r.reportDir) }
+                    if case CatalogError.leaseLost = error { throw error }
+                    let message = "cannot record the result in the catalog: \(error)"
+                    _ = try? store.fail(jobID: job.id, worker: worker, error: message, transient: true,
+                                        retryAt: Date().addingTimeInterval(options.retryBaseSeconds))
+                    stats.retried += 1
+                    emit(.finished(job, state: .queued, error: message))
+                    logger.error("cannot record outcome; report removed, will retry", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                    return
+                }
                 stats.done += 1
                 emit(.finished(job, state: .done, error: nil))
                 logger.info("done", metadata: ["job": "\(job.id)", "file": "\(file)", "report": "\(r.reportDir)"])
@@ -386,11 +624,13 @@ public actor Watcher {
             }
             leases.hold(jobID: job.id, worker: name)
             let result: Result<(reportDir: String, summary: ResultSummary), any Error>
+            let slot = CrashGuard.begin(jobID: job.id)
             do {
                 result = .success(try await analyze(job))
             } catch {
                 result = .failure(error)
             }
+            CrashGuard.end(slot: slot)
             if Task.isCancelled { return }  // grace period over: run() requeues it
             finished(job, worker: name, result: result, leases: leases)
         }

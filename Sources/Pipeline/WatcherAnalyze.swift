@@ -5,11 +5,28 @@ import MediaCore
 /// The watcher's analysis step: runs `analyzeJob` on the job's file with the pipeline the job was
 /// queued with (its recorded parameters, so a restart with another `--pipeline` does not change
 /// queued work; `config` is the fallback when they no longer validate) and summarises the report.
-public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfig) async throws
+///
+/// With `store`, the job is completed in the catalog (under the job's lease) as the last step of the
+/// analysis, right after its report folder is in place; if that write fails the folder is removed again,
+/// so a report never stands without its row (the watcher then finds the job done and leaves it).
+/// Before the analysis starts, the output folder must have room for the clips and the report.
+public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfig, store: CatalogStore? = nil) async throws
     -> (reportDir: String, summary: ResultSummary) {
     let jobConfig = PipelineConfig.recorded(name: job.pipeline, parametersJSON: job.parametersJSON) ?? config
-    let result = try await analyzeJob(path: job.path, outDir: outDir, config: jobConfig)
-    return (result.reportDir, ResultSummary(report: result.report, reportDir: result.reportDir))
+    let size = FileSignature.of(path: job.path)?.size ?? 0
+    let clipBytes = jobConfig.flag("microLessons.enabled") && jobConfig.flag("clips.enabled") ? size : 0
+    try OutputFolder.requireFreeSpace(in: outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
+                                      for: "the report of '\((job.path as NSString).lastPathComponent)'")
+    let plan = try AnalyzePipeline.siblingPlan(for: job.path).map { try LessonPlan.load(path: $0) }
+    var request = AnalyzeRequest(path: job.path, outDir: outDir, config: jobConfig, plan: plan)
+    if let store, let worker = job.leaseOwner {
+        let jobID = job.id
+        request.commit = { report, dir in
+            try store.complete(jobID: jobID, worker: worker, reportDir: dir, summary: ResultSummary(report: report, reportDir: dir))
+        }
+    }
+    let outcome = try AnalyzePipeline.run(request)
+    return (outcome.reportDir, ResultSummary(report: outcome.report, reportDir: outcome.reportDir))
 }
 
 extension PipelineConfig {

@@ -44,6 +44,11 @@ public struct DebounceTracker: Sendable {
         pending[path] = (signature, now)
     }
 
+    /// Puts `path` back to wait another `stableSeconds` from `now` (it was quiet but not finished yet).
+    public mutating func postpone(path: String, signature: FileSignature, now: Date) {
+        pending[path] = (signature, now)
+    }
+
     /// Removes and returns the files whose signature has been stable for `stableSeconds` at `now`,
     /// sorted by path.
     public mutating func takeReady(now: Date) -> [(path: String, signature: FileSignature)] {
@@ -61,10 +66,31 @@ public enum WatchFilter {
     public static let temporarySuffixes = [".part", ".tmp", ".temp", ".crdownload", ".partial", ".download", "~",
                                            ".swp", ".lock"]
 
+    /// Lesson plans placed next to their recordings (`<stem>.plan.yml`): read with the recording, never
+    /// analysed themselves.
+    public static let planSuffixes = [".plan.yml", ".plan.yaml", ".plan.json"]
+
     /// Whether a file with this last path component may be a finished recording.
     public static func isCandidate(name: String) -> Bool {
         if name.isEmpty || name.hasPrefix(".") { return false }
         let lower = name.lowercased()
-        return !temporarySuffixes.contains { lower.hasSuffix($0) }
+        return !temporarySuffixes.contains { lower.hasSuffix($0) } && !planSuffixes.contains { lower.hasSuffix($0) }
+    }
+}
+
+/// Which file a path names: device, inode, size and modification time. A file renamed over the path
+/// (another recording) or rewritten in place has another identity.
+public struct FileIdentity: Sendable, Equatable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var mtime: Date
+
+    /// `stat(2)` of `path`; nil when it is not a regular file.
+    public static func of(path: String) -> FileIdentity? {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size), mtime: mtime)
     }
 }
