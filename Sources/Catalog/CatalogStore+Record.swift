@@ -49,12 +49,12 @@ extension CatalogStore {
         try db.execute(sql: """
             INSERT INTO results (job_id, duration, teacher_ratio, student_ratio, multi_ratio, silence_ratio, rt, ch,
                 mode, median_wait, question_count, turn_exchanges, findings_count, slide_changes, micro_lessons,
-                language, lesson_title, teacher, subject, school, report_dir, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                language, lesson_title, teacher, subject, school, report_dir, created_at, warnings)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [jobID, s.durationSeconds, s.teacherRatio, s.studentRatio, s.multiRatio, s.silenceRatio,
                              s.rt, s.ch, s.mode, s.medianWaitSeconds, s.questionCount, s.turnExchanges,
                              s.findingsCount, s.slideChanges, s.microLessons, s.language, s.lessonTitle,
-                             s.teacher, s.subject, s.school, reportDir, t])
+                             s.teacher, s.subject, s.school, reportDir, t, (s.warnings ?? []).joined(separator: ",")])
     }
 }
 

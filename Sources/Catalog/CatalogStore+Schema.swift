@@ -82,6 +82,11 @@ extension CatalogStore {
                 CREATE INDEX results_by_created ON results(created_at);
                 """)
         }
+        // Warnings about the recording itself (finding codes, comma-separated; empty when none), e.g.
+        // `truncated-recording`: the lesson was analysed, but it is shorter than its container says.
+        migrator.registerMigration("v2-results-warnings") { db in
+            try db.execute(sql: "ALTER TABLE results ADD COLUMN warnings TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -418,7 +418,8 @@ public final class CatalogStore: Sendable {
                             turnExchanges: row["turn_exchanges"], findingsCount: row["findings_count"],
                             slideChanges: row["slide_changes"], microLessons: row["micro_lessons"],
                             language: row["language"], lessonTitle: row["lesson_title"], teacher: row["teacher"],
-                            subject: row["subject"], school: row["school"], reportDir: row["report_dir"]))
+                            subject: row["subject"], school: row["school"], reportDir: row["report_dir"],
+                            warnings: (row["warnings"] as String?).map { $0.split(separator: ",").map(String.init) }))
             }
         }
     }

@@ -106,12 +106,16 @@ public struct ResultSummary: Sendable, Codable, Equatable {
     public var subject: String?
     public var school: String?
     public var reportDir: String
+    /// Codes of warnings about the recording itself (e.g. `truncated-recording`); empty when none,
+    /// nil when not known (rows and JSON written before the field existed).
+    public var warnings: [String]?
 
     public init(durationSeconds: Double, teacherRatio: Double, studentRatio: Double, multiRatio: Double,
                 silenceRatio: Double, rt: Double?, ch: Double?, mode: String?, medianWaitSeconds: Double?,
                 questionCount: Int, turnExchanges: Int, findingsCount: Int, slideChanges: Int, microLessons: Int,
                 language: String, lessonTitle: String? = nil, teacher: String? = nil, subject: String? = nil,
-                school: String? = nil, reportDir: String) {
+                school: String? = nil, reportDir: String, warnings: [String]? = []) {
+        self.warnings = warnings
         self.durationSeconds = durationSeconds
         self.teacherRatio = teacherRatio
         self.studentRatio = studentRatio
@@ -147,7 +151,11 @@ public struct ResultSummary: Sendable, Codable, Equatable {
                   microLessons: report.microLessons.count, language: report.language,
                   lessonTitle: report.lesson?.title, teacher: report.lesson?.teacher,
                   subject: report.lesson?.subject, school: report.lesson?.school, reportDir: reportDir)
+        warnings = report.findings.map(\.code).filter { Self.recordingWarningCodes.contains($0) }
     }
+
+    /// Finding codes that say the recording itself is damaged (kept in the catalog row).
+    public static let recordingWarningCodes: Set<String> = ["truncated-recording"]
 }
 
 /// One analysed lesson: the result row joined with its job.

@@ -130,16 +130,22 @@ struct BatchRunner: Sendable {
         let started = Date()
         do {
             let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
-            let request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
+            var request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
+            // The catalog row is written as part of publishing the report folder: if it fails (disk full,
+            // database locked by another process), the folder is taken back, so no report stands without
+            // its row (issue 14, item 10).
+            let store = self.store, config = self.config
+            request.commit = { report, reportDir in
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+                _ = try store.recordAnalysis(path: path, sha256: report.recording.sha256,
+                                             size: report.recording.sizeBytes,
+                                             mtime: (attributes?[.modificationDate] as? Date) ?? Date(),
+                                             pipeline: config.name, parameters: config.parameters,
+                                             reportDir: reportDir,
+                                             summary: ResultSummary(report: report, reportDir: reportDir),
+                                             startedAt: started)
+            }
             let outcome = try AnalyzePipeline.run(request) { p in display.update(slot: index, progress: p) }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            _ = try store.recordAnalysis(path: path, sha256: outcome.report.recording.sha256,
-                                         size: outcome.report.recording.sizeBytes,
-                                         mtime: (attributes?[.modificationDate] as? Date) ?? Date(),
-                                         pipeline: config.name, parameters: config.parameters,
-                                         reportDir: outcome.reportDir,
-                                         summary: ResultSummary(report: outcome.report, reportDir: outcome.reportDir),
-                                         startedAt: started)
             let speed = outcome.elapsedSeconds > 0 ? outcome.report.recording.durationSeconds / outcome.elapsedSeconds : 0
             for w in outcome.warnings { display.line("warning: '\(name)': \(w)", toStderr: true) }
             if json {
@@ -152,6 +158,8 @@ struct BatchRunner: Sendable {
                                     outcome.reportDir, Format.clock(outcome.report.recording.durationSeconds),
                                     outcome.elapsedSeconds, speed), toStderr: false, finishing: index)
             }
+            // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
+            if outcome.report.findings.contains(where: { $0.code == "truncated-recording" }) { return .truncated }
             return nil
         } catch let e as LessonLensError {
             display.line("error: \(e.message)", toStderr: true, finishing: index)

@@ -10,7 +10,8 @@ struct LessonLens: AsyncParsableCommand {
         commandName: "lessonlens",
         abstract: "Turn classroom recordings into evidence teachers can use.",
         discussion: """
-            Exit codes: 0 ok, 1 failure, 64 usage, 65 bad or corrupt media, 66 input missing or unreadable,
+            Exit codes: 0 ok, 1 failure, 3 analysed but the recording is truncated (its report has a
+            truncated-recording finding), 64 usage, 65 bad or corrupt media, 66 input missing or unreadable,
             69 a required model file is missing or damaged (install it with `make models`),
             70 internal error, 73 cannot create output, 74 I/O error.
             """,

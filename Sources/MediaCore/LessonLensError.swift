@@ -2,6 +2,9 @@
 public enum ExitCode: Int32, Sendable {
     case ok = 0
     case failure = 1
+    /// Analysed and reported, but the recording is shorter than its container says (a
+    /// `truncated-recording` finding): the report covers only what could be decoded.
+    case truncated = 3
     case usage = 64
     case badMedia = 65
     case inputMissing = 66

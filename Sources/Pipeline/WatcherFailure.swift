@@ -16,7 +16,7 @@ public enum JobFailure {
             switch e.exitCode {
             // A missing model (69) is fixed by installing it; the job is worth retrying then.
             case .ioError, .cannotCreateOutput, .unavailable: return (true, e.message)
-            case .ok, .failure, .usage, .badMedia, .inputMissing, .internalError: return (false, e.message)
+            case .ok, .failure, .truncated, .usage, .badMedia, .inputMissing, .internalError: return (false, e.message)
             }
         }
         return (true, "\(error)")

@@ -227,8 +227,23 @@ import Testing
         let cut = dir.appendingPathComponent("cut.m4a").path
         try Data(data.prefix(data.count / 3)).write(to: URL(fileURLWithPath: cut))
         let r = try CLI.run(["analyze", cut, "--out", dir.appendingPathComponent("out").path, "--json", "--pipeline", "quick", "--lang", "en"])
-        #expect(r.status == 0, "stderr: \(r.stderr)")
+        // Reported, and the exit code says so (3: analysed, but truncated).
+        #expect(r.status == 3, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("shorter than its container says"), "stderr: \(r.stderr)")
+        // The catalog row carries the warning too.
+        let export = try CLI.run(["export", "--format", "csv", "--out", dir.appendingPathComponent("e.csv").path,
+                                  "--catalog", dir.appendingPathComponent("out/catalog.sqlite").path])
+        #expect(export.status == 0, "stderr: \(export.stderr)")
+        let db = dir.appendingPathComponent("out/catalog.sqlite").path
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        q.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select warnings from results').fetchone()[0])", db]
+        let pipe = Pipe()
+        q.standardOutput = pipe
+        try q.run()
+        let warnings = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        q.waitUntilExit()
+        #expect(warnings.trimmingCharacters(in: .whitespacesAndNewlines) == "truncated-recording")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let reportDir = try #require(object["reportDir"] as? String)
