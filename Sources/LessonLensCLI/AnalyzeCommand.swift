@@ -129,6 +129,11 @@ struct BatchRunner: Sendable {
         let name = (path as NSString).lastPathComponent
         let started = Date()
         do {
+            // A name that is not valid UTF-8 (GBK or Latin-1 from a Windows share) reaches us with its
+            // bad bytes replaced, so the path no longer names the file: say that, not "no such file".
+            if path.contains("\u{FFFD}") && !FileManager.default.fileExists(atPath: path) {
+                throw SimpleError(.inputMissing, "cannot read '\(path.debugDescription.dropFirst().dropLast())': the file name is not valid UTF-8 (GBK or Latin-1 from a Windows share?) and cannot be opened by that name; rename it to UTF-8, e.g. `convmv -f gbk -t utf-8 --notest FILE`")
+            }
             let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
             var request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
             // The catalog row is written as part of publishing the report folder: if it fails (disk full,
