@@ -13,7 +13,7 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], cwd: URL? = nil) throws -> Result {
+    static func run(_ args: [String], cwd: URL? = nil, binary: String = CLI.binary) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args

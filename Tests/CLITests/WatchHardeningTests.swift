@@ -8,20 +8,8 @@ import Testing
     static let binary = ProcessInfo.processInfo.environment["LESSONLENS_TEST_BINARY"] ?? CLI.binary
     static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String]) throws -> CLI.Result {
+        try CLI.run(args, binary: binary)
     }
 
     @discardableResult
