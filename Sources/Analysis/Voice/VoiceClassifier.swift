@@ -63,11 +63,9 @@ struct VoiceClassifier {
         let noiseEvent = unvoiced
             + H.hinge(c.aperiodicity, above: 0.4, width: 0.06)
             + noiseLike
-            // Classroom noises are brief or moderate: sustained very loud sound is rarely one. This
-            // guards the voices (a loud group is not a noise event); with the learned model the voices
-            // are told by their speech probability instead, and a loud steady machine (a furnace 45 dB
-            // over a quiet floor) is still no voice, so the term is dropped there.
-            + (c.speechProbability == nil ? 0.5 * H.hinge(c.relMean, below: 25, width: 4) : 0)
+            // Classroom noises are brief or moderate: sustained very loud sound is rarely one (it
+            // guards loud voices and loud music alike).
+            + 0.5 * H.hinge(c.relMean, below: 25, width: 4)
             // Knocks, scrapes and rustles are single events, not a syllable rhythm held for a whole
             // second (tuning lessons' distractors: rhythm depth 90 % below 5.5 dB for knocks, 3.5 for
             // scrapes, 2.7 for rustles), so a rhythm deeper than 5 dB is a voice even when the pitch
