@@ -1,6 +1,9 @@
 import ArgumentParser
 import Catalog
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MediaCore
 import Pipeline
 
@@ -60,8 +63,32 @@ struct AnalyzeCommand: AsyncParsableCommand {
         try OutputFolder.create(outDir)
         let store = try location.openStore(create: true)
         let display = ProgressDisplay(total: files.count, enabled: isatty(STDERR_FILENO) == 1 && !global.verbose)
-        let batch = BatchRunner(files: files, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
+        // A name that is not valid UTF-8 (GBK or Latin-1 from a Windows share) reaches Swift with its
+        // bad bytes replaced; open such a file by the bytes of its argument and read it through the
+        // descriptor, showing the name escaped (issue 14, item 12).
+        let raw = RawArguments.nonUTF8()
+        var opened: [String] = []
+        var displayPaths: [String: String] = [:], unopenable: [String: SimpleError] = [:]
+        for f in files {
+            guard f.contains("\u{FFFD}"), let bytes = raw[f] else { opened.append(f); continue }
+            let shown = Watcher.escaped(bytes)
+            let fd = bytes.withUnsafeBufferPointer { b -> Int32 in
+                var z = Array(b); z.append(0)
+                return z.withUnsafeBufferPointer { Glibc.open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_NONBLOCK) }
+            }
+            if fd < 0 {
+                opened.append(f)
+                unopenable[f] = SimpleError(.inputMissing, "cannot read '\(shown)': \(String(cString: strerror(errno)))")
+            } else {
+                let proc = "/proc/self/fd/\(fd)"
+                opened.append(proc)
+                displayPaths[proc] = shown
+            }
+        }
+        var batch = BatchRunner(files: opened, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
                                 store: store, workers: workers, display: display, json: json)
+        batch.displayPaths = displayPaths
+        batch.unopenable = unopenable
         let firstFailure = await batch.run()
         if let code = firstFailure { throw ArgumentParser.ExitCode(code.rawValue) }
     }
@@ -78,6 +105,10 @@ struct BatchRunner: Sendable {
     let workers: Int
     let display: ProgressDisplay
     let json: Bool
+    /// Escaped names of the files opened by their bytes (`/proc/self/fd/N` → `caf\xE9.mp4`).
+    var displayPaths: [String: String] = [:]
+    /// Files whose bytes could not be opened, with the error to report.
+    var unopenable: [String: SimpleError] = [:]
 
     /// Returns the exit code of the first failure (in file order), or nil when every file succeeded.
     func run() async -> MediaCore.ExitCode? {
@@ -108,43 +139,39 @@ struct BatchRunner: Sendable {
     static let maxUnopenedBytesRecorded: Int64 = 64 << 20
 
     private func recordFailure(_ path: String, _ message: String, started: Date) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular else { return }
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        // stat(2), not lstat: a file opened by its bytes is read through its /proc/self/fd link.
+        guard let identity = FileIdentity.of(path: path) else { return }
+        let shownPath = displayPaths[path] ?? path
         // A large file is hashed only when it is media (opens; the failure came later in the analysis).
-        if size > Self.maxUnopenedBytesRecorded, (try? Probe.run(path: path, audioTrack: nil)) == nil { return }
+        if identity.size > Self.maxUnopenedBytesRecorded, (try? Probe.run(path: path, audioTrack: nil)) == nil { return }
         guard let sha = try? SHA256.hexDigest(ofFileAt: path) else { return }
         do {
-            try store.recordFailedAnalysis(path: path, sha256: sha, size: (attributes[.size] as? Int64) ?? 0,
-                                           mtime: (attributes[.modificationDate] as? Date) ?? Date(),
+            try store.recordFailedAnalysis(path: shownPath, sha256: sha, size: identity.size, mtime: identity.mtime,
                                            pipeline: config.name, parameters: config.parameters, error: message,
                                            startedAt: started)
         } catch {
-            display.line("warning: the catalog could not record the failure of '\((path as NSString).lastPathComponent)': \(error)", toStderr: true)
+            display.line("warning: the catalog could not record the failure of '\((shownPath as NSString).lastPathComponent)': \(error)", toStderr: true)
         }
     }
 
     private func analyseOne(_ index: Int) -> MediaCore.ExitCode? {
         let path = files[index]
-        let name = (path as NSString).lastPathComponent
+        let name = ((displayPaths[path] ?? path) as NSString).lastPathComponent
         let started = Date()
         do {
-            // A name that is not valid UTF-8 (GBK or Latin-1 from a Windows share) reaches us with its
-            // bad bytes replaced, so the path no longer names the file: say that, not "no such file".
-            if path.contains("\u{FFFD}") && !FileManager.default.fileExists(atPath: path) {
-                throw SimpleError(.inputMissing, "cannot read '\(path.debugDescription.dropFirst().dropLast())': the file name is not valid UTF-8 (GBK or Latin-1 from a Windows share?) and cannot be opened by that name; rename it to UTF-8, e.g. `convmv -f gbk -t utf-8 --notest FILE`")
-            }
+            if let failure = unopenable[path] { throw failure }
             let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
             var request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
+            request.displayPath = displayPaths[path]
+            let shownPath = displayPaths[path] ?? path
             // The catalog row is written as part of publishing the report folder: if it fails (disk full,
             // database locked by another process), the folder is taken back, so no report stands without
             // its row (issue 14, item 10).
             let store = self.store, config = self.config
             request.commit = { report, reportDir in
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                _ = try store.recordAnalysis(path: path, sha256: report.recording.sha256,
+                _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
                                              size: report.recording.sizeBytes,
-                                             mtime: (attributes?[.modificationDate] as? Date) ?? Date(),
+                                             mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
                                              pipeline: config.name, parameters: config.parameters,
                                              reportDir: reportDir,
                                              summary: ResultSummary(report: report, reportDir: reportDir),
@@ -154,7 +181,7 @@ struct BatchRunner: Sendable {
             let speed = outcome.elapsedSeconds > 0 ? outcome.report.recording.durationSeconds / outcome.elapsedSeconds : 0
             for w in outcome.warnings { display.line("warning: '\(name)': \(w)", toStderr: true) }
             if json {
-                let object: [String: Any] = ["file": path, "id": outcome.report.recording.id, "reportDir": outcome.reportDir,
+                let object: [String: Any] = ["file": shownPath, "id": outcome.report.recording.id, "reportDir": outcome.reportDir,
                                              "durationSeconds": outcome.report.recording.durationSeconds]
                 let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
                 display.line(String(decoding: data, as: UTF8.self), toStderr: false, finishing: index)
@@ -175,5 +202,20 @@ struct BatchRunner: Sendable {
             recordFailure(path, "'\(name)': \(error)", started: started)
             return .failure
         }
+    }
+}
+
+/// The program's arguments as the bytes the kernel passed, for those that are not valid UTF-8 (keyed by
+/// the lossy String that ArgumentParser saw).
+enum RawArguments {
+    static func nonUTF8() -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for i in 1..<Int(CommandLine.argc) {
+            guard let p = CommandLine.unsafeArgv[i] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+            guard String(validating: bytes, as: UTF8.self) == nil else { continue }
+            out[String(decoding: bytes, as: UTF8.self)] = bytes
+        }
+        return out
     }
 }

@@ -16,6 +16,10 @@ public struct AnalyzeRequest: Sendable {
     /// Records the finished report (the catalog row) after its folder is in place; when it throws, the
     /// folder is removed again (and an older report restored), so report and row exist together or not at all.
     public var commit: (@Sendable (_ report: Report, _ reportDir: String) throws -> Void)?
+    /// The recording's path as shown in the report, logs and catalog, when `path` is not its name: a
+    /// file whose name is not valid UTF-8 is opened by its bytes and read through `/proc/self/fd/N`,
+    /// and shown with the bad bytes escaped (`caf\xE9.mp4`).
+    public var displayPath: String?
 
     public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
         self.path = path
@@ -58,7 +62,7 @@ public enum AnalyzePipeline {
         let clock = ContinuousClock.now
         let config = request.config
         let path = request.path
-        let fileName = (path as NSString).lastPathComponent
+        let fileName = ((request.displayPath ?? path) as NSString).lastPathComponent
 
         // The voice-activity model before anything else: without it nothing would be decided right.
         let speechModel = config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try Models.silero() : nil
@@ -154,7 +158,7 @@ public enum AnalyzePipeline {
         for w in summary.warnings { notes.append("Warning while reading the file: \(w).") }
 
         let language = request.language ?? request.plan?.language ?? config.text("report.language")
-        let recording = RecordingSummary(id: id, file: fileName, path: path, sha256: sha, sizeBytes: attributes.size,
+        let recording = RecordingSummary(id: id, file: fileName, path: request.displayPath ?? path, sha256: sha, sizeBytes: attributes.size,
                                          durationSeconds: duration, startSeconds: info.startSeconds, container: info.container,
                                          video: info.video, audio: hasAudio ? info.audio : nil)
         var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
@@ -210,7 +214,7 @@ public enum AnalyzePipeline {
             if let e = error as? LessonLensError { throw e }
             throw SimpleError(.ioError, "cannot write the report for '\(fileName)' into '\(request.outDir)': \((error as NSError).localizedDescription)")
         }
-        report.recording.path = path
+        report.recording.path = request.displayPath ?? path
         let elapsed = ContinuousClock.now - clock
         return AnalyzeOutcome(reportDir: finalDir, report: report, warnings: shortWarnings + summary.warnings,
                               elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
@@ -249,7 +253,9 @@ public enum AnalyzePipeline {
         return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// Size and mtime by `stat(2)`, which follows the `/proc/self/fd/N` link of a file opened by its bytes.
     static func fileAttributes(_ path: String) throws -> (size: Int64, mtime: Date) {
+        if let id = FileIdentity.of(path: path) { return (id.size, id.mtime) }
         let a = try FileManager.default.attributesOfItem(atPath: path)
         return ((a[.size] as? NSNumber)?.int64Value ?? 0, (a[.modificationDate] as? Date) ?? Date())
     }

@@ -320,7 +320,7 @@ public actor Watcher {
     }
 
     /// Bytes of a file name with the non-UTF-8 ones as `\xNN` (the decodable parts kept as they are).
-    static func escaped(_ bytes: [UInt8]) -> String {
+    public static func escaped(_ bytes: [UInt8]) -> String {
         var out = ""
         var i = 0
         while i < bytes.count {

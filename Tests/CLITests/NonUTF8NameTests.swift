@@ -1,26 +1,53 @@
 import Foundation
 import Testing
 
-/// `analyze` given a file whose name is not valid UTF-8 (issue 14, item 12): one line saying so, exit 66,
-/// instead of "no such file". The name is passed as raw bytes through the shell, since Foundation's
-/// Process only takes Strings.
+/// `analyze` given a file whose name is not valid UTF-8 (issue 14, item 12): the file is opened by the
+/// bytes of its argument and analysed; the report, the catalog and the messages show the name with the
+/// bad bytes escaped. The name is passed as raw bytes through the shell, since Foundation's Process only
+/// takes Strings. Before: "error: cannot read 'caf\u{FFFD}.m4a': no such file", exit 66.
 @Suite struct NonUTF8NameTests {
-    @Test func analyzeSaysTheNameIsNotUTF8() throws {
-        let dir = try CLI.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        // "caf\xE9.m4a" (Latin-1 é) made by the shell, a copy of a real sample.
+    func analyze(_ dir: URL, _ name: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let sh = Process()
         sh.executableURL = URL(fileURLWithPath: "/bin/sh")
-        sh.arguments = ["-c", #"cd "$1" && cp "$2" "$(printf 'caf\351.m4a')" && exec "$3" analyze "$(printf 'caf\351.m4a')" --out out --pipeline quick"#,
-                        "sh", dir.path, CLI.sample("lesson-audio.m4a"), CLI.binary]
-        let err = Pipe()
+        sh.arguments = ["-c", #"cd "$1" && cp "$2" "$(printf 'caf\351.m4a')" && exec "$3" analyze "$(printf "$4")" --out out --json"#,
+                        "sh", dir.path, CLI.sample("lesson-audio.m4a"), CLI.binary, name]
+        let out = Pipe(), err = Pipe()
+        sh.standardOutput = out
         sh.standardError = err
-        sh.standardOutput = FileHandle.nullDevice
         try sh.run()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         sh.waitUntilExit()
-        #expect(sh.terminationStatus == 66, "stderr: \(e)")
-        #expect(e.contains("not valid UTF-8") && !e.contains("no such file"), "stderr: \(e)")
-        #expect(e.split(separator: "\n").count == 1, "one line: \(e)")
+        return (sh.terminationStatus, o, e)
+    }
+
+    @Test func aLatin1NamedRecordingIsAnalysedAndShownEscaped() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try analyze(dir, #"caf\351.m4a"#)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(object["file"] as? String == #"caf\xE9.m4a"#)
+        let reportDir = dir.appendingPathComponent(try #require(object["reportDir"] as? String)).path
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
+        let recording = try #require(report["recording"] as? [String: Any])
+        #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
+        // The micro-lesson clips were cut from the same file (read through its descriptor).
+        let lessons = report["microLessons"] as? [[String: Any]] ?? []
+        #expect(!lessons.isEmpty)
+        for l in lessons {
+            let clip = try #require(l["clip"] as? String, "a clip for every micro-lesson")
+            #expect(FileManager.default.fileExists(atPath: reportDir + "/" + clip))
+        }
+        let jobs = try CLI.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
+        #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
+    }
+
+    @Test func aMissingNonUTF8NameIsOneLineWithTheNameEscaped() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try analyze(dir, #"nofile\351.m4a"#)
+        #expect(r.status == 66, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(#"nofile\xE9.m4a"#) && r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
     }
 }
