@@ -57,7 +57,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         let config = try pipelineOptions.resolve()
         modelOptions.apply()
         // A missing model stops the batch before any file, with one line (exit 69).
-        if config.flag("voice.enabled") && config.text("voice.activity") == "silero" { _ = try Models.silero() }
+        _ = try Models.speechModel(for: config)
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
         try OutputFolder.create(outDir)

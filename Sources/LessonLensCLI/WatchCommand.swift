@@ -53,7 +53,7 @@ struct WatchCommand: AsyncParsableCommand {
             let config = try PipelineConfig.resolve(pipeline)
             modelOptions.apply()
             // Without the model every job would fail: refuse to start, with the install command (exit 69).
-            if config.flag("voice.enabled") && config.text("voice.activity") == "silero" { _ = try Models.silero() }
+            _ = try Models.speechModel(for: config)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")

@@ -65,7 +65,7 @@ public enum AnalyzePipeline {
         let fileName = ((request.displayPath ?? path) as NSString).lastPathComponent
 
         // The voice-activity model before anything else: without it nothing would be decided right.
-        let speechModel = config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try Models.silero() : nil
+        let speechModel = try Models.speechModel(for: config)
 
         // Open first: a missing or non-media file fails here with its own message and exit code.
         let audioTrack = config.integer("audio.track")
@@ -125,9 +125,7 @@ public enum AnalyzePipeline {
         var voiceActivity: VoiceActivitySummary?
         if hasAudio {
             let voiceResult = voice.finish(durationSeconds: duration)
-            voiceActivity = VoiceActivitySummary(method: voiceResult.voiceActivityMethod,
-                                                 model: speechModel == nil ? nil : SileroWeights.fileName,
-                                                 modelSHA256: speechModel == nil ? nil : SileroWeights.sha256)
+            voiceActivity = voiceResult.voiceActivity
             timeline = voiceResult.timeline
             risingPitchEnds = voiceResult.risingPitchEnds
             notes += voiceResult.notes

@@ -33,6 +33,12 @@ public enum Models {
 
     static let installHint = "install it with `make models` (scripts/fetch-models.sh), or point --models or LESSONLENS_MODELS at the folder that holds it"
 
+    /// The voice-activity model `config` runs (nil when it analyses no voices, or runs the acoustic cues
+    /// alone), loaded once per process; a missing or damaged file throws `ModelError`.
+    public static func speechModel(for config: PipelineConfig) throws -> SileroWeights? {
+        config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try silero() : nil
+    }
+
     /// Silero VAD's weights, verified against their pinned SHA-256 and parsed once per process.
     public static func silero() throws -> SileroWeights {
         let name = SileroWeights.fileName

@@ -40,12 +40,14 @@ public final class VoiceAnalyzer {
         self.config = config
         self.sampleRate = sampleRate
         self.speechModel = speechModel
-        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store,
-                                 vad: speechModel.map { SileroVAD(weights: $0) })
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store, vad: Self.makeVAD(speechModel))
     }
 
     /// The learned voice-activity model's weights, when it runs.
     public let speechModel: SileroWeights?
+
+    /// A model instance for one track (each track carries its own LSTM state).
+    private static func makeVAD(_ weights: SileroWeights?) -> SileroVAD? { weights.map { SileroVAD(weights: $0) } }
 
     /// Whether part of the block record went to the temporary file (tests).
     var spilledBlocks: Bool { frontEnd.store.spilled }
@@ -60,7 +62,7 @@ public final class VoiceAnalyzer {
     /// is on the lapel than on the room microphone; the room track still decides everything else.
     public func consumeTeacherTrack(_ samples: UnsafeBufferPointer<Float>) {
         if lapelFrontEnd == nil {
-            lapelFrontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, vad: speechModel.map { SileroVAD(weights: $0) })
+            lapelFrontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, vad: Self.makeVAD(speechModel))
         }
         lapelFrontEnd!.consume(samples)
     }
@@ -88,7 +90,8 @@ public final class VoiceAnalyzer {
                            speakers: decision.speakers,
                            notes: (speechModel == nil ? [] : [Self.speechModelNote]) + Self.notes
                                + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes),
-                           voiceActivityMethod: speechModel == nil ? "acoustic-cues" : "silero-vad-16k")
+                           voiceActivity: speechModel == nil ? VoiceActivitySummary(method: "acoustic-cues")
+                               : VoiceActivitySummary(method: "silero-vad-16k", model: SileroWeights.fileName, modelSHA256: SileroWeights.sha256))
     }
 
     static let speechModelNote = "Voice activity (learned model): Silero VAD 16 kHz (MIT licence, weights from the silero-vad package), run by LessonLens's own kernels, gives a speech probability every 32 ms; it is weighed as evidence for voice against silence and music in the class costs below, so real noise (chairs, traffic, fans, coughs) counts as silence."

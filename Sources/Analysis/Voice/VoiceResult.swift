@@ -13,12 +13,12 @@ public struct VoiceResult: Sendable {
     /// Method disclosures for the report: what is heuristic and how it was decided.
     public var notes: [String]
     /// Which voice-activity method decided speech against non-speech: `silero-vad-16k` (the learned
-    /// model, the default) or `acoustic-cues` (the hand-set cues alone).
-    public var voiceActivityMethod: String
+    /// model, the default, with its weights file) or `acoustic-cues` (the hand-set cues alone).
+    public var voiceActivity: VoiceActivitySummary
 
     public init(timeline: [Segment], risingPitchEnds: [Double], noiseFloorDBFS: Double, speakers: Int,
-                notes: [String], voiceActivityMethod: String = "acoustic-cues") {
-        self.voiceActivityMethod = voiceActivityMethod
+                notes: [String], voiceActivity: VoiceActivitySummary = VoiceActivitySummary(method: "acoustic-cues")) {
+        self.voiceActivity = voiceActivity
         self.timeline = timeline
         self.risingPitchEnds = risingPitchEnds
         self.noiseFloorDBFS = noiseFloorDBFS
