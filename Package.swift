@@ -20,6 +20,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // SHA-256 of recordings and model files (BoringSSL's assembly; the hand-written one was 6x slower).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Float/Double elementary functions for Kernels instead of hand-wrapped libm calls.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // Child processes in the tests: both pipes drained concurrently, so a chatty child cannot hang a test.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -30,9 +37,14 @@ let package = Package(
         .target(name: "MediaCore"),
         .target(name: "MediaIO", dependencies: ["MediaCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: optimizedEvenInDebug),
-        .target(name: "Kernels", swiftSettings: optimizedEvenInDebug, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "Kernels", dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+                swiftSettings: optimizedEvenInDebug, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Analysis", dependencies: ["MediaCore", "Kernels"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Catalog", dependencies: ["MediaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Catalog", dependencies: [
+            "MediaCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Reports", dependencies: ["MediaCore"]),
         .target(name: "Pipeline", dependencies: [
             "MediaCore", "MediaIO", "Kernels", "Analysis", "Catalog", "Reports",
@@ -44,13 +56,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels"], exclude: ["Fixtures"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "Reports", "MediaCore"]),
-        .testTarget(name: "CLITests", dependencies: ["MediaCore"]),
+        // Shared by the test targets: seeded RNG, temporary folders, the built binary's path, process
+        // runners (ffmpeg, ffprobe, sh, the lessonlens binary), media generators, test tags.
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ], path: "Tests/TestSupport"),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", .product(name: "RealModule", package: "swift-numerics")]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels", "Pipeline", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "Catalog", "Reports", "MediaCore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MediaCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,14 +39,20 @@ public enum Models {
         config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try silero() : nil
     }
 
-    /// Silero VAD's weights, verified against their pinned SHA-256 and parsed once per process.
-    public static func silero() throws -> SileroWeights {
-        let name = SileroWeights.fileName
+    /// The path of the weight file `name` in the first of `searchFolders` that holds it; a `ModelError`
+    /// naming the folders and the install command when none does.
+    public static func path(of name: String) throws -> String {
         let folders = searchFolders
         guard let path = folders.map({ ($0 as NSString).appendingPathComponent(name) })
             .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw ModelError("voice-activity model '\(name)' not found in \(folders.joined(separator: ", ")): \(installHint)")
         }
+        return path
+    }
+
+    /// Silero VAD's weights, verified against their pinned SHA-256 and parsed once per process.
+    public static func silero() throws -> SileroWeights {
+        let path = try Self.path(of: SileroWeights.fileName)
         if let w = lock.withLock({ cache[path] }) { return w }
         let digest: String
         do { digest = try SHA256.hexDigest(ofFileAt: path) } catch {

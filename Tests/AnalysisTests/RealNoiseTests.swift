@@ -1,5 +1,6 @@
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Analysis
 
@@ -8,7 +9,7 @@ import Testing
 /// footsteps) and a LibriVox clip (pocketsphinx-testdata, public domain). `make deps` installs both.
 /// These sources belong to the real set's dev split (SampleMedia/real/README.md), so this is a
 /// regression guard, not a held-out measurement.
-@Suite struct RealNoiseTests {
+@Suite(.tags(.media, .slow)) struct RealNoiseTests {
     static let sounds = "/usr/share/games/minetest/games/minetest_game/mods/default/sounds/"
     static let doors = "/usr/share/games/minetest/games/minetest_game/mods/doors/sounds/"
 

@@ -1,5 +1,6 @@
 import Analysis
 import MediaCore
+import TestSupport
 import Testing
 
 @Suite struct SegmenterTests {
@@ -129,7 +130,7 @@ import Testing
     }
 
     @Test func neverContainsUnsafeCharacters() {
-        var r = FixtureRandom(7)
+        var r = SeededRNG(7)
         let alphabet = Array("abcXYZ 光合/\\:*?\"<>|.\u{0}\u{1F}\t\n'`$-_é🙂")
         for _ in 0..<500 {
             let title = String((0..<r.int(30)).map { _ in alphabet[r.int(alphabet.count)] })

@@ -1,25 +1,19 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Analysis
+import Pipeline
 
-/// The weights file as `make deps` (scripts/fetch-models.sh) installs it. A missing file fails the
-/// test with the command that installs it: CI runs `make deps`, so it is never skipped.
+/// The weights file as `make deps` (scripts/fetch-models.sh) installs it, found by the library's own
+/// search (`Pipeline.Models`: `LESSONLENS_MODELS`, /usr/local/share, ~/.local/share). A missing file fails
+/// the test with the command that installs it: CI runs `make deps`, so it is never skipped.
 func sileroWeightsURL() throws -> URL {
-    let env = ProcessInfo.processInfo.environment
-    var dirs: [String] = []
-    if let d = env["LESSONLENS_MODELS"] { dirs.append(d) }
-    dirs.append("/usr/local/share/lessonlens/models")
-    dirs.append((env["XDG_DATA_HOME"] ?? NSHomeDirectory() + "/.local/share") + "/lessonlens/models")
-    for d in dirs {
-        let u = URL(fileURLWithPath: d).appendingPathComponent(SileroWeights.fileName)
-        if FileManager.default.fileExists(atPath: u.path) { return u }
-    }
-    Issue.record("\(SileroWeights.fileName) not found in \(dirs): run `make models`")
-    throw CancellationError()
+    URL(fileURLWithPath: try Models.path(of: SileroWeights.fileName))
 }
 
+/// The weights, SHA-256 checked and parsed by `Models.silero()` (once per process).
 func sileroWeights() throws -> SileroWeights {
-    try SileroWeights(data: Data(contentsOf: sileroWeightsURL()))
+    try Models.silero()
 }
 
 /// Expected probabilities made once by scripts/silero_parity.py (onnxruntime on Silero's own graph).
@@ -66,7 +60,7 @@ func run(_ vad: SileroVAD, _ x: [Float], chunk: Int = 4000) -> [Float] {
     return out + vad.takeProbabilities()
 }
 
-@Suite struct SileroVADTests {
+@Suite(.tags(.media)) struct SileroVADTests {
     @Test func weightsAreThePinnedOnesAndTheBasisIsAHannDFT() throws {
         let w = try sileroWeights()
         #expect(w.stftIsHannDFT)

@@ -1,13 +1,14 @@
 import Analysis
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 
 /// Development accuracy check on generated lessons (`SampleMedia/generate_lesson.py`), skipped unless
 /// `LESSONLENS_EVAL_DIR` names a folder of `X.mp4` + `X.truth.json`. Frames come from the ffmpeg CLI (this
 /// test target cannot import MediaIO), downscaled like MediaReader (integer box factor to ~256 px) and
 /// sampled on the same k/rate grid (`LESSONLENS_EVAL_FPS`, default 2).
-@Suite struct VisionEvalTests {
+@Suite(.tags(.media, .slow)) struct VisionEvalTests {
     struct Truth: Decodable {
         struct KP: Decodable { var title: String; var start: Double; var end: Double }
         struct Video: Decodable { var width: Int; var height: Int; var fps: Int }

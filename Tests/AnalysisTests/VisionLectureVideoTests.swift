@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 
 /// Synthetic 256 × 144 lecture-video views for the harder cases of real recordings (issue 15, item 4):
@@ -14,7 +15,7 @@ struct LectureSlide {
     var lines: [(y: Int, words: [(x: Int, w: Int)])]
 
     init(seed: UInt64, lineCount: Int = 7) {
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         background = UInt8(205 + r.int(35))
         ink = UInt8(25 + r.int(45))
         lines = []
@@ -85,7 +86,7 @@ enum LectureEffects {
     /// A talking-head window (64 × 40 px, bottom right): textured background, a head that moves, and
     /// fresh sensor noise every frame.
     static func pictureInPicture(_ p: inout [UInt8], time t: Double, seed: UInt64) {
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         let x0 = 186, y0 = 98
         for y in y0..<(y0 + 40) {
             for x in x0..<(x0 + 64) {
@@ -103,9 +104,9 @@ enum LectureEffects {
     /// pictures (brightness pumping, `gop` = seed of the group) plus 8 × 8 blocks that drift by a few
     /// levels in every frame (compression noise, `seed`).
     static func flicker(_ p: [UInt8], gop: UInt64, seed: UInt64) -> [UInt8] {
-        var level = FixtureRandom(gop &* 7919)
+        var level = SeededRNG(gop &* 7919)
         let g = level.uniform(0.94, 1.06), o = level.uniform(-5, 5)
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         var out = scale(p, g, offset: o)
         for by in stride(from: 0, to: h, by: 8) {
             for bx in stride(from: 0, to: w, by: 8) {
@@ -291,7 +292,7 @@ func detectSlides(duration: Double, fps: Double, config: SlideDetectorConfig = .
     /// Filmed slides: keystone, blur, 45 % contrast, uneven light, noise and ±2 px shake in every frame.
     /// A hard cut at 10 s, a 1 s dissolve at 22-23 s and a build on the last slide: two changes.
     @Test func filmedSlidesAreStillFound() {
-        var shake = FixtureRandom(77)
+        var shake = SeededRNG(77)
         let r = detectSlides(duration: 40, fps: 2) { i, t in
             let s: [UInt8]
             if t < 10 { s = Self.a.render() } else if t < 22 { s = Self.b.render() }
@@ -308,7 +309,7 @@ func detectSlides(duration: Double, fps: Double, config: SlideDetectorConfig = .
 
     /// The shaking filmed slide alone: no change.
     @Test func filmedSlideShakeIsNotAChange() {
-        var shake = FixtureRandom(78)
+        var shake = SeededRNG(78)
         let r = detectSlides(duration: 30, fps: 2) { i, _ in
             LectureEffects.filmed(Self.a.render(), dx: shake.uniform(-2, 2), dy: shake.uniform(-2, 2), seed: UInt64(i))
         }
@@ -330,7 +331,7 @@ func detectSlides(duration: Double, fps: Double, config: SlideDetectorConfig = .
 
 /// A clip made with the ffmpeg CLI (drawbox text lines, five bullets built in with `enable`, a 1 s `xfade`
 /// dissolve, `noise`, H.264 at CRF 30) and decoded like the eval test does (gray, box-downscaled, 2 fps grid).
-@Suite struct VisionLectureClipTests {
+@Suite(.tags(.media)) struct VisionLectureClipTests {
     static func lines(_ ys: [Int], builds: [(y: Int, at: Double)] = []) -> String {
         var f = ["drawbox=x=0:y=0:w=640:h=50:color=0x303030:t=fill"]
         for (k, y) in ys.enumerated() { f.append("drawbox=x=40:y=\(y):w=\(300 + 40 * (k % 4)):h=14:color=0x282828:t=fill") }
@@ -340,21 +341,15 @@ func detectSlides(duration: Double, fps: Double, config: SlideDetectorConfig = .
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg")))
     func dissolveClipWithBuildsIsOneChangeAtItsMidPoint() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lessonlens-vision-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("clip.mp4").path
+        let dir = try TempFolder("vision")
+        defer { dir.remove() }
+        let out = dir.path("clip.mp4")
         let a = "color=c=0xE8E8E8:s=640x360:r=25:d=10,"
             + Self.lines([80], builds: [(120, 1.5), (160, 3), (200, 4.5), (240, 6), (280, 7.5)])
         let b = "color=c=0xF0F0E0:s=640x360:r=25:d=6," + Self.lines([90, 140, 190, 240, 290])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        p.arguments = ["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", a, "-f", "lavfi", "-i", b,
-                       "-filter_complex", "[0][1]xfade=transition=fade:duration=1:offset=8.3,noise=alls=6:allf=t,format=yuv420p",
-                       "-c:v", "libx264", "-crf", "30", "-g", "50", out]
-        try p.run()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0)
+        try Tool.ffmpeg(["-f", "lavfi", "-i", a, "-f", "lavfi", "-i", b,
+                         "-filter_complex", "[0][1]xfade=transition=fade:duration=1:offset=8.3,noise=alls=6:allf=t,format=yuv420p",
+                         "-c:v", "libx264", "-crf", "30", "-g", "50"], output: out)
         let d = SlideDetector()
         try VisionEvalTests.frames(out, width: 640, height: 360, fps: 25, rate: 2) { d.consume($0) }
         let r = d.finish()

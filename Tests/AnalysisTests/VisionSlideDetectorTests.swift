@@ -2,21 +2,7 @@ import Analysis
 import MediaCore
 import Testing
 import Foundation
-
-/// Deterministic pseudo-random numbers for fixtures (SplitMix64).
-struct FixtureRandom {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) / Double(1 << 53) }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
+import TestSupport
 
 /// Synthetic 256 × 144 luma views: slides (bright background, dark title bar, text lines), a classroom
 /// (darker, textured), a teacher sprite, a cursor, a progress bar and sensor noise.
@@ -30,7 +16,7 @@ struct SyntheticLesson {
     }
 
     static func slide(seed: UInt64) -> [UInt8] {
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         let bg = UInt8(200 + r.int(40))
         var p = [UInt8](repeating: bg, count: width * height)
         let dark = UInt8(30 + r.int(50))
@@ -50,7 +36,7 @@ struct SyntheticLesson {
     }
 
     static func classroom(seed: UInt64, time: Double) -> [UInt8] {
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         var p = [UInt8](repeating: 0, count: width * height)
         for y in 0..<height {
             for x in 0..<width {
@@ -78,7 +64,7 @@ struct SyntheticLesson {
 
     static func noise(_ p: inout [UInt8], seed: UInt64, amplitude: Int) {
         guard amplitude > 0 else { return }
-        var r = FixtureRandom(seed)
+        var r = SeededRNG(seed)
         for i in p.indices { p[i] = UInt8(clamping: Int(p[i]) + r.int(2 * amplitude + 1) - amplitude) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Analysis
 
@@ -9,7 +10,7 @@ import Testing
 /// 16 kHz mono f32le (test only; the product decodes with MediaIO), analysed, scored frame by frame
 /// and printed; the pooled score closes the run. `LESSONLENS_EVAL_DUMP=DIR` also writes each
 /// lesson's per-block feature table with the true label (for tuning).
-@Suite struct VoiceEvaluationTests {
+@Suite(.tags(.media, .slow)) struct VoiceEvaluationTests {
     struct Truth: Decodable {
         var file: String
         var durationSeconds: Double
@@ -125,15 +126,9 @@ import Testing
 
     /// Decodes any media file to 16 kHz mono Float32 with the ffmpeg CLI (tests only).
     static func decode(_ url: URL) throws -> [Float] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        p.arguments = ["-v", "error", "-i", url.path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        let r = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-v", "error", "-i", url.path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"])
+        guard r.status == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        let data = r.data
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 }

@@ -1,18 +1,19 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `lessonlens analyze` end to end on SampleMedia: every output, the report.json contract, re-rendering,
 /// hostile names.
-@Suite(.serialized) struct AnalyzeCLITests {
+@Suite(.serialized, .tags(.media, .slow)) struct AnalyzeCLITests {
     static func json(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test func analysesAVideoLessonWithItsPlan() throws {
-        let out = try CLI.tempDir()
+    @Test func analysesAVideoLessonWithItsPlan() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try CLI.run(["analyze", CLI.sample("lesson-en-dialogue.mp4"), "--out", out.path, "--lang", "en", "--json"])
+        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-en-dialogue.mp4"), "--out", out.path, "--lang", "en", "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -41,7 +42,7 @@ import Testing
         #expect(["lecture", "practice", "dialogue", "mixed"].contains(st["mode"] as? String ?? ""))
         // The plan next to the file has 3 knowledge points: 3 micro-lessons with clips.
         let lessons = try #require(report["microLessons"] as? [[String: Any]])
-        let plan = try String(contentsOfFile: CLI.sample("lesson-en-dialogue.plan.yml"), encoding: .utf8)
+        let plan = try String(contentsOfFile: TestEnvironment.sample("lesson-en-dialogue.plan.yml"), encoding: .utf8)
         let planned = plan.components(separatedBy: "- title:").count - 1
         #expect(lessons.count == planned)
         for l in lessons {
@@ -57,24 +58,24 @@ import Testing
         // Re-render in the other language without re-analysis.
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("lang=\"en\""))
-        let rr = try CLI.run(["report", dir, "--lang", "zh"])
+        let rr = try await LessonLens.run(["report", dir, "--lang", "zh"])
         #expect(rr.status == 0, "stderr: \(rr.stderr)")
         let zh = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(zh.contains("lang=\"zh"))
 
         // The catalog knows the lesson.
-        let jobs = try CLI.run(["jobs", "list", "--json", "--out", out.path])
+        let jobs = try await LessonLens.run(["jobs", "list", "--json", "--out", out.path])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(jobs.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 1 && rows.first?["state"] as? String == "done")
-        let export = try CLI.run(["export", "--format", "csv", "--catalog", out.path + "/catalog.sqlite"])
+        let export = try await LessonLens.run(["export", "--format", "csv", "--catalog", out.path + "/catalog.sqlite"])
         #expect(export.status == 0, "stderr: \(export.stderr)")
         #expect(export.stdout.contains("lesson-en-dialogue.mp4"))
     }
 
-    @Test func audioOnlyRecordingGetsAudioClips() throws {
-        let out = try CLI.tempDir()
+    @Test func audioOnlyRecordingGetsAudioClips() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try CLI.run(["analyze", CLI.sample("lesson-audio.m4a"), "--out", out.path, "--json"])
+        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--out", out.path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -88,10 +89,10 @@ import Testing
 
     /// The room microphone with the teacher's lapel track (audio track 1): both are analysed, the
     /// report says so, and the teacher's talk time is within 3 % of the lesson of the truth file's.
-    @Test func lapelTrackIsAnalysedWithTheRoomTrack() throws {
-        let out = try CLI.tempDir()
+    @Test func lapelTrackIsAnalysedWithTheRoomTrack() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try CLI.run(["analyze", CLI.sample("lesson-lapel.m4a"), "--out", out.path, "--json",
+        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-lapel.m4a"), "--out", out.path, "--json",
                              "--set", "audio.teacherTrack=1", "--set", "clips.enabled=false"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
@@ -99,7 +100,7 @@ import Testing
         let report = try Self.json(dir + "/report.json")
         let notes = try #require(report["notes"] as? [String])
         #expect(notes.contains { $0.contains("lapel microphone") })
-        let truth = try Self.json(CLI.sample("lesson-lapel.truth.json"))
+        let truth = try Self.json(TestEnvironment.sample("lesson-lapel.truth.json"))
         let duration = try #require(truth["durationSeconds"] as? Double)
         let trueTeacher = try #require((truth["talk"] as? [String: Any])?["teacherSeconds"] as? Double)
         let teacher = try #require((report["talk"] as? [String: Any])?["teacherSeconds"] as? Double)
@@ -109,10 +110,10 @@ import Testing
         #expect(audio["streamIndex"] as? Int == 0)
     }
 
-    @Test func videoWithoutAudioGetsAFinding() throws {
-        let out = try CLI.tempDir()
+    @Test func videoWithoutAudioGetsAFinding() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try CLI.run(["analyze", CLI.sample("broken/no-audio.mp4"), "--out", out.path, "--json"])
+        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("broken/no-audio.mp4"), "--out", out.path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -123,15 +124,15 @@ import Testing
         #expect(codes.contains("no-audio"))
     }
 
-    @Test func hostileFileNameAndTitleAreEscaped() throws {
-        let out = try CLI.tempDir()
+    @Test func hostileFileNameAndTitleAreEscaped() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let hostile = out.appendingPathComponent("<script>alert(1)&\"' $(touch pwned) 课.m4a").path
-        try FileManager.default.copyItem(atPath: CLI.sample("lesson-audio.m4a"), toPath: hostile)
+        try FileManager.default.copyItem(atPath: TestEnvironment.sample("lesson-audio.m4a"), toPath: hostile)
         let plan = out.appendingPathComponent("plan.yml").path
         try "title: \"<script>alert('x')</script>\"\nknowledgePoints:\n  - title: \"../../etc/<b>passwd</b>\"\n"
             .write(toFile: plan, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["analyze", hostile, "--out", out.appendingPathComponent("o").path, "--lesson-plan", plan, "--json"], cwd: out)
+        let r = try await LessonLens.run(["analyze", hostile, "--out", out.appendingPathComponent("o").path, "--lesson-plan", plan, "--json"], cwd: out)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pwned").path))
         let line = try #require(r.stdout.split(separator: "\n").first)

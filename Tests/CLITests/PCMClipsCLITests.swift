@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `lessonlens analyze` on recordings whose audio M4A/MP4 cannot hold (PCM from a WAV, PCM beside H.264 in
 /// MKV): the analysis succeeds and every clip named in report.json exists and plays at the micro-lesson's length.
-@Suite(.serialized) struct PCMClipsCLITests {
+@Suite(.serialized, .tags(.media, .slow)) struct PCMClipsCLITests {
     struct Probe: Decodable {
         struct Stream: Decodable { var codec_type: String; var codec_name: String }
         struct Format: Decodable { var duration: String? }
@@ -11,28 +12,13 @@ import Testing
         var format: Format
     }
 
-    static func tool(_ name: String, _ args: [String]) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/" + name)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "\(name) \(args.joined(separator: " "))")
-        return data
-    }
-
     static func probe(_ path: String) throws -> Probe {
-        try JSONDecoder().decode(Probe.self, from: tool("ffprobe", ["-v", "error", "-print_format", "json",
-                                                                    "-show_streams", "-show_format", path]))
+        try Tool.probe(path)
     }
 
     /// Presentation times of the video keyframes, seconds.
     static func keyframeSeconds(_ path: String) throws -> [Double] {
-        let csv = try tool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey",
+        let csv = try Tool.ffprobe(["-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey",
                                        "-show_entries", "frame=pts_time", "-of", "csv=p=0", path])
         return String(decoding: csv, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "," })
             .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -40,8 +26,8 @@ import Testing
 
     /// Analyses `input` and checks each micro-lesson's clip; returns the report folder and the lessons.
     static func analyseAndCheckClips(_ input: String, out: URL, clipExtension: String, audioCodec: String,
-                                     hasVideo: Bool) throws -> (String, [[String: Any]]) {
-        let r = try CLI.run(["analyze", input, "--out", out.appendingPathComponent("o").path, "--json"])
+                                     hasVideo: Bool) async throws -> (String, [[String: Any]]) {
+        let r = try await LessonLens.run(["analyze", input, "--out", out.appendingPathComponent("o").path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -71,22 +57,22 @@ import Testing
         return (dir, lessons)
     }
 
-    @Test func wavLessonGetsWAVClips() throws {
-        let out = try CLI.tempDir()
+    @Test func wavLessonGetsWAVClips() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let wav = out.appendingPathComponent("lesson.wav").path
-        _ = try Self.tool("ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", CLI.sample("lesson-audio.m4a"),
+        _ = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-audio.m4a"),
                                      "-c:a", "pcm_s16le", wav])
-        _ = try Self.analyseAndCheckClips(wav, out: out, clipExtension: "wav", audioCodec: "pcm_s16le", hasVideo: false)
+        _ = try await Self.analyseAndCheckClips(wav, out: out, clipExtension: "wav", audioCodec: "pcm_s16le", hasVideo: false)
     }
 
-    @Test func mkvWithPCMAudioGetsMKVClipsAndThumbnails() throws {
-        let out = try CLI.tempDir()
+    @Test func mkvWithPCMAudioGetsMKVClipsAndThumbnails() async throws {
+        let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let mkv = out.appendingPathComponent("lesson.mkv").path
-        _ = try Self.tool("ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", CLI.sample("lesson-en-dialogue.mp4"),
+        _ = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-en-dialogue.mp4"),
                                      "-c:v", "copy", "-c:a", "pcm_s16le", mkv])
-        let (dir, lessons) = try Self.analyseAndCheckClips(mkv, out: out, clipExtension: "mkv", audioCodec: "pcm_s16le", hasVideo: true)
+        let (dir, lessons) = try await Self.analyseAndCheckClips(mkv, out: out, clipExtension: "mkv", audioCodec: "pcm_s16le", hasVideo: true)
         for l in lessons {
             let thumb = try #require(l["thumbnail"] as? String, "micro-lesson \(l["index"] ?? "?") has a thumbnail")
             #expect(FileManager.default.fileExists(atPath: dir + "/" + thumb))

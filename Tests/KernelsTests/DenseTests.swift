@@ -1,4 +1,4 @@
-import Glibc
+import RealModule
 import Kernels
 import Testing
 
@@ -64,9 +64,9 @@ import Testing
         // Formula, written out: gates = W·h + in; c' = σ(f)c + σ(i)tanh(g); h' = σ(o)tanh(c').
         var g = [Float](repeating: 0, count: 4 * hidden)
         for r in 0..<(4 * hidden) { g[r] = gatesIn[r] + (0..<hidden).reduce(0) { $0 + w.values[r * w.stride + $1] * h1[$1] } }
-        let s = { (x: Float) in 1 / (1 + expf(-x)) }
-        let cExp = (0..<hidden).map { s(g[hidden + $0]) * c1[$0] + s(g[$0]) * tanhf(g[2 * hidden + $0]) }
-        let hExp = (0..<hidden).map { s(g[3 * hidden + $0]) * tanhf(cExp[$0]) }
+        let s = { (x: Float) in 1 / (1 + Float.exp(-x)) }
+        let cExp = (0..<hidden).map { s(g[hidden + $0]) * c1[$0] + s(g[$0]) * Float.tanh(g[2 * hidden + $0]) }
+        let hExp = (0..<hidden).map { s(g[3 * hidden + $0]) * Float.tanh(cExp[$0]) }
         func step(_ h: inout [Float], _ c: inout [Float], reference: Bool) {
             var scratch = [Float](repeating: 0, count: 4 * hidden)
             gatesIn.withUnsafeBufferPointer { gi in

@@ -1,4 +1,4 @@
-import Glibc
+import RealModule
 import Kernels
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import MediaCore
 import MediaIO
+import TestSupport
 import Testing
 
 /// Media made with the ffmpeg CLI at test time, in a temporary folder.
@@ -13,28 +14,16 @@ enum ClipFixtures {
 
     @discardableResult
     static func run(_ tool: String, _ args: [String]) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw SimpleError(.failure, "\(tool) failed: \(args.joined(separator: " "))") }
-        return data
+        let r = try Tool.runSync("/usr/bin/" + tool, args)
+        guard r.status == 0 else { throw SimpleError(.failure, "\(tool) failed: \(args.joined(separator: " ")): \(r.stderr)") }
+        return r.data
     }
 
     /// 20 s of 640×360 25 fps H.264 (keyframe every 2 s exactly, B-frames on) + 48 kHz AAC, MP4.
     static let video: String = {
         let path = folder + "/av.mp4"
         if !FileManager.default.fileExists(atPath: path) {
-            _ = try? run("ffmpeg", ["-nostdin", "-y", "-loglevel", "error",
-                                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=20",
-                                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=20",
-                                "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-keyint_min", "50",
-                                "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", path])
+            _ = try? MediaGenerator.testVideo(seconds: 20, frequency: 440, output: path)
         }
         return path
     }()
@@ -64,8 +53,7 @@ enum ClipFixtures {
     }
 
     static func probe(_ path: String) throws -> Probe {
-        let data = try run("ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", path])
-        return try JSONDecoder().decode(Probe.self, from: data)
+        try Tool.probe(path)
     }
 
     /// Whether the moov atom comes before mdat (faststart).
@@ -76,7 +64,7 @@ enum ClipFixtures {
     }
 }
 
-@Suite(.serialized) struct ClipWriterTests {
+@Suite(.serialized, .tags(.media)) struct ClipWriterTests {
     @Test func cutsAtTheKeyframeBeforeStartWithTimestampsFromZero() throws {
         let out = ClipFixtures.folder + "/01-clip.mp4"
         let info = try ClipWriter.cut(input: ClipFixtures.video, output: out, start: 5.3, end: 11.7)
@@ -170,10 +158,8 @@ struct ClipSource: CustomTestStringConvertible, Sendable {
     var hasVideo: Bool = false
     var testDescription: String { "\(audioCodec)\(hasVideo ? " + h264" : "") → .\(clipExtension)" }
 
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let audioSample = repoRoot + "/SampleMedia/lesson-audio.m4a"
-    static let videoSample = repoRoot + "/SampleMedia/lesson-en-dialogue.mp4"
+    static let audioSample = TestEnvironment.sample("lesson-audio.m4a")
+    static let videoSample = TestEnvironment.sample("lesson-en-dialogue.mp4")
 
     static func audio(_ file: String, _ codec: String, _ ext: String, extra: [String] = []) -> ClipSource {
         ClipSource(file: file, ffmpegArgs: ["-t", "20", "-i", audioSample, "-c:a", codec] + extra,
@@ -196,7 +182,7 @@ struct ClipSource: CustomTestStringConvertible, Sendable {
 
 /// Clips of the audio codecs M4A/MP4 cannot hold go to the container libavformat says can, still without
 /// re-encoding: PCM to WAV (big-endian PCM, FLAC, Opus, MP3 to Matroska audio), video beside them to MKV.
-@Suite(.serialized) struct ClipCodecTests {
+@Suite(.serialized, .tags(.media)) struct ClipCodecTests {
     static let sources: [ClipSource] = [
         .audio("s16.wav", "pcm_s16le", "wav"),
         .audio("f32.wav", "pcm_f32le", "wav"),

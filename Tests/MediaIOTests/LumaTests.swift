@@ -1,6 +1,7 @@
 import Foundation
 import MediaCore
 import MediaIO
+import TestSupport
 import Testing
 
 @Suite(.tags(.media))

@@ -1,9 +1,10 @@
 import Foundation
 import MediaCore
 import MediaIO
+import TestSupport
 import Testing
 
-@Suite(.serialized) struct ThumbnailWriterTests {
+@Suite(.serialized, .tags(.media)) struct ThumbnailWriterTests {
     @Test func writesAJPEGAtMostMaxWidthWide() throws {
         let out = ClipFixtures.folder + "/thumb-01.jpg"
         try ThumbnailWriter.write(input: ClipFixtures.video, time: 3.3, output: out)

@@ -1,11 +1,12 @@
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Analysis
 @testable import Pipeline
 
 /// The real-set fields of truth files and scores, and the per-split speech table.
-@Suite struct EvaluationSpeechTests {
+@Suite(.tags(.media)) struct EvaluationSpeechTests {
     @Test func truthSplitAndRealDecodeAndFallBackToTuning() throws {
         let json = #"{"durationSeconds": 30, "timeline": [{"start": 0, "end": 30, "label": "silence"}], "tuning": false,"#
             + #" "split": "heldout", "real": true, "sources": [{"package": "x"}]}"#

@@ -1,11 +1,11 @@
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Pipeline
 
-/// The repository root, found from this file's path.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// The repository root.
+let repoRoot = TestEnvironment.repoRoot
 
 @Suite struct PipelineConfigTests {
     @Test func tableIsConsistent() throws {
@@ -42,7 +42,7 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     }
 
     /// Regenerates pipelines/*.yml from the presets: `LESSONLENS_WRITE_PIPELINES=1 swift test --filter writePresetFiles`.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["LESSONLENS_WRITE_PIPELINES"] == "1"))
+    @Test(.enabled(if: TestEnvironment.variable("LESSONLENS_WRITE_PIPELINES") == "1"))
     func writePresetFiles() throws {
         for name in PipelineConfig.builtinNames {
             let text = try PipelineConfig.builtin(name: name).yamlText()

@@ -1,23 +1,13 @@
 @testable import Catalog
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Pipeline
 
 /// Issue 14: files, uploads, restarts and full disks that must not make a wrong or missing result.
-@Suite(.serialized) struct WatcherHardeningTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static func sample(_ name: String) -> String { repoRoot.appendingPathComponent("SampleMedia/" + name).path }
-
-    /// A pid that no longer exists (a child that has exited and been reaped).
-    static func deadPid() throws -> pid_t {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        return p.processIdentifier
-    }
+@Suite(.serialized, .tags(.media, .slow)) struct WatcherHardeningTests {
+    static func sample(_ name: String) -> String { TestEnvironment.sample(name) }
 
     /// Collects skipped events with their reasons.
     final class Skips: @unchecked Sendable {
@@ -94,7 +84,7 @@ import Testing
     @Test func temporaryFoldersOfDeadProcessesAreRecovered() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("recover-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let dead = try Self.deadPid()
+        let dead = try Tool.deadPid()
         let me = getpid()
         let fm = FileManager.default
         for name in [".aaaa.partial-\(dead)-1", ".bbbb.partial-\(me)-2", "cccc", "cccc.old-\(dead)-3",
@@ -112,7 +102,7 @@ import Testing
     @Test func watcherStartRemovesTemporaryFolders() async throws {
         let box = try Sandbox()
         defer { box.cleanup() }
-        let dead = try Self.deadPid()
+        let dead = try Tool.deadPid()
         try FileManager.default.createDirectory(atPath: box.output + "/.0123456789abcdef.partial-\(dead)-77",
                                                 withIntermediateDirectories: true)
         var opts = try box.options()
@@ -141,7 +131,7 @@ import Testing
         let host = ProcessInfo.processInfo.hostName
         let watcher = Watcher(store: box.store, options: try box.options(), analyze: fakeAnalyzer(CallLog(), outDir: box.output))
         for round in 0..<5 {
-            let dead = try Self.deadPid()
+            let dead = try Tool.deadPid()
             _ = try #require(try box.store.claimNextJob(worker: "\(host):\(dead):tok\(round):w0", leaseSeconds: 3600))
             try await watcher.recover()
             let now = try box.store.job(id: job.id)
@@ -162,7 +152,7 @@ import Testing
         let host = ProcessInfo.processInfo.hostName
         let watcher = Watcher(store: box.store, options: try box.options(), analyze: fakeAnalyzer(CallLog(), outDir: box.output))
         for round in 0..<3 {
-            let dead = try Self.deadPid()
+            let dead = try Tool.deadPid()
             _ = try #require(try box.store.claimNextJob(worker: "\(host):\(dead):tok\(round):w0", leaseSeconds: 3600))
             let marker = CrashGuard.markerFile(catalogPath: box.store.path, pid: dead)
             try Data("\(job.id)\n".utf8).write(to: URL(fileURLWithPath: marker))
@@ -400,48 +390,31 @@ import Testing
     }
 }
 
-struct NeedsRoot: Error {}
 
 /// Tests that need root (mounts). CI runs as root; elsewhere they fail with that reason, not skip.
-@Suite(.serialized) struct StorageRootTests {
-    static func requireRoot() throws {
-        guard getuid() == 0 else {
-            Issue.record("this test needs root (it mounts a small tmpfs / a read-only bind mount): run as root, as CI does")
-            throw NeedsRoot()
-        }
-    }
-
+@Suite(.serialized, .tags(.media, .slow)) struct StorageRootTests {
     /// A 2 MB tmpfs at a fresh folder; `leaveFree` bytes are left free by a filler file.
     static func smallDisk(leaveFree: Int64) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try sh("mount -t tmpfs -o size=2m tmpfs '\(dir)'")
+        try Tool.shell("mount -t tmpfs -o size=2m tmpfs '\(dir)'")
         let free = try #require(OutputFolder.freeBytes(at: dir))
         if free > leaveFree {
-            try sh("head -c \(free - leaveFree) /dev/zero > '\(dir)/filler' || true")
+            try Tool.shell("head -c \(free - leaveFree) /dev/zero > '\(dir)/filler' || true")
         }
         return dir
     }
 
     static func unmount(_ dir: String) {
-        _ = try? sh("umount '\(dir)'")
+        _ = try? Tool.shell("umount '\(dir)'")
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    @discardableResult
-    static func sh(_ command: String) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
 
     /// With too little free space the watcher's analysis fails at once with how much it needs (a transient
     /// I/O error: it is retried), instead of analysing and dropping clips.
     @Test func analysisRefusesToStartWithoutRoomForClips() async throws {
-        try Self.requireRoot()
+        try TestEnvironment.requireRoot()
         let out = try Self.smallDisk(leaveFree: 600_000)
         defer { Self.unmount(out) }
         let sample = WatcherHardeningTests.sample("lesson-audio.m4a")
@@ -463,7 +436,7 @@ struct NeedsRoot: Error {}
     /// `--once` with a catalog that cannot be written (its disk is full): the watcher backs off and then
     /// stops with the catalog's error instead of running (and logging) forever.
     @Test func onceFinishesWhenTheCatalogCannotBeWritten() async throws {
-        try Self.requireRoot()
+        try TestEnvironment.requireRoot()
         let disk = try Self.smallDisk(leaveFree: 1_500_000)
         defer { Self.unmount(disk) }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("in-\(UUID().uuidString)").path
@@ -476,7 +449,7 @@ struct NeedsRoot: Error {}
                               mtime: sig.mtime, pipeline: "quick", parameters: [:])
         try Data("another recording".utf8).write(to: URL(fileURLWithPath: input + "/b.mkv"))
         // Fill the disk: the claim's UPDATE now meets SQLITE_FULL (the state the issue saw).
-        try Self.sh("head -c 3000000 /dev/zero > '\(disk)/filler2' 2>/dev/null")
+        try Tool.shell("head -c 3000000 /dev/zero > '\(disk)/filler2' 2>/dev/null")
         var opts = WatcherOptions(directory: input, pipeline: try PipelineConfig.builtin(name: "quick"))
         opts.debounceSeconds = 0.1
         opts.pollSeconds = 0.05
@@ -496,19 +469,19 @@ struct NeedsRoot: Error {}
 
     /// `jobs list` and `export` read a catalog on a read-only mount (no -shm file, folder not writable).
     @Test func catalogOnReadOnlyMountCanBeRead() throws {
-        try Self.requireRoot()
+        try TestEnvironment.requireRoot()
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("ro-\(UUID().uuidString)").path
         let rw = base + "/rw", ro = base + "/ro"
         try FileManager.default.createDirectory(atPath: rw, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: ro, withIntermediateDirectories: true)
-        defer { _ = try? Self.sh("umount '\(ro)'"); try? FileManager.default.removeItem(atPath: base) }
+        defer { _ = try? Tool.shell("umount '\(ro)'"); try? FileManager.default.removeItem(atPath: base) }
         do {
             let store = try CatalogStore(path: rw + "/catalog.sqlite")
             _ = try store.enqueue(path: "/x/a.mp4", sha256: String(repeating: "a", count: 64), size: 1, mtime: Date(),
                                   pipeline: "quick", parameters: [:])
         }
         #expect(!FileManager.default.fileExists(atPath: rw + "/catalog.sqlite-shm"), "closed cleanly")
-        #expect(try Self.sh("mount --bind '\(rw)' '\(ro)' && mount -o remount,ro,bind '\(ro)'") == 0)
+        #expect(try Tool.shell("mount --bind '\(rw)' '\(ro)' && mount -o remount,ro,bind '\(ro)'") == 0)
         let store = try CatalogStore(path: ro + "/catalog.sqlite", readOnly: true)
         #expect(try store.jobs().map(\.path) == ["/x/a.mp4"])
         #expect(try store.results().isEmpty)
