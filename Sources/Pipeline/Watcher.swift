@@ -344,16 +344,7 @@ public actor Watcher {
         let fd = open(rawPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 { return nil }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        }
-        return SHA256.hex(hasher.finalize())
+        return SHA256.hexDigest(readingAllOf: fd)
     }
 
     /// A FIFO, device or socket is never a recording (and opening a FIFO would block): logged once, skipped.

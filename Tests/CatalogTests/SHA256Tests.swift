@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Catalog
 
@@ -14,6 +15,7 @@ import Testing
     ])
     func knownVectors(message: String, digest: String) {
         #expect(SHA256.hexDigest(of: Array(message.utf8)) == digest)
+        #expect(LegacySHA256.hexDigest(of: Array(message.utf8)) == digest)
     }
 
     @Test func millionAs() {
@@ -23,7 +25,7 @@ import Testing
 
     /// Feeding the same bytes in odd-sized pieces must give the same digest (partial-block paths).
     @Test func chunkingDoesNotMatter() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRNG(seed: 7)
         let bytes = (0..<10_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let whole = SHA256.hexDigest(of: bytes)
         for piece in [1, 3, 55, 56, 63, 64, 65, 127, 1000] {
@@ -38,24 +40,48 @@ import Testing
     @Test func agreesWithSha256sum() throws {
         let tool = "/usr/bin/sha256sum"
         guard FileManager.default.isExecutableFile(atPath: tool) else { return }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(seed: 42)
+        let dir = try TempFolder("sha")
+        defer { dir.remove() }
+        var rng = SeededRNG(seed: 42)
         for size in [0, 1, 55, 56, 64, (1 << 20) + 17] {
-            let url = dir.appendingPathComponent("f \(size) 中文.bin")
-            try Data((0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }).write(to: url)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: tool)
-            p.arguments = [url.path]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            try p.run()
-            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            let expected = String(out.prefix(64))
-            #expect(try SHA256.hexDigest(ofFileAt: url.path) == expected, "size \(size)")
+            let path = dir.path("f \(size) 中文.bin")
+            try Data(rng.bytes(size)).write(to: URL(fileURLWithPath: path))
+            let out = try Tool.runSync(tool, [path]).stdout
+            #expect(try SHA256.hexDigest(ofFileAt: path) == String(out.prefix(64)), "size \(size)")
         }
+    }
+
+    /// Catalogs hold content hashes written by the hand-written implementation this library call
+    /// replaced: on files of every size around the 1 MiB read chunk and the 64-byte block, the two agree,
+    /// and a pinned 3 MiB file (bytes of `SeededRNG(seed: 2026)`, digest from Python's hashlib) keeps its hash.
+    @Test func libraryEqualsTheOldImplementation() throws {
+        let dir = try TempFolder("sha-legacy")
+        defer { dir.remove() }
+        var rng = SeededRNG(seed: 2026)
+        let pinned = dir.path("pinned.bin")
+        try Data(rng.bytes((3 << 20) + 13)).write(to: URL(fileURLWithPath: pinned))
+        #expect(try SHA256.hexDigest(ofFileAt: pinned) == "d43dabd67048581461bfef304e9d3085b3db6fcda88f26934d50f1f90d142575")
+        #expect(try LegacySHA256.hexDigest(ofFileAt: pinned) == "d43dabd67048581461bfef304e9d3085b3db6fcda88f26934d50f1f90d142575")
+        for size in [63, 64, 65, 119, 120, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (2 << 20) + 55] {
+            let path = dir.path("f\(size).bin")
+            try Data(rng.bytes(size)).write(to: URL(fileURLWithPath: path))
+            #expect(try SHA256.hexDigest(ofFileAt: path) == LegacySHA256.hexDigest(ofFileAt: path), "size \(size)")
+        }
+        let sample = TestEnvironment.sample("lesson-audio.m4a")
+        #expect(try SHA256.hexDigest(ofFileAt: sample) == LegacySHA256.hexDigest(ofFileAt: sample))
+    }
+
+    /// The streaming API (`update` in pieces, `finalize`) gives the old implementation's bytes.
+    @Test func streamingEqualsTheOldImplementation() {
+        var rng = SeededRNG(seed: 9)
+        let bytes = rng.bytes(5000)
+        var a = SHA256(), b = LegacySHA256()
+        var i = 0
+        for piece in [1, 63, 64, 65, 1000, 3807] {
+            bytes[i..<(i + piece)].withUnsafeBytes { a.update($0); b.update($0) }
+            i += piece
+        }
+        #expect(a.finalize() == b.finalize())
     }
 
     @Test func missingFileIsNamed() {
@@ -64,18 +90,5 @@ import Testing
             #expect("\(error)".contains("/nonexistent/x y.mp4"))
             #expect((error as? CatalogError)?.exitCode == .inputMissing)
         }
-    }
-}
-
-/// Deterministic generator for test bytes.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
