@@ -1,3 +1,5 @@
+import RealModule
+
 /// Orthonormal DCT-II, as used to turn log-mel energies into MFCCs:
 /// `out[k] = s_k · Σ_n x[n]·cos(π·k·(2n+1) / (2N))`, `s_0 = √(1/N)`, `s_k = √(2/N)`.
 /// The first `outputCount` rows of the matrix are precomputed; `apply` is one dot product per output.
@@ -19,7 +21,7 @@ public struct DCT: Sendable {
         for k in 0..<outputCount {
             let s = k == 0 ? (1 / n).squareRoot() : (2 / n).squareRoot()
             for i in 0..<inputCount {
-                m[k * inputCount + i] = Float(s * kCos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n)))
+                m[k * inputCount + i] = Float(s * Double.cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n)))
             }
         }
         matrix = m

@@ -1,11 +1,7 @@
 // Dense layers for small learned models (the voice-activity network): matrix times a batch of
 // column vectors, the LSTM cell update and the activations, each SIMD kernel beside its scalar
 // reference. No Foundation, no allocation in the kernels.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RealModule
 
 /// A row-major weight matrix whose rows are zero-padded to a multiple of `Dense.lane` floats, so the
 /// SIMD kernels run without scalar tails (the padding multiplies zeros and changes nothing).
@@ -159,12 +155,12 @@ public enum Dense {
 
     /// Logistic function 1 / (1 + e^−x), for large |x| without overflow.
     @inline(__always) public static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + expf(-x)) }
-        let e = expf(x)
+        if x >= 0 { return 1 / (1 + Float.exp(-x)) }
+        let e = Float.exp(x)
         return e / (1 + e)
     }
 
-    /// tanh x = 2·σ(2x) − 1: one `expf` instead of glibc's `tanhf` (about 3x dearer); absolute error
+    /// tanh x = 2·σ(2x) − 1: one `Float.exp` instead of glibc's `tanhf` (about 3x dearer); absolute error
     /// within a few 1e-7, which is what the network's float32 reference has anyway.
     @inline(__always) public static func tanh(_ x: Float) -> Float {
         2 * sigmoid(2 * x) - 1

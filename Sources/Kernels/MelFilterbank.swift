@@ -1,3 +1,5 @@
+import RealModule
+
 /// Triangular mel filterbank on the HTK mel scale (`mel = 2595·log10(1 + hz/700)`).
 ///
 /// `bandCount + 2` edge points are spaced evenly in mel from `minHz` to `maxHz`; band b rises
@@ -23,9 +25,9 @@ public struct MelFilterbank: Sendable {
     let weights: [Float]
 
     /// HTK mel of a frequency in Hz.
-    public static func mel(hz: Double) -> Double { 2595 * kLog10(1 + hz / 700) }
+    public static func mel(hz: Double) -> Double { 2595 * Double.log10(1 + hz / 700) }
     /// Frequency in Hz of an HTK mel value.
-    public static func hz(mel: Double) -> Double { 700 * (kPow10(mel / 2595) - 1) }
+    public static func hz(mel: Double) -> Double { 700 * (Double.pow(10, mel / 2595) - 1) }
 
     /// Preconditions: `fftSize` ≥ 2, `bandCount` ≥ 1, `0 ≤ minHz < maxHz ≤ sampleRate/2`.
     /// Allocates: the weight tables, once.

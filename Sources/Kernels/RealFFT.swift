@@ -1,3 +1,5 @@
+import RealModule
+
 /// Forward FFT of real Float32 input whose size is a power of two, returning the power spectrum.
 ///
 /// Method: the `size` real samples are packed as `size/2` complex values (even samples real, odd
@@ -47,8 +49,8 @@ public struct RealFFT: Sendable {
         while h < m {
             for j in 0..<h {
                 let a = -Double.pi * Double(j) / Double(h)
-                sc[h + j] = Float(kCos(a))
-                ss[h + j] = Float(kSin(a))
+                sc[h + j] = Float(Double.cos(a))
+                ss[h + j] = Float(Double.sin(a))
             }
             h *= 2
         }
@@ -58,8 +60,8 @@ public struct RealFFT: Sendable {
         var ps = [Float](repeating: 0, count: m + 1)
         for k in 0...m {
             let a = -2 * Double.pi * Double(k) / Double(size)
-            pc[k] = Float(kCos(a))
-            ps[k] = Float(kSin(a))
+            pc[k] = Float(Double.cos(a))
+            ps[k] = Float(Double.sin(a))
         }
         postCos = pc
         postSin = ps
@@ -219,8 +221,8 @@ public struct RealFFT: Sendable {
             for j in 0..<n {
                 // Reduce jk mod n first so the angle stays small and exact.
                 let a = -2 * Double.pi * Double((j * k) % n) / Double(n)
-                sr += Double(input[j]) * kCos(a)
-                si += Double(input[j]) * kSin(a)
+                sr += Double(input[j]) * Double.cos(a)
+                si += Double(input[j]) * Double.sin(a)
             }
             out[k] = Float(sr * sr + si * si)
         }

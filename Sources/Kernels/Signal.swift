@@ -1,3 +1,5 @@
+import RealModule
+
 /// Streaming audio kernels over Float32 samples (full scale = ±1.0).
 ///
 /// Every fast kernel reads through unaligned `SIMD16<Float>` loads with four independent
@@ -23,7 +25,7 @@ public enum Signal {
     public static func dbfs(rms: Float) -> Float {
         // Below 1e-6 full scale (-120 dB) nothing is audible or useful, and log10(0) is -inf.
         guard rms > 1e-6 else { return -120 }
-        return max(-120, 20 * kLog10(rms))
+        return max(-120, 20 * Float.log10(rms))
     }
 
     /// Fraction (0...1) of adjacent sample pairs whose sign differs; 0 when `x.count < 2`.
@@ -112,7 +114,7 @@ public enum Signal {
         if count == 1 { return [1] }
         var w = [Float](repeating: 0, count: count)
         for i in 0..<count {
-            w[i] = Float(0.5 - 0.5 * kCos(2 * Double.pi * Double(i) / Double(count)))
+            w[i] = Float(0.5 - 0.5 * Double.cos(2 * Double.pi * Double(i) / Double(count)))
         }
         return w
     }

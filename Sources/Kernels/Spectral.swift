@@ -1,3 +1,5 @@
+import RealModule
+
 /// Per-frame spectral descriptors over a power spectrum of `fftSize/2 + 1` bins
 /// (bin k is at `k·sampleRate/fftSize` Hz, so the last bin is the Nyquist frequency).
 public enum Spectral {
@@ -7,7 +9,7 @@ public enum Spectral {
 
     /// `x[i] = log10(max(x[i], 1e-10))` in place. Allocates: no.
     public static func log10InPlace(_ x: UnsafeMutableBufferPointer<Float>) {
-        for i in 0..<x.count { x[i] = kLog10(max(x[i], floor)) }
+        for i in 0..<x.count { x[i] = Float.log10(max(x[i], floor)) }
     }
 
     /// Spectral flatness (Wiener entropy) over bins `[lo, hi)`: geometric mean / arithmetic mean of
@@ -19,11 +21,11 @@ public enum Spectral {
         var logSum = 0.0, sum = 0.0
         for k in lo..<hi {
             let p = max(power[k], floor)
-            logSum += Double(kLog(p))
+            logSum += Double(Float.log(p))
             sum += Double(p)
         }
         let n = Double(hi - lo)
-        let g = Double(kExp(Float(logSum / n)))
+        let g = Double(Float.exp(Float(logSum / n)))
         return Float(min(1, max(0, g / (sum / n))))
     }
 
