@@ -126,7 +126,7 @@ import Testing
 
     /// Decodes any media file to 16 kHz mono Float32 with the ffmpeg CLI (tests only).
     static func decode(_ url: URL) throws -> [Float] {
-        let r = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-v", "error", "-i", url.path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"])
+        let r = try Tool.run("/usr/bin/ffmpeg", ["-nostdin", "-v", "error", "-i", url.path, "-f", "f32le", "-ac", "1", "-ar", "16000", "-"])
         guard r.status == 0 else { throw CocoaError(.fileReadCorruptFile) }
         let data = r.data
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }

@@ -10,10 +10,10 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test func analysesAVideoLessonWithItsPlan() async throws {
+    @Test func analysesAVideoLessonWithItsPlan() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-en-dialogue.mp4"), "--out", out.path, "--lang", "en", "--json"])
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample("lesson-en-dialogue.mp4"), "--out", out.path, "--lang", "en", "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -58,24 +58,24 @@ import Testing
         // Re-render in the other language without re-analysis.
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("lang=\"en\""))
-        let rr = try await LessonLens.run(["report", dir, "--lang", "zh"])
+        let rr = try LessonLens.run(["report", dir, "--lang", "zh"])
         #expect(rr.status == 0, "stderr: \(rr.stderr)")
         let zh = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(zh.contains("lang=\"zh"))
 
         // The catalog knows the lesson.
-        let jobs = try await LessonLens.run(["jobs", "list", "--json", "--out", out.path])
+        let jobs = try LessonLens.run(["jobs", "list", "--json", "--out", out.path])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(jobs.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 1 && rows.first?["state"] as? String == "done")
-        let export = try await LessonLens.run(["export", "--format", "csv", "--catalog", out.path + "/catalog.sqlite"])
+        let export = try LessonLens.run(["export", "--format", "csv", "--catalog", out.path + "/catalog.sqlite"])
         #expect(export.status == 0, "stderr: \(export.stderr)")
         #expect(export.stdout.contains("lesson-en-dialogue.mp4"))
     }
 
-    @Test func audioOnlyRecordingGetsAudioClips() async throws {
+    @Test func audioOnlyRecordingGetsAudioClips() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--out", out.path, "--json"])
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--out", out.path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -89,10 +89,10 @@ import Testing
 
     /// The room microphone with the teacher's lapel track (audio track 1): both are analysed, the
     /// report says so, and the teacher's talk time is within 3 % of the lesson of the truth file's.
-    @Test func lapelTrackIsAnalysedWithTheRoomTrack() async throws {
+    @Test func lapelTrackIsAnalysedWithTheRoomTrack() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-lapel.m4a"), "--out", out.path, "--json",
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample("lesson-lapel.m4a"), "--out", out.path, "--json",
                              "--set", "audio.teacherTrack=1", "--set", "clips.enabled=false"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
@@ -110,10 +110,10 @@ import Testing
         #expect(audio["streamIndex"] as? Int == 0)
     }
 
-    @Test func videoWithoutAudioGetsAFinding() async throws {
+    @Test func videoWithoutAudioGetsAFinding() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("broken/no-audio.mp4"), "--out", out.path, "--json"])
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample("broken/no-audio.mp4"), "--out", out.path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -124,7 +124,7 @@ import Testing
         #expect(codes.contains("no-audio"))
     }
 
-    @Test func hostileFileNameAndTitleAreEscaped() async throws {
+    @Test func hostileFileNameAndTitleAreEscaped() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let hostile = out.appendingPathComponent("<script>alert(1)&\"' $(touch pwned) 课.m4a").path
@@ -132,7 +132,7 @@ import Testing
         let plan = out.appendingPathComponent("plan.yml").path
         try "title: \"<script>alert('x')</script>\"\nknowledgePoints:\n  - title: \"../../etc/<b>passwd</b>\"\n"
             .write(toFile: plan, atomically: true, encoding: .utf8)
-        let r = try await LessonLens.run(["analyze", hostile, "--out", out.appendingPathComponent("o").path, "--lesson-plan", plan, "--json"], cwd: out)
+        let r = try LessonLens.run(["analyze", hostile, "--out", out.appendingPathComponent("o").path, "--lesson-plan", plan, "--json"], cwd: out)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pwned").path))
         let line = try #require(r.stdout.split(separator: "\n").first)

@@ -19,8 +19,8 @@ import Testing
     ]
 
     @Test(arguments: cases)
-    func probeFails(_ c: Case) async throws {
-        let r = try await LessonLens.run(["probe", TestEnvironment.sample(c.file)])
+    func probeFails(_ c: Case) throws {
+        let r = try LessonLens.run(["probe", TestEnvironment.sample(c.file)])
         #expect(r.status == c.status)
         #expect(r.stderr.hasPrefix(c.message), "stderr: \(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "one line")
@@ -28,16 +28,16 @@ import Testing
     }
 
     @Test(arguments: cases)
-    func analyzeFailsAndLeavesNoReport(_ c: Case) async throws {
+    func analyzeFailsAndLeavesNoReport(_ c: Case) throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample(c.file), "--out", out.path])
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample(c.file), "--out", out.path])
         #expect(r.status == c.status)
         #expect(r.stderr.hasPrefix(c.message), "stderr: \(r.stderr)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix("catalog.sqlite") }
         #expect(leftovers.isEmpty, "no report folder for a failed file: \(leftovers)")
         // A file that exists is in the catalog as a failed job with the reason; a missing one cannot be.
-        let jobs = try await LessonLens.run(["jobs", "list", "--catalog", out.appendingPathComponent("catalog.sqlite").path])
+        let jobs = try LessonLens.run(["jobs", "list", "--catalog", out.appendingPathComponent("catalog.sqlite").path])
         if c.status == 65 {
             #expect(jobs.stdout.contains("failed") && jobs.stdout.contains((c.file as NSString).lastPathComponent), "jobs: \(jobs.stdout)")
         } else {
@@ -45,25 +45,25 @@ import Testing
         }
     }
 
-    @Test func truncatedTSIsAnalysedWithAWarning() async throws {
+    @Test func truncatedTSIsAnalysedWithAWarning() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
-        let r = try await LessonLens.run(["analyze", TestEnvironment.sample("broken/truncated.ts"), "--out", out.path, "--pipeline", "quick"])
+        let r = try LessonLens.run(["analyze", TestEnvironment.sample("broken/truncated.ts"), "--out", out.path, "--pipeline", "quick"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("report.html"))
     }
 
-    @Test func usageErrorsAre64() async throws {
-        #expect(try await LessonLens.run(["analyze"]).status == 64)
-        #expect(try await LessonLens.run(["analyze", "x.mp4", "--lang", "fr"]).status == 64)
-        #expect(try await LessonLens.run(["analyze", "x.mp4", "--workers", "0"]).status == 64)
-        let bad = try await LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--set", "st.intervalSeconds=20"])
+    @Test func usageErrorsAre64() throws {
+        #expect(try LessonLens.run(["analyze"]).status == 64)
+        #expect(try LessonLens.run(["analyze", "x.mp4", "--lang", "fr"]).status == 64)
+        #expect(try LessonLens.run(["analyze", "x.mp4", "--workers", "0"]).status == 64)
+        let bad = try LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--set", "st.intervalSeconds=20"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("st.intervalSeconds"))
     }
 
-    @Test func helpExplainsExitCodes() async throws {
-        let r = try await LessonLens.run(["--help"])
+    @Test func helpExplainsExitCodes() throws {
+        let r = try LessonLens.run(["--help"])
         #expect(r.status == 0)
         for word in ["analyze", "watch", "jobs", "export", "probe", "report", "eval", "65 bad or corrupt media"] {
             #expect(r.stdout.contains(word), "help mentions \(word)")

@@ -7,16 +7,16 @@ import Testing
 /// bad bytes escaped. The name is passed as raw bytes through the shell, since Foundation's Process only
 /// takes Strings. Before: "error: cannot read 'caf\u{FFFD}.m4a': no such file", exit 66.
 @Suite(.tags(.media, .slow)) struct NonUTF8NameTests {
-    func analyze(_ dir: URL, _ name: String) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let r = try await Tool.run("/bin/sh", ["-c", #"cd "$1" && cp "$2" "$(printf 'caf\351.m4a')" && exec "$3" analyze "$(printf "$4")" --out out --json"#,
+    func analyze(_ dir: URL, _ name: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let r = try Tool.run("/bin/sh", ["-c", #"cd "$1" && cp "$2" "$(printf 'caf\351.m4a')" && exec "$3" analyze "$(printf "$4")" --out out --json"#,
                                               "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary, name])
         return (r.status, r.stdout, r.stderr)
     }
 
-    @Test func aLatin1NamedRecordingIsAnalysedAndShownEscaped() async throws {
+    @Test func aLatin1NamedRecordingIsAnalysedAndShownEscaped() throws {
         let dir = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try await analyze(dir, #"caf\351.m4a"#)
+        let r = try analyze(dir, #"caf\351.m4a"#)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["file"] as? String == #"caf\xE9.m4a"#)
@@ -31,14 +31,14 @@ import Testing
             let clip = try #require(l["clip"] as? String, "a clip for every micro-lesson")
             #expect(FileManager.default.fileExists(atPath: reportDir + "/" + clip))
         }
-        let jobs = try await LessonLens.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
+        let jobs = try LessonLens.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
         #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
     }
 
-    @Test func aMissingNonUTF8NameIsOneLineWithTheNameEscaped() async throws {
+    @Test func aMissingNonUTF8NameIsOneLineWithTheNameEscaped() throws {
         let dir = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try await analyze(dir, #"nofile\351.m4a"#)
+        let r = try analyze(dir, #"nofile\351.m4a"#)
         #expect(r.status == 66, "stderr: \(r.stderr)")
         #expect(r.stderr.contains(#"nofile\xE9.m4a"#) && r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
     }

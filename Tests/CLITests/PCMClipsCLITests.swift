@@ -26,8 +26,8 @@ import Testing
 
     /// Analyses `input` and checks each micro-lesson's clip; returns the report folder and the lessons.
     static func analyseAndCheckClips(_ input: String, out: URL, clipExtension: String, audioCodec: String,
-                                     hasVideo: Bool) async throws -> (String, [[String: Any]]) {
-        let r = try await LessonLens.run(["analyze", input, "--out", out.appendingPathComponent("o").path, "--json"])
+                                     hasVideo: Bool) throws -> (String, [[String: Any]]) {
+        let r = try LessonLens.run(["analyze", input, "--out", out.appendingPathComponent("o").path, "--json"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let line = try #require(r.stdout.split(separator: "\n").first)
         let dir = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["reportDir"] as? String)
@@ -57,22 +57,22 @@ import Testing
         return (dir, lessons)
     }
 
-    @Test func wavLessonGetsWAVClips() async throws {
+    @Test func wavLessonGetsWAVClips() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let wav = out.appendingPathComponent("lesson.wav").path
-        _ = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-audio.m4a"),
+        _ = try Tool.run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-audio.m4a"),
                                      "-c:a", "pcm_s16le", wav])
-        _ = try await Self.analyseAndCheckClips(wav, out: out, clipExtension: "wav", audioCodec: "pcm_s16le", hasVideo: false)
+        _ = try Self.analyseAndCheckClips(wav, out: out, clipExtension: "wav", audioCodec: "pcm_s16le", hasVideo: false)
     }
 
-    @Test func mkvWithPCMAudioGetsMKVClipsAndThumbnails() async throws {
+    @Test func mkvWithPCMAudioGetsMKVClipsAndThumbnails() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
         let mkv = out.appendingPathComponent("lesson.mkv").path
-        _ = try Tool.runSync("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-en-dialogue.mp4"),
+        _ = try Tool.run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-i", TestEnvironment.sample("lesson-en-dialogue.mp4"),
                                      "-c:v", "copy", "-c:a", "pcm_s16le", mkv])
-        let (dir, lessons) = try await Self.analyseAndCheckClips(mkv, out: out, clipExtension: "mkv", audioCodec: "pcm_s16le", hasVideo: true)
+        let (dir, lessons) = try Self.analyseAndCheckClips(mkv, out: out, clipExtension: "mkv", audioCodec: "pcm_s16le", hasVideo: true)
         for l in lessons {
             let thumb = try #require(l["thumbnail"] as? String, "micro-lesson \(l["index"] ?? "?") has a thumbnail")
             #expect(FileManager.default.fileExists(atPath: dir + "/" + thumb))

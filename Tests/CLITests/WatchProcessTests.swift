@@ -37,25 +37,25 @@ import Testing
         }
 
         /// `jobs list --json` parsed.
-        func jobs() async throws -> [[String: Any]] {
-            let r = try await LessonLens.run(["jobs", "list", "--json", "--out", output], binary: WatchProcessTests.binary)
+        func jobs() throws -> [[String: Any]] {
+            let r = try LessonLens.run(["jobs", "list", "--json", "--out", output], binary: WatchProcessTests.binary)
             guard r.status == 0 else { return [] }
             return (try JSONSerialization.jsonObject(with: r.data) as? [[String: Any]]) ?? []
         }
 
         /// Rows of `export --format csv` (header excluded).
-        func exportedRows() async throws -> Int {
-            let r = try await LessonLens.run(["export", "--format", "csv", "--catalog", output + "/catalog.sqlite"],
+        func exportedRows() throws -> Int {
+            let r = try LessonLens.run(["export", "--format", "csv", "--catalog", output + "/catalog.sqlite"],
                                              binary: WatchProcessTests.binary)
             // Count job ids at line starts: quoted names may hold no newline here, so lines are rows.
             return r.stdout.split(separator: "\r\n").count - 1
         }
 
-        func waitFor(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
+        func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) throws {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
-                if try await condition() { return }
-                try await Task.sleep(for: .milliseconds(100))
+                if try condition() { return }
+                Thread.sleep(forTimeInterval: 0.1)
             }
             Issue.record("timed out waiting for \(what)")
         }
@@ -76,13 +76,13 @@ import Testing
     /// kill -9 while jobs run, then restart: every file ends in exactly one terminal state and every
     /// done job has exactly one result row.
     @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked beside the test bundle, then .build/debug/lessonlens)"))
-    func killNineThenRestartIsExactlyOnce() async throws {
+    func killNineThenRestartIsExactlyOnce() throws {
         let files = 8
         let box = try Box(files: files)
         defer { box.cleanup() }
         let first = try box.launch(["--workers", "2"])
-        try await box.waitFor("a running or finished job") {
-            try await box.jobs().contains { ($0["state"] as? String) != "queued" }
+        try box.waitFor("a running or finished job") {
+            try box.jobs().contains { ($0["state"] as? String) != "queued" }
         }
         kill(first.processIdentifier, SIGKILL)
         #expect(Self.waitExit(first, seconds: 10))
@@ -90,12 +90,12 @@ import Testing
         let second = try box.launch(["--workers", "2", "--once"])
         #expect(Self.waitExit(second, seconds: 300), "restarted watcher did not finish")
         #expect(second.terminationStatus == 0)
-        let jobs = try await box.jobs()
+        let jobs = try box.jobs()
         let states = jobs.compactMap { $0["state"] as? String }
         #expect(jobs.count == files, "one job per file")
         #expect(Set(jobs.compactMap { $0["file"] as? String }).count == files)
         #expect(states.allSatisfy { ["done", "failed", "duplicate"].contains($0) }, "\(states)")
-        #expect(try await box.exportedRows() == states.filter { $0 == "done" }.count)
+        #expect(try box.exportedRows() == states.filter { $0 == "done" }.count)
         #expect(!FileManager.default.fileExists(atPath: box.root.appendingPathComponent("pwned").path))
         #expect(!FileManager.default.fileExists(atPath: box.input + "/pwned"))
     }
@@ -103,15 +103,15 @@ import Testing
     /// SIGTERM: exits 0; with a grace period the running job finishes, with none it is requeued.
     @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked beside the test bundle, then .build/debug/lessonlens)"),
           arguments: [30.0, 0.0])
-    func sigtermStopsCleanly(grace: Double) async throws {
+    func sigtermStopsCleanly(grace: Double) throws {
         let box = try Box(files: 2)
         defer { box.cleanup() }
         let p = try box.launch(["--workers", "1", "--grace", String(grace)])
-        try await box.waitFor("a job") { !(try await box.jobs().isEmpty) }
+        try box.waitFor("a job") { !(try box.jobs().isEmpty) }
         kill(p.processIdentifier, SIGTERM)
         #expect(Self.waitExit(p, seconds: 60))
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
-        let states = try await box.jobs().compactMap { $0["state"] as? String }
+        let states = try box.jobs().compactMap { $0["state"] as? String }
         #expect(!states.contains("running"), "\(states)")
     }
 
@@ -135,7 +135,7 @@ import Testing
     /// of 100, waits until every file has a terminal job, sends SIGTERM, and checks each file ended in
     /// exactly one terminal state. Prints the throughput.
     @Test(.enabled(if: hasBinary && TestEnvironment.variable("LESSONLENS_SOAK") != nil))
-    func soak() async throws {
+    func soak() throws {
         let n = Int(TestEnvironment.variable("LESSONLENS_SOAK") ?? "") ?? 1000
         let box = try Box(files: 0)
         defer { box.cleanup() }
@@ -157,23 +157,23 @@ import Testing
             let final = box.input + "/" + name
             try data.write(to: URL(fileURLWithPath: final + ".part"))
             try FileManager.default.moveItem(atPath: final + ".part", toPath: final)
-            if i % 100 == 99 { try await Task.sleep(for: .milliseconds(500)) }
+            if i % 100 == 99 { Thread.sleep(forTimeInterval: 0.5) }
         }
         let dropped = Date()
-        try await box.waitFor("all files terminal", seconds: 3600) {
-            let jobs = try await box.jobs()
+        try box.waitFor("all files terminal", seconds: 3600) {
+            let jobs = try box.jobs()
             return jobs.count >= n && jobs.allSatisfy { ["done", "failed", "duplicate"].contains($0["state"] as? String ?? "") }
         }
         let end = Date()
         kill(p.processIdentifier, SIGTERM)
         #expect(Self.waitExit(p, seconds: 60) && p.terminationStatus == 0)
-        let jobs = try await box.jobs()
+        let jobs = try box.jobs()
         var perFile: [String: Int] = [:]
         for j in jobs { perFile[((j["file"] as? String ?? "") as NSString).lastPathComponent, default: 0] += 1 }
         #expect(perFile.count == n && perFile.values.allSatisfy { $0 == 1 }, "every file exactly one job")
         var states: [String: Int] = [:]
         for j in jobs { states[j["state"] as? String ?? "?", default: 0] += 1 }
-        #expect(try await box.exportedRows() == states["done", default: 0])
+        #expect(try box.exportedRows() == states["done", default: 0])
         let wall = end.timeIntervalSince(start)
         print("soak: \(n) files, states \(states), dropped in \(String(format: "%.1f", dropped.timeIntervalSince(start))) s, "
               + "all terminal after \(String(format: "%.1f", wall)) s (\(String(format: "%.1f", Double(n) / wall)) files/s)")
@@ -182,42 +182,42 @@ import Testing
 
 /// Exit codes and messages of watch/jobs/export errors (docs/ARCHITECTURE.md §5).
 @Suite(.tags(.media, .slow)) struct CatalogCommandErrorTests {
-    func run(_ args: [String], in dir: URL) async throws -> ToolResult {
-        try await LessonLens.run(args, cwd: dir, binary: WatchProcessTests.binary)
+    func run(_ args: [String], in dir: URL) throws -> ToolResult {
+        try LessonLens.run(args, cwd: dir, binary: WatchProcessTests.binary)
     }
 
     @Test(.enabled(if: WatchProcessTests.hasBinary, "build the binary first: swift build"))
-    func errors() async throws {
+    func errors() throws {
         let dir = try TempFolder("cmderr").url
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("in"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
 
-        var r = try await run(["jobs", "list", "--out", "nowhere"], in: dir)
+        var r = try run(["jobs", "list", "--out", "nowhere"], in: dir)
         #expect(r.status == 66 && r.stderr.contains("no catalog at 'nowhere/catalog.sqlite'"))
 
         try "parameters:\n  video.sampleFPS: 2\n".write(to: dir.appendingPathComponent("p.yml"), atomically: true, encoding: .utf8)
-        r = try await run(["watch", "in", "--pipeline", "p.yml", "--once"], in: dir)
+        r = try run(["watch", "in", "--pipeline", "p.yml", "--once"], in: dir)
         #expect(r.status == 64 && r.stderr.contains("'video.sampleFPS'") && r.stderr.contains("p.yml")
                 && r.stderr.contains("video.sampleFps"))
 
-        r = try await run(["watch", "missing-folder", "--once"], in: dir)
+        r = try run(["watch", "missing-folder", "--once"], in: dir)
         #expect(r.status == 66 && r.stderr.contains("missing-folder"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("lessonlens-out").path))
 
-        r = try await run(["watch", "in", "--workers", "0"], in: dir)
+        r = try run(["watch", "in", "--workers", "0"], in: dir)
         #expect(r.status == 64 && r.stderr.contains("--workers"))
 
         // An empty folder gives an empty catalog; then: unknown job, bad date.
-        r = try await run(["watch", "in", "--once", "--debounce", "0"], in: dir)
+        r = try run(["watch", "in", "--once", "--debounce", "0"], in: dir)
         #expect(r.status == 0)
-        r = try await run(["jobs", "retry", "999"], in: dir)
+        r = try run(["jobs", "retry", "999"], in: dir)
         #expect(r.status == 64 && r.stderr.contains("no job with id 999"))
-        r = try await run(["jobs", "list", "--json"], in: dir)
+        r = try run(["jobs", "list", "--json"], in: dir)
         #expect(r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
                 || r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        r = try await run(["export", "--format", "csv", "--since", "soon"], in: dir)
+        r = try run(["export", "--format", "csv", "--since", "soon"], in: dir)
         #expect(r.status == 64 && r.stderr.contains("--since 'soon'"))
-        r = try await run(["export", "--format", "csv"], in: dir)
+        r = try run(["export", "--format", "csv"], in: dir)
         #expect(r.status == 0 && r.stdout.hasPrefix("job_id,file,path,sha256"))
     }
 }

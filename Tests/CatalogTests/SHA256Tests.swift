@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import Catalog
+import MediaCore
 
 @Suite struct SHA256Tests {
     // NIST FIPS 180-4 examples plus block-boundary lengths.
@@ -46,7 +47,7 @@ import Testing
         for size in [0, 1, 55, 56, 64, (1 << 20) + 17] {
             let path = dir.path("f \(size) 中文.bin")
             try Data(rng.bytes(size)).write(to: URL(fileURLWithPath: path))
-            let out = try Tool.runSync(tool, [path]).stdout
+            let out = try Tool.run(tool, [path]).stdout
             #expect(try SHA256.hexDigest(ofFileAt: path) == String(out.prefix(64)), "size \(size)")
         }
     }

@@ -14,7 +14,7 @@ enum ClipFixtures {
 
     @discardableResult
     static func run(_ tool: String, _ args: [String]) throws -> Data {
-        let r = try Tool.runSync("/usr/bin/" + tool, args)
+        let r = try Tool.run("/usr/bin/" + tool, args)
         guard r.status == 0 else { throw SimpleError(.failure, "\(tool) failed: \(args.joined(separator: " ")): \(r.stderr)") }
         return r.data
     }
