@@ -8,6 +8,14 @@ import PackageDescription
 // modules keep -Onone for debugging.
 let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+// The module graph is enforced (docs/ARCHITECTURE.md, scripts/check-imports.py): a file's imports are its
+// own (MemberImportVisibility) and stay out of its module's interface unless written `public import`
+// (InternalImportsByDefault). Applied to every target below.
+let importRules: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "LessonLens",
     platforms: [.macOS(.v14)],
@@ -24,9 +32,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Float/Double elementary functions for Kernels instead of hand-wrapped libm calls.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
-        // Child processes in the tests: both pipes drained concurrently, so a chatty child cannot hang a test.
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -54,14 +59,10 @@ let package = Package(
         .executableTarget(name: "LessonLensCLI", dependencies: [
             "Pipeline", "MediaCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets: seeded RNG, temporary folders, the built binary's path, process
         // runners (ffmpeg, ffprobe, sh, the lessonlens binary), media generators, test tags.
-        .target(name: "TestSupport", dependencies: [
-            .product(name: "Subprocess", package: "swift-subprocess"),
-            .product(name: "SystemPackage", package: "swift-system"),
-        ], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", .product(name: "RealModule", package: "swift-numerics")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels", "Pipeline", "TestSupport"],
@@ -73,3 +74,7 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + importRules
+}

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 internal import GRDB
-import MediaCore
+public import MediaCore
 
 extension CatalogStore {
     /// Records an analysis made outside the queue (`lessonlens analyze`). One data, one source: the content

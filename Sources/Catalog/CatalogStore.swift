@@ -1,5 +1,5 @@
-import Foundation
-import MediaCore
+public import Foundation
+public import MediaCore
 internal import GRDB
 
 /// The SQLite catalog of recordings, jobs and results (docs/ARCHITECTURE.md §1).

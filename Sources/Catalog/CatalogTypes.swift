@@ -1,5 +1,5 @@
-import Foundation
-import MediaCore
+public import Foundation
+public import MediaCore
 
 /// Life cycle of a job. `done`, `failed` and `duplicate` are terminal; `retry(id:)` moves `failed` back
 /// to `queued`.

@@ -1,5 +1,9 @@
 import CFFmpeg
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MediaCore
 
 /// Owns one `AVFormatContext` (opened input) and one reusable packet. Not Sendable: it lives in one task.

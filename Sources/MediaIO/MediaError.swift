@@ -1,5 +1,5 @@
 import CFFmpeg
-import MediaCore
+public import MediaCore
 
 /// Why a recording could not be read. Each case says which file and why, in one line.
 public struct MediaError: LessonLensError, Equatable {

@@ -1,5 +1,5 @@
 import CFFmpeg
-import MediaCore
+public import MediaCore
 
 /// What to decode and how.
 public struct ReadOptions: Sendable, Equatable {

@@ -1,5 +1,9 @@
 import CFFmpeg
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MediaCore
 
 /// JPEG thumbnails of video frames (slide keyframes, micro-lesson covers).

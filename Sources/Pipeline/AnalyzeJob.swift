@@ -1,7 +1,7 @@
 import Analysis
 import Catalog
 import Foundation
-import MediaCore
+public import MediaCore
 import MediaIO
 import Reports
 

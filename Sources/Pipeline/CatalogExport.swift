@@ -1,5 +1,5 @@
-import Catalog
-import Foundation
+public import Catalog
+public import Foundation
 
 /// Machine-readable views of the catalog for `lessonlens jobs --json` and `lessonlens export`.
 public enum CatalogExport {

@@ -1,6 +1,6 @@
-import Analysis
+public import Analysis
 import Foundation
-import MediaCore
+public import MediaCore
 
 /// Ground truth of a generated lesson (`*.truth.json`, docs/TRUTH-FORMAT.md).
 public struct LessonTruth: Codable, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 import Yams
 
 /// A lesson plan (`--lesson-plan`, YAML or JSON; docs/ARCHITECTURE.md §5).

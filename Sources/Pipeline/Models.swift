@@ -1,7 +1,7 @@
-import Analysis
+public import Analysis
 import Catalog
 import Foundation
-import MediaCore
+public import MediaCore
 
 /// The learned models' weight files: where they are looked for, and loading them once per process.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 
 /// What values a pipeline parameter accepts.
 public enum ParameterKind: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 import Yams
 
 /// A problem with a pipeline file. Always exit 64 (usage): the file is configuration the user wrote,

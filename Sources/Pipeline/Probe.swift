@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 import MediaIO
 import Reports
 

@@ -1,6 +1,6 @@
-import Catalog
+public import Catalog
 import Foundation
-import Logging
+public import Logging
 import MediaCore
 
 /// Analyses one claimed job; returns the report folder and the summary to store.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Size and modification time of a file: what must stay unchanged for it to count as finished.
 public struct FileSignature: Sendable, Equatable, Hashable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Escapes text for HTML element content and quoted attribute values: `& < > " '`.
 /// Every string that comes from a file, a plan or the report goes through this before it reaches HTML.
 public func escapeHTML(_ s: String) -> String {

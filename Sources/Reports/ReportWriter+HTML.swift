@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 
 extension ReportWriter {
     /// report.html: one self-contained file (inline CSS and SVG, no scripts, no fonts or URLs from the

@@ -1,5 +1,5 @@
-import Foundation
-import MediaCore
+public import Foundation
+public import MediaCore
 
 /// Turns a `Report` into its files: report.json, timeline.csv, chapters.vtt, report.html and the one-line
 /// summary rows of `lessonlens export`. Pure functions: no file I/O here (the pipeline writes atomically).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Analysis
+import MediaCore
 
 /// The bounded block record: pages spilled to a temporary file read back exactly, and the analysis
 /// gives the same result whether its record is in memory or mostly on disk.

@@ -3,7 +3,7 @@ import Glibc  // rounding for message numbers
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MediaCore
+public import MediaCore
 
 /// Stable codes of the findings `Analytics` emits (Reports localises by them).
 public enum FindingCode {

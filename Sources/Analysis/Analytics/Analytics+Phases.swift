@@ -3,7 +3,7 @@ import Glibc  // log, rounding (Swift's .rounded() needs the C math library on L
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MediaCore
+public import MediaCore
 
 extension Analytics {
     /// Activity phases with the default window and switch penalty of `AnalyticsConfig`.

@@ -1,4 +1,4 @@
-import MediaCore
+public import MediaCore
 
 extension Analytics {
     /// Upper edges of the wait-time histogram bins, seconds: 0-1, 1-2, 2-3, 3-5, 5+. The 3 s and 5 s edges

@@ -3,7 +3,7 @@ import Glibc  // log, rounding (Swift's .rounded() needs the C math library on L
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MediaCore
+public import MediaCore
 
 extension Analytics {
     /// S-T analysis (docs/ARCHITECTURE.md §3) with windows `[k·interval, (k+1)·interval)`, full windows only.

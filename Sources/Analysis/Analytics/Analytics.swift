@@ -3,7 +3,7 @@ import Glibc  // log, rounding (Swift's .rounded() needs the C math library on L
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MediaCore
+public import MediaCore
 
 /// Classroom analytics on a labelled timeline (docs/ARCHITECTURE.md §3): talk time, S-T analysis, turn
 /// exchanges, questions and wait time, activity phases and findings. Pure functions on `[Segment]`.

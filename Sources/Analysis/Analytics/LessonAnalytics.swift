@@ -1,4 +1,4 @@
-import MediaCore
+public import MediaCore
 
 /// Everything `Analytics.analyse` computes for one lesson.
 public struct LessonAnalytics: Sendable, Equatable {

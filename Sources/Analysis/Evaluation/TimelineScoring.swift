@@ -1,5 +1,5 @@
 import Foundation
-import MediaCore
+public import MediaCore
 
 /// Frame-level agreement between a predicted and a true timeline.
 public struct TimelineScore: Sendable, Equatable {

@@ -3,7 +3,7 @@ import Glibc  // log for the length prior (the stdlib has no transcendental func
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MediaCore
+public import MediaCore
 
 /// Settings of `Segmenter`. Scores are in one unit: a plain slide change is worth 1.
 public struct SegmenterConfig: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Kernels
-import MediaCore
+public import MediaCore
 
 /// Motion energy over time (an activity signal), streaming: the mean absolute luma difference between
 /// consecutive sampled frames, averaged per interval, overall and per region of a grid.

@@ -1,5 +1,5 @@
 import Kernels
-import MediaCore
+public import MediaCore
 
 /// Per-frame scores of `SlideDetector`, for diagnostics and tuning.
 public struct SlideFrameScore: Sendable, Equatable {

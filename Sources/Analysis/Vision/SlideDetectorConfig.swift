@@ -1,4 +1,4 @@
-import MediaCore
+public import MediaCore
 
 /// Settings of `SlideDetector`. Every value is a heuristic, tuned on generated tuning lessons only
 /// (`SampleMedia/generate_lesson.py --tuning`), never on held-out ones.

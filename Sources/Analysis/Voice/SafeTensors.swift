@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A reader for the safetensors format (Hugging Face): 8 bytes of little-endian header length, a JSON
 /// header mapping each tensor name to `{dtype, shape, data_offsets: [begin, end]}` (offsets relative to

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Kernels
 
 /// The weights of Silero VAD's 16 kHz network (Silero Team, MIT licence), as shipped in the

@@ -1,6 +1,6 @@
 import Foundation
 import Kernels
-import MediaCore
+public import MediaCore
 
 /// Streaming voice analysis: who is talking when.
 ///

@@ -1,4 +1,4 @@
-import MediaCore
+public import MediaCore
 
 /// What the voice analysis found in one recording.
 public struct VoiceResult: Sendable {
