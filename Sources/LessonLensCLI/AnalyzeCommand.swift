@@ -1,5 +1,4 @@
 import ArgumentParser
-import Catalog
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -101,7 +100,7 @@ struct BatchRunner: Sendable {
     let config: PipelineConfig
     let explicitPlan: LessonPlan?
     let language: String?
-    let store: CatalogStore
+    let store: JobCatalog
     let workers: Int
     let display: ProgressDisplay
     let json: Bool
@@ -144,11 +143,9 @@ struct BatchRunner: Sendable {
         let shownPath = displayPaths[path] ?? path
         // A large file is hashed only when it is media (opens; the failure came later in the analysis).
         if identity.size > Self.maxUnopenedBytesRecorded, (try? Probe.run(path: path, audioTrack: nil)) == nil { return }
-        guard let sha = try? SHA256.hexDigest(ofFileAt: path) else { return }
         do {
-            try store.recordFailedAnalysis(path: shownPath, sha256: sha, size: identity.size, mtime: identity.mtime,
-                                           pipeline: config.name, parameters: config.parameters, error: message,
-                                           startedAt: started)
+            try store.recordFailedAnalysis(path: path, shownPath: shownPath, size: identity.size, mtime: identity.mtime,
+                                           config: config, error: message, startedAt: started)
         } catch {
             display.line("warning: the catalog could not record the failure of '\((shownPath as NSString).lastPathComponent)': \(error)", toStderr: true)
         }
@@ -169,13 +166,9 @@ struct BatchRunner: Sendable {
             // its row (issue 14, item 10).
             let store = self.store, config = self.config
             request.commit = { report, reportDir in
-                _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
-                                             size: report.recording.sizeBytes,
-                                             mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
-                                             pipeline: config.name, parameters: config.parameters,
-                                             reportDir: reportDir,
-                                             summary: ResultSummary(report: report, reportDir: reportDir),
-                                             startedAt: started)
+                try store.recordAnalysis(shownPath: shownPath, report: report, reportDir: reportDir,
+                                         mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
+                                         config: config, startedAt: started)
             }
             let outcome = try AnalyzePipeline.run(request) { p in display.update(slot: index, progress: p) }
             let speed = outcome.elapsedSeconds > 0 ? outcome.report.recording.durationSeconds / outcome.elapsedSeconds : 0

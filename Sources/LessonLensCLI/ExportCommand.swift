@@ -1,5 +1,4 @@
 import ArgumentParser
-import Catalog
 import Foundation
 import MediaCore
 import Pipeline
@@ -35,8 +34,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let rows = try CatalogStore(path: catalog, readOnly: true).results(since: since.flatMap(CatalogExport.parseDate))
-            let text = CatalogExport.csv(rows)
+            let text = try JobCatalog(readingAt: catalog).resultsCSV(since: since.flatMap(CatalogExport.parseDate))
             if let out {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

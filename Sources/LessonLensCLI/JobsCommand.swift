@@ -1,5 +1,4 @@
 import ArgumentParser
-import Catalog
 import Foundation
 import MediaCore
 import Pipeline
@@ -17,10 +16,10 @@ struct CatalogOptions: ParsableArguments {
     var catalogPath: String { catalog ?? (out as NSString).appendingPathComponent("catalog.sqlite") }
 
     /// Opens the catalog; `create: false` for commands that only read or edit existing jobs.
-    func openStore(create: Bool = false) throws -> CatalogStore { try CatalogStore(path: catalogPath, create: create) }
+    func openStore(create: Bool = false) throws -> JobCatalog { try JobCatalog(path: catalogPath, create: create) }
 
     /// Opens the catalog for reading only (`jobs list`, `jobs show`): works on read-only media.
-    func openStoreForReading() throws -> CatalogStore { try CatalogStore(path: catalogPath, readOnly: true) }
+    func openStoreForReading() throws -> JobCatalog { try JobCatalog(readingAt: catalogPath) }
 }
 
 /// Runs a command body; a `LessonLensError` is printed as `error: …` on stderr and becomes its exit
@@ -34,7 +33,16 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     }
 }
 
-extension JobState: ExpressibleByArgument {}
+/// A job state for `--state` (the catalog's states, `JobCatalog.stateNames`).
+struct JobStateArgument: ExpressibleByArgument, Sendable {
+    var name: String
+    init?(argument: String) {
+        guard JobCatalog.stateNames.contains(argument) else { return nil }
+        name = argument
+    }
+    static var allValueStrings: [String] { JobCatalog.stateNames }
+    var defaultValueDescription: String { name }
+}
 
 /// `lessonlens jobs list|show|retry`.
 struct JobsCommand: AsyncParsableCommand {
@@ -52,7 +60,7 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var location: CatalogOptions
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
         @Option(name: .long, help: "Only jobs in this state (queued, running, done, failed, duplicate).")
-        var state: JobState?
+        var state: JobStateArgument?
         @Option(name: .long, help: "At most this many jobs.") var limit: Int?
 
         func validate() throws {
@@ -61,16 +69,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let jobs = try location.openStoreForReading().jobs(state: state, limit: limit)
-                if json {
-                    print(try CatalogExport.jobsJSON(jobs))
-                    return
-                }
-                print("ID\tSTATE\tTRIES\tFILE\tERROR")
-                for j in jobs {
-                    // Quoted and escaped: a file name may hold tabs or newlines.
-                    print("\(j.id)\t\(j.state.rawValue)\t\(j.attempts)\t\(String(reflecting: j.path))\t\(j.error.map { String(reflecting: $0) } ?? "")")
-                }
+                print(try location.openStoreForReading().jobsListing(state: state?.name, limit: limit, json: json))
             }
         }
     }
@@ -82,14 +81,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try location.openStoreForReading()
-                let job = try store.job(id: id)
-                print(try CatalogExport.jobJSON(job))
-                if job.state == .done, let result = try store.results().first(where: { $0.jobID == job.id }) {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(result.summary), as: UTF8.self))
-                }
+                for text in try location.openStoreForReading().jobDescription(id: id) { print(text) }
             }
         }
     }
@@ -102,8 +94,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let job = try location.openStore().retry(id: id)
-                print("job \(job.id) queued again: \(String(reflecting: job.path))")
+                print(try location.openStore().retry(id: id))
             }
         }
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Catalog
 import Foundation
 import MediaCore
 import Pipeline
@@ -72,9 +71,7 @@ struct WatchCommand: AsyncParsableCommand {
             options.excludedPaths = [outDir, catalog, catalog + "-wal", catalog + "-shm"]
             let absoluteOut = URL(fileURLWithPath: outDir).standardizedFileURL.path
             options.outputDirectory = absoluteOut
-            let watcher = Watcher(store: store, options: options) { job in
-                try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config, store: store)
-            }
+            let watcher = Watcher(catalog: store, options: options, outDir: absoluteOut, config: config)
             let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
             signals.install()
             let stats = try await watcher.run()
@@ -91,14 +88,14 @@ struct WatchCommand: AsyncParsableCommand {
 final class SignalStopper: @unchecked Sendable {
     // @unchecked: `count` and `sources` are only touched on `queue` (and `install` before any signal).
     private let watcher: Watcher
-    private let store: CatalogStore
+    private let store: JobCatalog
     private let workers: Int
     private let grace: Double
     private let queue = DispatchQueue(label: "lessonlens.signals")
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
 
-    init(watcher: Watcher, store: CatalogStore, workers: Int, grace: Double) {
+    init(watcher: Watcher, store: JobCatalog, workers: Int, grace: Double) {
         self.watcher = watcher
         self.store = store
         self.workers = workers
