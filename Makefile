@@ -5,7 +5,7 @@ DEMO_OUT ?= out/demo
 APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data
 BENCH_APT = espeak-ng sox hyperfine
 
-.PHONY: deps apt-deps models build release demo test bench bench-deps eval heldout clean
+.PHONY: deps apt-deps models build release demo test check-imports bench bench-deps eval heldout clean
 
 ## deps: install the Debian packages and the model weights LessonLens needs (idempotent; root or sudo for apt).
 ## pocketsphinx-testdata (real read speech) and minetest-data (real recorded foley) feed the voice-activity tests.
@@ -33,8 +33,12 @@ release: deps
 demo: release
 	.build/release/lessonlens analyze "$(DEMO_FILE)" --out "$(DEMO_OUT)" --lesson-plan "$(basename $(DEMO_FILE)).plan.yml"
 
-## test: build and run every test (Swift Testing).
-test: deps
+## check-imports: every import allowed by docs/ARCHITECTURE.md's module table and declared in Package.swift.
+check-imports:
+	python3 scripts/check-imports.py
+
+## test: check the module graph, build and run every test (Swift Testing).
+test: deps check-imports
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
 
