@@ -248,7 +248,9 @@ public enum AnalyzePipeline {
     /// `<dir>/<stem>.plan.yml` (or .yaml/.json) next to a recording, when it exists.
     public static func siblingPlan(for path: String) -> String? {
         let stem = (path as NSString).deletingPathExtension
-        return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
+        return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { candidate in
+            Watcher.withUsablePath(candidate) { FileManager.default.fileExists(atPath: $0) }
+        }
     }
 
     /// Size and mtime by `stat(2)`, which follows the `/proc/self/fd/N` link of a file opened by its bytes.

@@ -126,8 +126,6 @@ public actor Watcher {
     private var unfinished: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
     /// Paths of FIFOs, devices and sockets already logged, so each is reported once.
     private var reportedSpecial: Set<String> = []
-    /// Non-UTF-8 names already reported (escaped).
-    private var undecodableNames: Set<String> = []
     /// Consecutive catalog failures of claims, and when workers may try again.
     private var catalogFailures = 0
     private var catalogRetryAt = Date.distantPast
@@ -259,13 +257,14 @@ public actor Watcher {
     /// Lists `folder` recursively (skipping hidden folders and excluded paths), watching each subfolder.
     private func scan(folder: String, inotify: InotifyMonitor?, now: Date) {
         guard let listing = Watcher.listNames(folder: folder) else { return }
-        for raw in listing.invalid where raw.first != UInt8(ascii: ".") { recordUndecodableName(folder: folder, name: raw) }
-        for name in listing.names.sorted() where !name.hasPrefix(".") {
+        // A name that is not valid UTF-8 goes the same way under its escaped form (WatcherByteNames.swift).
+        let names = listing.names + listing.invalid.map(Watcher.escaped)
+        for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
             if isExcluded(path) { continue }
-            // stat(2), never open(2): opening a FIFO blocks until someone writes to it.
+            // stat(2), never a blocking open(2): opening a FIFO blocks until someone writes to it.
             var st = stat()
-            guard stat(path, &st) == 0 else { continue }
+            guard Watcher.withUsablePath(path, { stat($0, &st) }) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 inotify?.watch(folder: path)
@@ -281,7 +280,7 @@ public actor Watcher {
     /// The names in `folder` as `readdir(3)` returns them: valid UTF-8 ones as strings, the others as bytes
     /// (Foundation's listing decodes them lossily, and the decoded name then names no file).
     static func listNames(folder: String) -> (names: [String], invalid: [[UInt8]])? {
-        guard let dir = opendir(folder) else { return nil }
+        guard let dir = Watcher.withUsablePath(folder, { opendir($0) }) else { return nil }
         defer { closedir(dir) }
         var names: [String] = []
         var invalid: [[UInt8]] = []
@@ -291,32 +290,6 @@ public actor Watcher {
             if let name = String(validating: bytes, as: UTF8.self) { names.append(name) } else { invalid.append(bytes) }
         }
         return (names, invalid)
-    }
-
-    /// A file whose name is not valid UTF-8 (GBK or Latin-1 from a Windows share): the pipeline cannot
-    /// open it by name yet, so instead of skipping it silently it gets a log line and a `failed` job whose
-    /// path shows the name's bytes escaped, with the fix (rename it to UTF-8, e.g. `convmv`).
-    private func recordUndecodableName(folder: String, name: [UInt8]) {
-        let shown = folder + "/" + Watcher.escaped(name)
-        guard !undecodableNames.contains(shown) else { return }
-        undecodableNames.insert(shown)
-        let reason = "file name is not valid UTF-8: \(shown); rename it to UTF-8 (e.g. convmv -f gbk -t utf8) to have it analysed"
-        emit(.skipped(path: shown, reason: reason))
-        logger.error("cannot take file", metadata: ["file": "\(shown)", "reason": "\(reason)"])
-        var raw = Array(folder.utf8) + [UInt8(ascii: "/")] + name
-        raw.append(0)
-        let rawPath = raw.map { CChar(bitPattern: $0) }
-        var st = stat()
-        guard stat(rawPath, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let sha = Watcher.sha256(rawPath: rawPath) else { return }
-        let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-        do {
-            let job = try store.recordFailedAnalysis(path: shown, sha256: sha, size: Int64(st.st_size), mtime: mtime,
-                                                     pipeline: options.pipeline.name, parameters: options.pipeline.parameters,
-                                                     error: reason, startedAt: Date())
-            if job.attempts == 1 { stats.failed += 1 }
-        } catch {
-            logger.error("cannot record the failed job", metadata: ["file": "\(shown)", "error": "\(error)"])
-        }
     }
 
     /// Bytes of a file name with the non-UTF-8 ones as `\xNN` (the decodable parts kept as they are).
@@ -337,23 +310,6 @@ public actor Watcher {
             if !took { out += String(format: "\\x%02X", bytes[i]); i += 1 }
         }
         return out
-    }
-
-    /// SHA-256 of the file at a raw (NUL-terminated) path.
-    static func sha256(rawPath: [CChar]) -> String? {
-        let fd = open(rawPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 { return nil }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        }
-        return SHA256.hex(hasher.finalize())
     }
 
     /// A FIFO, device or socket is never a recording (and opening a FIFO would block): logged once, skipped.
@@ -377,7 +333,7 @@ public actor Watcher {
         let name = (path as NSString).lastPathComponent
         guard WatchFilter.isCandidate(name: name), !isExcluded(path) else { return }
         var st = stat()
-        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
+        if Watcher.withUsablePath(path, { stat($0, &st) }) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
             reportSpecial(path: path, mode: st.st_mode)
             return
         }
@@ -483,7 +439,7 @@ public actor Watcher {
     private static func hashOffPool(path: String) async throws -> String {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<String, any Error>) in
             DispatchQueue.global(qos: .utility).async {
-                cont.resume(with: Result { try SHA256.hexDigest(ofFileAt: path) })
+                cont.resume(with: Result { try Watcher.withUsablePath(path) { try SHA256.hexDigest(ofFileAt: $0) } })
             }
         }
     }
