@@ -524,4 +524,31 @@ struct NeedsRoot: Error {}
         #expect(try store.results().isEmpty)
         #expect(throws: CatalogError.self) { try store.retry(id: 1) }
     }
+
+    /// A catalog copied while a watcher ran (its last commits still in `-wal`, no `-shm`), on a read-only
+    /// mount: `immutable` alone would ignore the WAL and show nothing (here: not even the tables).
+    @Test func readOnlyCatalogWithPendingWALShowsItsLastCommits() throws {
+        try Self.requireRoot()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rowal-\(UUID().uuidString)").path
+        let live = base + "/live", rw = base + "/rw", ro = base + "/ro"
+        for d in [live, rw, ro] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        defer { _ = try? Self.sh("umount '\(ro)'"); try? FileManager.default.removeItem(atPath: base) }
+        let store = try CatalogStore(path: live + "/catalog.sqlite")
+        _ = try store.enqueue(path: "/x/a.mp4", sha256: String(repeating: "a", count: 64), size: 1, mtime: Date(),
+                              pipeline: "quick", parameters: [:])
+        // A snapshot while the store is open: the database file and its WAL, not the shared-memory index.
+        try FileManager.default.copyItem(atPath: live + "/catalog.sqlite", toPath: rw + "/catalog.sqlite")
+        try FileManager.default.copyItem(atPath: live + "/catalog.sqlite-wal", toPath: rw + "/catalog.sqlite-wal")
+        let walSize = try FileManager.default.attributesOfItem(atPath: rw + "/catalog.sqlite-wal")[.size] as? Int ?? 0
+        #expect(walSize > 0, "the commits are in the WAL")
+        #expect(try Self.sh("mount --bind '\(rw)' '\(ro)' && mount -o remount,ro,bind '\(ro)'") == 0)
+        var copy: String?
+        do {
+            let reader = try CatalogStore(path: ro + "/catalog.sqlite", readOnly: true)
+            #expect(try reader.jobs().map(\.path) == ["/x/a.mp4"])
+            copy = reader.readOnlyCopy
+            #expect(copy != nil)
+        }
+        if let copy { #expect(!FileManager.default.fileExists(atPath: copy), "the private copy goes with the store") }
+    }
 }
