@@ -3,6 +3,7 @@ import Catalog
 import Foundation
 import MediaCore
 import Pipeline
+import UnixSignals
 
 /// `lessonlens watch DIR`: the recording-server mode.
 struct WatchCommand: AsyncParsableCommand {
@@ -75,60 +76,20 @@ struct WatchCommand: AsyncParsableCommand {
             let watcher = Watcher(store: store, options: options) { job in
                 try await analyzeForWatcher(job: job, outDir: absoluteOut, config: config, store: store)
             }
-            let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
-            signals.install()
+            // SIGTERM/SIGINT: stop claiming, give running jobs --grace seconds, then requeue them; a second
+            // signal requeues at once. The analyses run on threads of their own (ThreadPoolExecutor), so this
+            // task is served at once however busy they are.
+            let signals = Task {
+                var received = 0
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    received += 1
+                    await watcher.stop(immediately: received > 1)
+                }
+            }
+            defer { signals.cancel() }
             let stats = try await watcher.run()
             FileHandle.standardError.write(Data(
                 "watch stopped: \(stats.done) done, \(stats.failed) failed, \(stats.duplicates) duplicate, \(stats.requeued) requeued\n".utf8))
         }
-    }
-}
-
-/// SIGTERM/SIGINT → `watcher.stop()`. Runs on its own dispatch queue, not the Swift concurrency
-/// pool: analysis may keep every pool thread busy, and shutdown must still happen. If the watcher has
-/// not returned by the end of the grace period (plus 2 s), or on a second signal, the running jobs of
-/// this process are requeued from here and the process exits 0.
-final class SignalStopper: @unchecked Sendable {
-    // @unchecked: `count` and `sources` are only touched on `queue` (and `install` before any signal).
-    private let watcher: Watcher
-    private let store: CatalogStore
-    private let workers: Int
-    private let grace: Double
-    private let queue = DispatchQueue(label: "lessonlens.signals")
-    private var sources: [any DispatchSourceSignal] = []
-    private var count = 0
-
-    init(watcher: Watcher, store: CatalogStore, workers: Int, grace: Double) {
-        self.watcher = watcher
-        self.store = store
-        self.workers = workers
-        self.grace = grace
-    }
-
-    func install() {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)  // let the dispatch source see it instead of the default termination
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [self] in self.received() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func received() {
-        count += 1
-        if count > 1 { forceExit() }
-        let watcher = self.watcher
-        Task { await watcher.stop() }
-        queue.asyncAfter(deadline: .now() + grace + 2) { [self] in self.forceExit() }
-    }
-
-    private func forceExit() {
-        var requeued = 0
-        for n in 0..<workers {
-            requeued += (try? store.requeueRunning(worker: "\(watcher.identity):w\(n)")) ?? 0
-        }
-        FileHandle.standardError.write(Data("watch stopped without waiting: \(requeued) running job(s) requeued\n".utf8))
-        exit(0)
     }
 }

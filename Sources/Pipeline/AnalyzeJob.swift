@@ -181,6 +181,8 @@ public enum AnalyzePipeline {
         // The clip and thumbnail writers open the path again: it must still be the file that was hashed.
         let identity = FileIdentity.of(path: path)
         func checkSameFile(_ stage: String) throws {
+            // Between stages, an abandoned job (its lease was lost, the watcher stops) ends here.
+            try Task.checkCancellation()
             guard let identity, let now = FileIdentity.of(path: path), now == identity, now.size == attributes.size,
                   abs(now.mtime.timeIntervalSince(attributes.mtime)) < 0.001 else {
                 throw SimpleError(.ioError, "'\(fileName)' was replaced or changed during the analysis (\(stage)): it will be analysed again as the new file")
@@ -210,6 +212,7 @@ public enum AnalyzePipeline {
         } catch {
             try? fm.removeItem(atPath: tempDir)
             if let e = error as? LessonLensError { throw e }
+            if error is CancellationError { throw error }
             throw SimpleError(.ioError, "cannot write the report for '\(fileName)' into '\(request.outDir)': \((error as NSError).localizedDescription)")
         }
         report.recording.path = request.displayPath ?? path

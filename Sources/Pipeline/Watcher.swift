@@ -90,6 +90,9 @@ public struct WatcherStats: Sendable, Equatable {
     public var retried = 0
     /// Jobs put back to `queued` at start (crash recovery) or at shutdown.
     public var requeued = 0
+    /// Jobs whose lease was lost while they ran (another worker took them over): their analysis was
+    /// stopped and nothing of it recorded.
+    public var abandoned = 0
 }
 
 /// Watches a folder for finished recordings and analyses each distinct content once.
@@ -130,6 +133,8 @@ public actor Watcher {
     private var catalogFailures = 0
     private var catalogRetryAt = Date.distantPast
     private var catalogFatal: (any Error)?
+    /// Threads of the hashing (one: reads are sequential; a multi-GB file must not hold a cooperative thread).
+    private var hashing: ThreadPoolExecutor?
 
     public init(store: CatalogStore, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch"),
                 analyze: @escaping JobAnalyzer) {
@@ -178,10 +183,16 @@ public actor Watcher {
         if inotify == nil && batch == nil { logger.warning("inotify unavailable: relying on rescans every \(options.rescanSeconds) s") }
 
         let workerCount = max(1, options.workers)
+        // Analyses run on threads of their own, one per worker, never on the cooperative pool: scanning,
+        // leases, signals and catalog calls stay responsive however long the analyses take.
+        let analysis = ThreadPoolExecutor(threads: workerCount, name: "lessonlens-analysis")
+        let hashing = ThreadPoolExecutor(threads: 1, name: "lessonlens-hash")
+        self.hashing = hashing
+        defer { analysis.shutdown(); hashing.shutdown(); self.hashing = nil }
         var workers: [Task<Void, Never>] = []
         for n in 0..<workerCount {
             let name = "\(identity):w\(n)"
-            workers.append(Task { await self.workerLoop(name: name, leases: leases) })
+            workers.append(Task { await self.workerLoop(name: name, leases: leases, executor: analysis) })
         }
         logger.info("watching", metadata: ["folder": "\(String(reflecting: root))", "workers": "\(workerCount)"])
 
@@ -350,7 +361,7 @@ public actor Watcher {
                 return
             }
             if options.files == nil, options.checkCompleteness, !isFinished(path: path, signature: signature) { return }
-            let sha = try await Watcher.hashOffPool(path: path)
+            let sha = try await Watcher.hash(path: path, on: hashing)
             // Changed while hashing (a writer paused longer than the debounce): watch it again.
             guard FileSignature.of(path: path) == signature else {
                 tracker.observe(path: path, signature: FileSignature.of(path: path), now: Date())
@@ -435,12 +446,10 @@ public actor Watcher {
         }
     }
 
-    /// SHA-256 on a plain thread so multi-GB hashing does not hold a cooperative thread.
-    private static func hashOffPool(path: String) async throws -> String {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<String, any Error>) in
-            DispatchQueue.global(qos: .utility).async {
-                cont.resume(with: Result { try Watcher.withUsablePath(path) { try SHA256.hexDigest(ofFileAt: $0) } })
-            }
+    /// SHA-256 of the file, on the hashing thread (on the caller's executor when there is none).
+    private static func hash(path: String, on executor: ThreadPoolExecutor?) async throws -> String {
+        try await withTaskExecutorPreference(executor) {
+            try Watcher.withUsablePath(path) { try SHA256.hexDigest(ofFileAt: $0) }
         }
     }
 
@@ -571,7 +580,7 @@ public actor Watcher {
         }
     }
 
-    private func workerLoop(name: String, leases: LeaseKeeper) async {
+    private func workerLoop(name: String, leases: LeaseKeeper, executor: ThreadPoolExecutor) async {
         while !Task.isCancelled {
             guard let job = claim(worker: name) else {
                 if stopping { return }
@@ -579,17 +588,40 @@ public actor Watcher {
                 continue
             }
             leases.hold(jobID: job.id, worker: name)
-            let result: Result<(reportDir: String, summary: ResultSummary), any Error>
             let slot = CrashGuard.begin(jobID: job.id)
-            do {
-                result = .success(try await analyze(job))
-            } catch {
-                result = .failure(error)
-            }
+            let run = await Watcher.analyse(job, with: analyze, on: executor, leases: leases)
             CrashGuard.end(slot: slot)
             if Task.isCancelled { return }  // grace period over: run() requeues it
-            finished(job, worker: name, result: result, leases: leases)
+            switch run {
+            case .finished(let result):
+                finished(job, worker: name, result: result, leases: leases)
+            case .leaseLost:
+                activeJobs -= 1
+                leases.release(jobID: job.id)
+                stats.abandoned += 1
+                logger.warning("lease lost: another worker took the job over; this analysis was stopped and nothing of it recorded",
+                               metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"])
+            }
         }
+    }
+
+    enum JobRun {
+        case finished(Result<(reportDir: String, summary: ResultSummary), any Error>)
+        /// The lease was found lost while the analysis ran: it was cancelled.
+        case leaseLost
+    }
+
+    /// Runs `analyze(job)` on `executor`; a lost lease (found by the lease thread: the job was requeued
+    /// and may run elsewhere) cancels the analysis, which stops at its next check (every 64 packets while
+    /// decoding, between stages after) instead of running on to fail at the end. Cancelling the worker
+    /// (grace period over) cancels the analysis too.
+    static func analyse(_ job: JobRow, with analyze: @escaping JobAnalyzer, on executor: ThreadPoolExecutor,
+                        leases: LeaseKeeper) async -> JobRun {
+        let analysis = Task(executorPreference: executor) { try await analyze(job) }
+        leases.whenLost(jobID: job.id) { analysis.cancel() }
+        let result = await withTaskCancellationHandler { await analysis.result } onCancel: { analysis.cancel() }
+        // Once the lease is lost, whatever the analysis ended with belongs to nobody.
+        return leases.isLost(jobID: job.id) ? .leaseLost : .finished(result)
     }
 
     static func absolute(_ path: String) -> String {
