@@ -25,22 +25,22 @@ struct WatchCommand: AsyncParsableCommand {
             analysis itself counts against a recording, not the watcher being killed. With --once, \
             the command exits when every file present has a final state (it waits for pending retries).
 
-            Pipeline parameters (set them in a copy of pipelines/standard.yml):
+            Pipeline parameters (set them in a copy of pipelines/standard.yml or with --set KEY=VALUE; a job keeps \
+            the parameters it was queued with):
             """ + "\n" + Parameters.helpText())
 
     @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
     @OptionGroup var location: CatalogOptions
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: .long, help: "Recordings analysed at once (one per core is most efficient).") var workers: Int = 1
-    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).",
-                                            valueName: "FILE"))
-    var pipeline: String = "standard"
+    @OptionGroup var pipelineOptions: PipelineOptions
     @Option(name: .long, help: "Seconds a file must stay unchanged before it is taken.") var debounce: Double = 5
     @Option(name: .long, help: "Seconds between full rescans of the folder.") var rescan: Double = 30
     @Option(name: .long, help: "Seconds running jobs get to finish after SIGTERM/SIGINT before being requeued.")
     var grace: Double = 30
     @Flag(name: .long, help: "Exit once every file present has been processed (batch mode) instead of watching on.")
     var once = false
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
@@ -51,7 +51,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let config = try PipelineConfig.resolve(pipeline)
+            LogSetup.bootstrap(verbose: global.verbose, defaultLevel: .info)
+            let config = try pipelineOptions.resolve()
             modelOptions.apply()
             // Without the model every job would fail: refuse to start, with the install command (exit 69).
             _ = try Models.speechModel(for: config)
