@@ -76,7 +76,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             }
             if fd < 0 {
                 items.append(AnalysisBatch.Item(path: f, displayPath: shown,
-                                                openError: SimpleError(.inputMissing, "cannot read '\(shown)': \(String(cString: strerror(errno)))")))
+                                                openError: PipelineError.unreadable(path: shown, reason: String(cString: strerror(errno)))))
             } else {
                 items.append(AnalysisBatch.Item(path: "/proc/self/fd/\(fd)", displayPath: shown))
             }

@@ -58,7 +58,7 @@ struct WatchCommand: AsyncParsableCommand {
             _ = try Models.speechModel(for: config)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-                throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")
+                throw PipelineError.noSuchFolder(path: directory)
             }
             let outDir = location.out
             try OutputFolder.create(outDir)

@@ -15,9 +15,9 @@ public struct AnalysisBatch: Sendable {
         /// How the file is shown in reports, the catalog and messages, when not `path` (`caf\xE9.mp4`).
         public var displayPath: String?
         /// Why the file could not even be opened, to report in its turn.
-        public var openError: SimpleError?
+        public var openError: PipelineError?
 
-        public init(path: String, displayPath: String? = nil, openError: SimpleError? = nil) {
+        public init(path: String, displayPath: String? = nil, openError: PipelineError? = nil) {
             self.path = path
             self.displayPath = displayPath
             self.openError = openError

@@ -185,7 +185,7 @@ public enum AnalyzePipeline {
             try Task.checkCancellation()
             guard let identity, let now = FileIdentity.of(path: path), now == identity, now.size == attributes.size,
                   abs(now.mtime.timeIntervalSince(attributes.mtime)) < 0.001 else {
-                throw SimpleError(.ioError, "'\(fileName)' was replaced or changed during the analysis (\(stage)): it will be analysed again as the new file")
+                throw PipelineError.fileChanged(file: fileName, stage: stage)
             }
         }
         let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -213,7 +213,10 @@ public enum AnalyzePipeline {
             try? fm.removeItem(atPath: tempDir)
             if let e = error as? LessonLensError { throw e }
             if error is CancellationError { throw error }
-            throw SimpleError(.ioError, "cannot write the report for '\(fileName)' into '\(request.outDir)': \((error as NSError).localizedDescription)")
+            // A file-system failure (disk full, I/O) may pass; anything else (an encoding error) is a bug
+            // that a retry would only repeat.
+            if error is EncodingError { throw PipelineError.reportBuildFailed(file: fileName, reason: "\(error)") }
+            throw PipelineError.reportWriteFailed(file: fileName, outDir: request.outDir, reason: (error as NSError).localizedDescription)
         }
         report.recording.path = request.displayPath ?? path
         let elapsed = ContinuousClock.now - clock

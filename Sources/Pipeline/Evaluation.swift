@@ -137,10 +137,10 @@ public enum Evaluation {
 
     public static func loadTruth(_ path: String) throws -> LessonTruth {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SimpleError(.inputMissing, "cannot read truth file '\(path)'")
+            throw PipelineError.truthMissing(path: path)
         }
         do { return try JSONDecoder().decode(LessonTruth.self, from: data) }
-        catch { throw SimpleError(.usage, "truth file '\(path)' is not valid: \(error)") }
+        catch { throw PipelineError.truthInvalid(path: path, reason: "\(error)") }
     }
 
     /// Compares a report with its truth.

@@ -169,7 +169,7 @@ public actor Watcher {
         var isDir: ObjCBool = false
         let batch = options.files?.map(Watcher.absolute)
         guard batch != nil || (FileManager.default.fileExists(atPath: root, isDirectory: &isDir) && isDir.boolValue) else {
-            throw SimpleError(.inputMissing, "cannot watch '\(root)': no such folder")
+            throw PipelineError.noSuchFolder(path: root)
         }
         try recover()
         CrashGuard.install(catalogPath: store.path)

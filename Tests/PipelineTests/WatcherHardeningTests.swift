@@ -323,7 +323,8 @@ import Testing
                 if p.stage == "cutting clips" && !replaced { replaced = rename(b, a) == 0 }
             }
             Issue.record("the analysis finished although its file was replaced (replaced: \(replaced))")
-        } catch let e as SimpleError {
+        } catch let e as PipelineError {
+            guard case .fileChanged = e else { Issue.record("expected fileChanged, got \(e)"); return }
             #expect(e.exitCode == .ioError)
             #expect(e.message.contains("replaced or changed during the analysis"))
             #expect(JobFailure.classify(e).transient)
@@ -462,7 +463,8 @@ struct NeedsRoot: Error {}
         do {
             _ = try await analyzeForWatcher(job: job, outDir: out, config: try PipelineConfig.builtin(name: "audio-only"))
             Issue.record("the analysis ran with 0.6 MB free")
-        } catch let e as SimpleError {
+        } catch let e as PipelineError {
+            guard case .notEnoughSpace = e else { Issue.record("expected notEnoughSpace, got \(e)"); return }
             #expect(e.exitCode == .ioError)
             #expect(e.message.contains("not enough free space"))
             #expect(JobFailure.classify(e).transient)

@@ -83,7 +83,7 @@ import Testing
         #expect(left.filter { !$0.hasPrefix(".") }.isEmpty, "no report: \(left)")
     }
 
-    static func waitFor(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+    static func waitFor(_ what: String, seconds: Double = 90, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return }
