@@ -191,7 +191,7 @@ struct BatchRunner: Sendable {
                                     outcome.elapsedSeconds, speed), toStderr: false, finishing: index)
             }
             // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
-            if outcome.report.findings.contains(where: { $0.code == "truncated-recording" }) { return .truncated }
+            if outcome.report.findings.contains(where: { $0.code == .known(.truncatedRecording) }) { return .truncated }
             return nil
         } catch let e as LessonLensError {
             display.line("error: \(e.message)", toStderr: true, finishing: index)

@@ -19,7 +19,7 @@ public enum ReportRenderer {
         guard report.schemaVersion == 1 else {
             throw SimpleError(.badMedia, "cannot read '\(jsonPath)': schemaVersion \(report.schemaVersion) is newer than this lessonlens understands (1)")
         }
-        let lang = ReportLanguage(rawValue: language ?? report.language) ?? .zh
+        let lang = ReportLanguage(rawValue: language ?? report.language.rawValue) ?? .zh
         let target = output ?? (directory as NSString).appendingPathComponent("report.html")
         do {
             try Data(ReportWriter.html(report, language: lang).utf8).write(to: URL(fileURLWithPath: target), options: .atomic)

@@ -1,17 +1,8 @@
 import MediaCore
 
-/// How S-T windows are coded (docs/ARCHITECTURE.md §3).
-public enum STRule: String, Sendable, Codable, CaseIterable, Equatable {
-    /// T when `teacher` + `media` cover at least half of the window, else S (the default).
-    case windowMajority = "window-majority"
-    /// The label at the middle of the window (the classic "sample every 30 s" observer rule).
-    case instant
-}
+// `STRule` and `STMode` are report vocabulary and live in MediaCore with the report model.
 
-/// The four S-T teaching modes (讲授型 / 练习型 / 对话型 / 混合型).
-public enum STMode: String, Sendable, Codable, CaseIterable, Equatable {
-    case lecture, practice, dialogue, mixed
-
+extension STMode {
     /// Classifies by the contract order: lecture if Rt ≥ 0.7, practice if Rt ≤ 0.3, dialogue if Ch ≥ 0.4,
     /// else mixed. The thresholds are those of the S-T literature (FIELD-NOTES.md, "S-T analysis").
     public static func classify(rt: Double, ch: Double) -> STMode {
