@@ -64,6 +64,28 @@ public struct MethodNote: Codable, Sendable, Equatable {
         self.init(code: .known(code), values: values)
     }
 
+    private enum CodingKeys: String, CodingKey { case code, values }
+
+    private struct ValueKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Leniently: a value that is neither a number nor a string (a newer version's kind of value) is left
+    /// out, and missing `values` are none, so the note still reads back (and shows its English sentence
+    /// from `notes` if it needed that value).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        code = try c.decode(OpenEnum<Code>.self, forKey: .code)
+        values = [:]
+        guard c.contains(.values), let v = try? c.nestedContainer(keyedBy: ValueKey.self, forKey: .values) else { return }
+        for key in v.allKeys {
+            if let value = try? v.decode(Value.self, forKey: key) { values[key.stringValue] = value }
+        }
+    }
+
     /// How a value is written into a sentence (the same digits in every language).
     public enum Format: Sendable, Equatable {
         /// Seconds rounded to 0.1 and printed as Swift prints a `Double` (`1.5`, `30.0`).

@@ -93,6 +93,18 @@ struct ReportVocabularyTests {
         #expect(OpenEnum<FindingCode>(rawValue: "").rawValue == "")
     }
 
+    /// Values of a kind this version does not know are left out; the note itself reads back.
+    @Test func noteValuesOfAnotherKindAreLeftOut() throws {
+        let json = #"{"code": "timeline-merge", "values": {"a": null, "b": true, "c": [1], "d": {"e": 1}, "mergeGapSeconds": 2}}"#
+        let note = try JSONDecoder().decode(MethodNote.self, from: Data(json.utf8))
+        #expect(note == MethodNote(.timelineMerge, ["mergeGapSeconds": .number(2)]))
+        #expect(NoteText.text(note, .zh) == "时间轴：同一类别的两段之间短于 2.0 秒的停顿，归入该类别。")
+        let bare = try JSONDecoder().decode(MethodNote.self, from: Data(#"{"code": "wait-time"}"#.utf8))
+        #expect(bare == MethodNote(.waitTime) && NoteText.text(bare, .en) != nil)
+        let odd = try JSONDecoder().decode(MethodNote.self, from: Data(#"{"code": "timeline-merge", "values": [1, 2]}"#.utf8))
+        #expect(odd.values.isEmpty && odd.english == nil)
+    }
+
     @Test func noteValuesKeepTheirKind() throws {
         let note = MethodNote(.readWarning, ["warning": .text("12"), "n": .number(12)])
         let data = try JSONEncoder().encode(note)
