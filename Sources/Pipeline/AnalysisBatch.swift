@@ -122,7 +122,7 @@ public struct AnalysisBatch: Sendable {
         switch result {
         case .analysed(let outcome):
             // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
-            return outcome.report.findings.contains(where: { $0.code == "truncated-recording" }) ? .truncated : nil
+            return outcome.report.findings.contains(where: { $0.code == .known(.truncatedRecording) }) ? .truncated : nil
         case .failed(_, let code):
             return code
         }

@@ -160,7 +160,7 @@ public enum Evaluation {
         }
         if let tst = truth.st, let pst = report.st {
             s.modeTruth = tst.mode
-            s.modePredicted = pst.mode
+            s.modePredicted = pst.mode.rawValue
             s.rtError = abs(pst.rt - tst.rt)
             s.chError = abs(pst.ch - tst.ch)
         }

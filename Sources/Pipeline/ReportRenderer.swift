@@ -19,7 +19,7 @@ public enum ReportRenderer {
         guard report.schemaVersion == 1 else {
             throw PipelineError.reportTooNew(jsonPath: jsonPath, schemaVersion: report.schemaVersion)
         }
-        let lang = ReportLanguage(rawValue: language ?? report.language) ?? .zh
+        let lang = ReportLanguage(rawValue: language ?? report.language.rawValue) ?? .zh
         let target = output ?? (directory as NSString).appendingPathComponent("report.html")
         do {
             try Data(ReportWriter.html(report, language: lang).utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
