@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // SHA-256 of recordings and model files (BoringSSL's assembly; the hand-written one was 6x slower).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Float/Double elementary functions for Kernels instead of hand-wrapped libm calls.
@@ -59,6 +60,8 @@ let package = Package(
         .executableTarget(name: "LessonLensCLI", dependencies: [
             "Pipeline", "MediaCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // Shared by the test targets: seeded RNG, temporary folders, the built binary's path, process
         // runners (ffmpeg, ffprobe, sh, the lessonlens binary), media generators, test tags.

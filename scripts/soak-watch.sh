@@ -30,6 +30,8 @@ kills_done=0
 start=$(date +%s.%N)
 for ((i = 0; i < N; i++)); do
   name="lesson $i.m4a"; [ $((i % 7)) = 0 ] && name="课 $i \$(touch pwned) 'q'.m4a"
+  # A Latin-1 name (not valid UTF-8), as Windows shares deliver them.
+  [ $((i % 7)) = 3 ] && name="$(printf 'le\347on %d.m4a' "$i")"
   # Written under a temporary name, then renamed: the way recording servers upload.
   cp "$work/staging/lesson $i.m4a" "$work/in/$name.part" && mv "$work/in/$name.part" "$work/in/$name"
   [ $((i % 10)) = 9 ] && sleep 1

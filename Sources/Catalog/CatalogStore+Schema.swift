@@ -87,6 +87,12 @@ extension CatalogStore {
         migrator.registerMigration("v2-results-warnings") { db in
             try db.execute(sql: "ALTER TABLE results ADD COLUMN warnings TEXT NOT NULL DEFAULT ''")
         }
+        // Times the job's process was killed from outside while it ran (kill -9, the OOM killer, a power
+        // cut): not attempts, but bounded too (`CatalogStore.maxInterruptions`), so a file whose analysis
+        // makes the kernel kill the watcher cannot loop forever.
+        migrator.registerMigration("v3-jobs-interruptions") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0)")
+        }
         return migrator
     }
 }

@@ -16,10 +16,18 @@ public final class CatalogStore: Sendable {
     public let path: String
     /// Claims a job may get before a transient failure (or a worker dying on it) becomes `failed`.
     public let maxAttempts: Int
+    /// Times a job's process may be killed from outside during its analysis before the job fails as one
+    /// that probably makes the kernel kill the worker (out of memory). A restart loop or random kills hit
+    /// a given job a few times at most; a file that itself causes the kill is hit every time.
+    /// `jobs retry` starts the count again.
+    public static let maxInterruptions = 10
     /// A `DatabasePool` (WAL) for read-write use; a read-only `DatabaseQueue` for `readOnly` stores.
     let pool: any DatabaseWriter
     /// Whether this store was opened read-only (`jobs list`, `export`).
     public let isReadOnly: Bool
+    /// The private folder holding a copy of a read-only catalog whose WAL could not be read in place
+    /// (removed with the store).
+    let readOnlyCopy: String?
 
     /// Opens (creating folders and file as needed) and migrates the catalog at `path`.
     /// - Parameter maxAttempts: claims per job before it is failed for good (default 4: three retries
@@ -35,9 +43,10 @@ public final class CatalogStore: Sendable {
         self.isReadOnly = readOnly
         if (readOnly || !create) && !FileManager.default.fileExists(atPath: path) { throw CatalogError.notFound(path: path) }
         if readOnly {
-            self.pool = try Self.openReadOnly(path: path)
+            (self.pool, self.readOnlyCopy) = try Self.openReadOnly(path: path)
             return
         }
+        self.readOnlyCopy = nil
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             do {
@@ -81,10 +90,40 @@ public final class CatalogStore: Sendable {
         }
     }
 
+    deinit {
+        if let readOnlyCopy { try? FileManager.default.removeItem(atPath: readOnlyCopy) }
+    }
+
     /// A read-only connection. SQLite reads a WAL database only if it can open (or create) the `-shm`
     /// file next to it; on a read-only folder without one (the normal state after a clean close) that
     /// fails, so there the file is opened `immutable` (nobody can be writing it on read-only media).
-    static func openReadOnly(path: String) throws -> DatabaseQueue {
+    /// `immutable` ignores the `-wal` file, though: a catalog copied or snapshotted while a watcher ran
+    /// keeps its last commits there. Then the database and its WAL are copied into a private temporary
+    /// folder and read from there (SQLite replays the WAL on open), returned for removal with the store.
+    static func openReadOnly(path: String) throws -> (DatabaseQueue, copy: String?) {
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
+        let folder = (path as NSString).deletingLastPathComponent
+        let writableFolder = access(folder.isEmpty ? "." : folder, W_OK) == 0
+        let shmExists = FileManager.default.fileExists(atPath: path + "-shm")
+        guard !writableFolder, !shmExists, walSize > 0 else { return (try openReadOnlyInPlace(path: path), nil) }
+        var template = Array((NSTemporaryDirectory() + "/lessonlens-catalog-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CatalogError.database(path: path, operation: "open read-only", reason: "cannot make a temporary copy of its WAL: \(String(cString: strerror(errno)))")
+        }
+        let copy = String(cString: made)
+        do {
+            let name = (path as NSString).lastPathComponent
+            try FileManager.default.copyItem(atPath: path, toPath: copy + "/" + name)
+            try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "/" + name + "-wal")
+            return (try openReadOnlyInPlace(path: copy + "/" + name), copy)
+        } catch {
+            try? FileManager.default.removeItem(atPath: copy)
+            if let e = error as? CatalogError { throw e }
+            throw CatalogError.database(path: path, operation: "open read-only", reason: "cannot make a temporary copy of its WAL: \(Self.reason(error))")
+        }
+    }
+
+    static func openReadOnlyInPlace(path: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.label = "lessonlens-catalog-readonly"
         config.readonly = true
@@ -317,7 +356,7 @@ public final class CatalogStore: Sendable {
         try write("requeue job \(jobID) of '\(worker)'") { db in
             try self.recover(db, where: "id = ? AND lease_owner = ?", [jobID, worker],
                              why: analysisCrashed ? "the analysis crashed" : "worker '\(worker)' was stopped",
-                             countsAsAttempt: analysisCrashed, now: now) == 1
+                             countsAsAttempt: analysisCrashed, countsAsInterruption: !analysisCrashed, now: now) == 1
         }
     }
 
@@ -351,7 +390,7 @@ public final class CatalogStore: Sendable {
                 throw CatalogError.invalidTransition(id: id, from: job.state, operation: "retry (its content already has a live job)")
             }
             try db.execute(sql: """
-                UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, next_attempt_at = NULL, finished_at = NULL
+                UPDATE jobs SET state = 'queued', attempts = 0, interruptions = 0, error = NULL, next_attempt_at = NULL, finished_at = NULL
                 WHERE id = ?
                 """, arguments: [id])
             return try Self.fetchJob(db, id: id)
@@ -478,13 +517,22 @@ extension CatalogStore {
     }
 
     func recover(_ db: Database, where clause: String, _ arguments: StatementArguments, why: String,
-                        countsAsAttempt: Bool, now: Date) throws -> Int {
-        let stuck = try Row.fetchAll(db, sql: "SELECT id, attempts FROM jobs WHERE state = 'running' AND \(clause)",
+                 countsAsAttempt: Bool, countsAsInterruption: Bool = false, now: Date) throws -> Int {
+        let stuck = try Row.fetchAll(db, sql: "SELECT id, attempts, interruptions FROM jobs WHERE state = 'running' AND \(clause)",
                                      arguments: arguments)
         for row in stuck {
             let id: Int64 = row["id"]
             let attempts: Int = row["attempts"]
-            if countsAsAttempt && attempts >= maxAttempts {
+            let interruptions: Int = row["interruptions"] + (countsAsInterruption ? 1 : 0)
+            if countsAsInterruption && interruptions >= Self.maxInterruptions {
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                        interruptions = ?
+                    WHERE id = ?
+                    """, arguments: ["the worker was killed during each of \(interruptions) analyses of this file "
+                                     + "(by the kernel's out-of-memory killer?); `lessonlens jobs retry \(id)` tries again",
+                                     now.timeIntervalSince1970, interruptions, id])
+            } else if countsAsAttempt && attempts >= maxAttempts {
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                     WHERE id = ?
@@ -493,9 +541,9 @@ extension CatalogStore {
             } else {
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'queued', error = ?, lease_owner = NULL, lease_expires_at = NULL,
-                        next_attempt_at = NULL, attempts = ?
+                        next_attempt_at = NULL, attempts = ?, interruptions = ?
                     WHERE id = ?
-                    """, arguments: ["requeued: \(why)", countsAsAttempt ? attempts : max(0, attempts - 1), id])
+                    """, arguments: ["requeued: \(why)", countsAsAttempt ? attempts : max(0, attempts - 1), interruptions, id])
             }
         }
         return stuck.count

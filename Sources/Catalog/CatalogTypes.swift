@@ -143,15 +143,15 @@ public struct ResultSummary: Sendable, Codable, Equatable {
         self.init(durationSeconds: report.recording.durationSeconds,
                   teacherRatio: report.talk.teacherRatio, studentRatio: report.talk.studentRatio,
                   multiRatio: report.talk.multiRatio, silenceRatio: report.talk.silenceRatio,
-                  rt: report.st?.rt, ch: report.st?.ch, mode: report.st?.mode,
+                  rt: report.st?.rt, ch: report.st?.ch, mode: report.st?.mode.rawValue,
                   medianWaitSeconds: report.interaction.medianWaitSeconds,
                   questionCount: report.interaction.questions.count,
                   turnExchanges: report.interaction.turnExchanges,
                   findingsCount: report.findings.count, slideChanges: report.slides.changes.count,
-                  microLessons: report.microLessons.count, language: report.language,
+                  microLessons: report.microLessons.count, language: report.language.rawValue,
                   lessonTitle: report.lesson?.title, teacher: report.lesson?.teacher,
                   subject: report.lesson?.subject, school: report.lesson?.school, reportDir: reportDir)
-        warnings = report.findings.map(\.code).filter { Self.recordingWarningCodes.contains($0) }
+        warnings = report.findings.map(\.code.rawValue).filter { Self.recordingWarningCodes.contains($0) }
     }
 
     /// Finding codes that say the recording itself is damaged (kept in the catalog row).

@@ -66,111 +66,40 @@ struct AnalyzeCommand: AsyncParsableCommand {
         // bad bytes replaced; open such a file by the bytes of its argument and read it through the
         // descriptor, showing the name escaped (issue 14, item 12).
         let raw = RawArguments.nonUTF8()
-        var opened: [String] = []
-        var displayPaths: [String: String] = [:], unopenable: [String: SimpleError] = [:]
+        var items: [AnalysisBatch.Item] = []
         for f in files {
-            guard f.contains("\u{FFFD}"), let bytes = raw[f] else { opened.append(f); continue }
+            guard f.contains("\u{FFFD}"), let bytes = raw[f] else { items.append(AnalysisBatch.Item(path: f)); continue }
             let shown = Watcher.escaped(bytes)
-            let fd = bytes.withUnsafeBufferPointer { b -> Int32 in
-                var z = Array(b); z.append(0)
-                return z.withUnsafeBufferPointer { Glibc.open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_NONBLOCK) }
+            let fd = (bytes + [0]).withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress!, O_RDONLY | O_NONBLOCK) }
             }
             if fd < 0 {
-                opened.append(f)
-                unopenable[f] = SimpleError(.inputMissing, "cannot read '\(shown)': \(String(cString: strerror(errno)))")
+                items.append(AnalysisBatch.Item(path: f, displayPath: shown,
+                                                openError: PipelineError.unreadable(path: shown, reason: String(cString: strerror(errno)))))
             } else {
-                let proc = "/proc/self/fd/\(fd)"
-                opened.append(proc)
-                displayPaths[proc] = shown
+                items.append(AnalysisBatch.Item(path: "/proc/self/fd/\(fd)", displayPath: shown))
             }
         }
-        var batch = BatchRunner(files: opened, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
-                                store: store, workers: workers, display: display, json: json)
-        batch.displayPaths = displayPaths
-        batch.unopenable = unopenable
-        let firstFailure = await batch.run()
+        let batch = AnalysisBatch(items: items, outDir: outDir, config: config, explicitPlan: explicitPlan, language: lang,
+                                  catalog: store, workers: workers)
+        let json = self.json
+        let firstFailure = await batch.run { event in Self.show(event, on: display, json: json) }
+        display.finish()
         if let code = firstFailure { throw ArgumentParser.ExitCode(code.rawValue) }
     }
-}
 
-/// Runs analyses with up to `workers` at once, reporting each file's outcome on one line.
-struct BatchRunner: Sendable {
-    let files: [String]
-    let outDir: String
-    let config: PipelineConfig
-    let explicitPlan: LessonPlan?
-    let language: String?
-    let store: JobCatalog
-    let workers: Int
-    let display: ProgressDisplay
-    let json: Bool
-    /// Escaped names of the files opened by their bytes (`/proc/self/fd/N` → `caf\xE9.mp4`).
-    var displayPaths: [String: String] = [:]
-    /// Files whose bytes could not be opened, with the error to report.
-    var unopenable: [String: SimpleError] = [:]
-
-    /// Returns the exit code of the first failure (in file order), or nil when every file succeeded.
-    func run() async -> MediaCore.ExitCode? {
-        var failures: [Int: MediaCore.ExitCode] = [:]
-        await withTaskGroup(of: (Int, MediaCore.ExitCode?).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < files.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, analyseOne(index)) }
-            }
-            for _ in 0..<min(workers, files.count) { startNext() }
-            for await (index, failure) in group {
-                if let f = failure { failures[index] = f }
-                startNext()
-            }
-        }
-        display.finish()
-        return failures.keys.min().flatMap { failures[$0] }
-    }
-
-    /// Puts a failed file in the catalog as a `failed` job with its reason, when the file can be read
-    /// (a missing or unreadable file has no content to record: its error line is all there is).
-    /// A file that is not media at all is recorded only up to this size (64 MiB, well under a second of
-    /// hashing): the catalog keys recordings by their SHA-256, and hashing a 2 GB file of zeros took 23 s
-    /// (minutes on a loaded machine) to record a rejection FFmpeg made in 0.3 s.
-    static let maxUnopenedBytesRecorded: Int64 = 64 << 20
-
-    private func recordFailure(_ path: String, _ message: String, started: Date) {
-        // stat(2), not lstat: a file opened by its bytes is read through its /proc/self/fd link.
-        guard let identity = FileIdentity.of(path: path) else { return }
-        let shownPath = displayPaths[path] ?? path
-        // A large file is hashed only when it is media (opens; the failure came later in the analysis).
-        if identity.size > Self.maxUnopenedBytesRecorded, (try? Probe.run(path: path, audioTrack: nil)) == nil { return }
-        do {
-            try store.recordFailedAnalysis(path: path, shownPath: shownPath, size: identity.size, mtime: identity.mtime,
-                                           config: config, error: message, startedAt: started)
-        } catch {
-            display.line("warning: the catalog could not record the failure of '\((shownPath as NSString).lastPathComponent)': \(error)", toStderr: true)
-        }
-    }
-
-    private func analyseOne(_ index: Int) -> MediaCore.ExitCode? {
-        let path = files[index]
-        let name = ((displayPaths[path] ?? path) as NSString).lastPathComponent
-        let started = Date()
-        do {
-            if let failure = unopenable[path] { throw failure }
-            let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: path).map { try LessonPlan.load(path: $0) }
-            var request = AnalyzeRequest(path: path, outDir: outDir, config: config, plan: plan, language: language)
-            request.displayPath = displayPaths[path]
-            let shownPath = displayPaths[path] ?? path
-            // The catalog row is written as part of publishing the report folder: if it fails (disk full,
-            // database locked by another process), the folder is taken back, so no report stands without
-            // its row (issue 14, item 10).
-            let store = self.store, config = self.config
-            request.commit = { report, reportDir in
-                try store.recordAnalysis(shownPath: shownPath, report: report, reportDir: reportDir,
-                                         mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
-                                         config: config, startedAt: started)
-            }
-            let outcome = try AnalyzePipeline.run(request) { p in display.update(slot: index, progress: p) }
+    /// One batch event on the terminal: progress, the result line of a file (or its JSON object), warnings.
+    static func show(_ event: AnalysisBatch.Event, on display: ProgressDisplay, json: Bool) {
+        switch event {
+        case .progress(let index, let p):
+            display.update(slot: index, progress: p)
+        case .warning(_, let text):
+            display.line("warning: \(text)", toStderr: true)
+        case .finished(let index, _, .failed(let message, _)):
+            display.line("error: \(message)", toStderr: true, finishing: index)
+        case .finished(let index, let item, .analysed(let outcome)):
+            let shownPath = item.displayPath ?? item.path
+            let name = (shownPath as NSString).lastPathComponent
             let speed = outcome.elapsedSeconds > 0 ? outcome.report.recording.durationSeconds / outcome.elapsedSeconds : 0
             for w in outcome.warnings { display.line("warning: '\(name)': \(w)", toStderr: true) }
             if json {
@@ -183,17 +112,6 @@ struct BatchRunner: Sendable {
                                     outcome.reportDir, Format.clock(outcome.report.recording.durationSeconds),
                                     outcome.elapsedSeconds, speed), toStderr: false, finishing: index)
             }
-            // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
-            if outcome.report.findings.contains(where: { $0.code == "truncated-recording" }) { return .truncated }
-            return nil
-        } catch let e as LessonLensError {
-            display.line("error: \(e.message)", toStderr: true, finishing: index)
-            recordFailure(path, e.message, started: started)
-            return e.exitCode
-        } catch {
-            display.line("error: '\(name)': \(error)", toStderr: true, finishing: index)
-            recordFailure(path, "'\(name)': \(error)", started: started)
-            return .failure
         }
     }
 }

@@ -41,7 +41,7 @@ struct EvalCommand: AsyncParsableCommand {
         modelOptions.apply()
         config = try config.setting("clips.enabled", to: "false")
         let lessons = paths.flatMap { Evaluation.lessons(in: $0) }
-        guard !lessons.isEmpty else { throw SimpleError(.inputMissing, "no media file with a .truth.json sidecar in \(paths.joined(separator: ", "))") }
+        guard !lessons.isEmpty else { throw PipelineError.noEvaluationLessons(paths: paths) }
         let outDir = out ?? NSTemporaryDirectory() + "lessonlens-eval-\(getpid())"
         defer { if out == nil { try? FileManager.default.removeItem(atPath: outDir) } }
         var scores: [LessonScore] = []

@@ -39,7 +39,7 @@ struct ExportCommand: AsyncParsableCommand {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    throw SimpleError(.cannotCreateOutput, "cannot write '\(out)': \(error.localizedDescription)")
+                    throw PipelineError.cannotWrite(path: out, reason: error.localizedDescription)
                 }
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))

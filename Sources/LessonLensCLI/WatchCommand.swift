@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import MediaCore
 import Pipeline
+import UnixSignals
+import Logging
 
 /// `lessonlens watch DIR`: the recording-server mode.
 struct WatchCommand: AsyncParsableCommand {
@@ -23,22 +25,22 @@ struct WatchCommand: AsyncParsableCommand {
             analysis itself counts against a recording, not the watcher being killed. With --once, \
             the command exits when every file present has a final state (it waits for pending retries).
 
-            Pipeline parameters (set them in a copy of pipelines/standard.yml):
+            Pipeline parameters (set them in a copy of pipelines/standard.yml or with --set KEY=VALUE; a job keeps \
+            the parameters it was queued with):
             """ + "\n" + Parameters.helpText())
 
     @Argument(help: ArgumentHelp("Folder to watch (subfolders included).", valueName: "DIR")) var directory: String
     @OptionGroup var location: CatalogOptions
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: .long, help: "Recordings analysed at once (one per core is most efficient).") var workers: Int = 1
-    @Option(name: .long, help: ArgumentHelp("Pipeline file, or a built-in name: \(PipelineConfig.builtinNames.joined(separator: ", ")).",
-                                            valueName: "FILE"))
-    var pipeline: String = "standard"
+    @OptionGroup var pipelineOptions: PipelineOptions
     @Option(name: .long, help: "Seconds a file must stay unchanged before it is taken.") var debounce: Double = 5
     @Option(name: .long, help: "Seconds between full rescans of the folder.") var rescan: Double = 30
     @Option(name: .long, help: "Seconds running jobs get to finish after SIGTERM/SIGINT before being requeued.")
     var grace: Double = 30
     @Flag(name: .long, help: "Exit once every file present has been processed (batch mode) instead of watching on.")
     var once = false
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
@@ -49,13 +51,14 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let config = try PipelineConfig.resolve(pipeline)
+            LogSetup.bootstrap(verbose: global.verbose, defaultLevel: .info)
+            let config = try pipelineOptions.resolve()
             modelOptions.apply()
             // Without the model every job would fail: refuse to start, with the install command (exit 69).
             _ = try Models.speechModel(for: config)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-                throw SimpleError(.inputMissing, "cannot watch '\(directory)': no such folder")
+                throw PipelineError.noSuchFolder(path: directory)
             }
             let outDir = location.out
             try OutputFolder.create(outDir)
@@ -72,60 +75,20 @@ struct WatchCommand: AsyncParsableCommand {
             let absoluteOut = URL(fileURLWithPath: outDir).standardizedFileURL.path
             options.outputDirectory = absoluteOut
             let watcher = Watcher(catalog: store, options: options, outDir: absoluteOut, config: config)
-            let signals = SignalStopper(watcher: watcher, store: store, workers: workers, grace: grace)
-            signals.install()
+            // SIGTERM/SIGINT: stop claiming, give running jobs --grace seconds, then requeue them; a second
+            // signal requeues at once. The analyses run on threads of their own (ThreadPoolExecutor), so this
+            // task is served at once however busy they are.
+            let signals = Task {
+                var received = 0
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    received += 1
+                    await watcher.stop(immediately: received > 1)
+                }
+            }
+            defer { signals.cancel() }
             let stats = try await watcher.run()
             FileHandle.standardError.write(Data(
                 "watch stopped: \(stats.done) done, \(stats.failed) failed, \(stats.duplicates) duplicate, \(stats.requeued) requeued\n".utf8))
         }
-    }
-}
-
-/// SIGTERM/SIGINT → `watcher.stop()`. Runs on its own dispatch queue, not the Swift concurrency
-/// pool: analysis may keep every pool thread busy, and shutdown must still happen. If the watcher has
-/// not returned by the end of the grace period (plus 2 s), or on a second signal, the running jobs of
-/// this process are requeued from here and the process exits 0.
-final class SignalStopper: @unchecked Sendable {
-    // @unchecked: `count` and `sources` are only touched on `queue` (and `install` before any signal).
-    private let watcher: Watcher
-    private let store: JobCatalog
-    private let workers: Int
-    private let grace: Double
-    private let queue = DispatchQueue(label: "lessonlens.signals")
-    private var sources: [any DispatchSourceSignal] = []
-    private var count = 0
-
-    init(watcher: Watcher, store: JobCatalog, workers: Int, grace: Double) {
-        self.watcher = watcher
-        self.store = store
-        self.workers = workers
-        self.grace = grace
-    }
-
-    func install() {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)  // let the dispatch source see it instead of the default termination
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [self] in self.received() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func received() {
-        count += 1
-        if count > 1 { forceExit() }
-        let watcher = self.watcher
-        Task { await watcher.stop() }
-        queue.asyncAfter(deadline: .now() + grace + 2) { [self] in self.forceExit() }
-    }
-
-    private func forceExit() {
-        var requeued = 0
-        for n in 0..<workers {
-            requeued += (try? store.requeueRunning(worker: "\(watcher.identity):w\(n)")) ?? 0
-        }
-        FileHandle.standardError.write(Data("watch stopped without waiting: \(requeued) running job(s) requeued\n".utf8))
-        exit(0)
     }
 }

@@ -9,7 +9,7 @@ public struct Report: Codable, Sendable, Equatable {
     /// ISO-8601 time the report was made.
     public var generatedAt: String
     /// Report language for texts: `zh` or `en`.
-    public var language: String
+    public var language: OpenEnum<ReportLanguage>
     public var recording: RecordingSummary
     public var lesson: LessonMeta?
     public var pipeline: PipelineSummary
@@ -22,12 +22,17 @@ public struct Report: Codable, Sendable, Equatable {
     public var motion: MotionSummary?
     public var microLessons: [MicroLesson]
     public var findings: [Finding]
-    /// How each number was obtained where it is a heuristic (shown in the report's method section).
+    /// How each number was obtained where it is a heuristic (shown in the report's method section), in
+    /// English: the sentence of each entry of `methodNotes`, in the same order.
     public var notes: [String]
+    /// The same notes as code and values, one per entry of `notes` (`addNote`, `setNotes` keep the two
+    /// aligned). Nil in a report.json written before this field existed; the HTML report renders from
+    /// these only when there is one per note, else shows `notes` as written.
+    public var methodNotes: [MethodNote]?
     /// Which voice-activity method decided speech against non-speech (absent without audio analysis).
     public var voiceActivity: VoiceActivitySummary?
 
-    public init(generator: String, generatedAt: String, language: String, recording: RecordingSummary,
+    public init(generator: String, generatedAt: String, language: OpenEnum<ReportLanguage>, recording: RecordingSummary,
                 lesson: LessonMeta? = nil, pipeline: PipelineSummary, timeline: [Segment] = [],
                 talk: TalkSummary = TalkSummary(), st: STSummary? = nil,
                 interaction: InteractionSummary = InteractionSummary(), phases: [Phase] = [],
@@ -49,6 +54,18 @@ public struct Report: Codable, Sendable, Equatable {
         self.microLessons = microLessons
         self.findings = findings
         self.notes = notes
+    }
+
+    /// Appends `note`: its English sentence to `notes`, itself to `methodNotes`.
+    public mutating func addNote(_ note: MethodNote) {
+        notes.append(note.english ?? note.code.rawValue)
+        methodNotes = (methodNotes ?? []) + [note]
+    }
+
+    /// Replaces the notes by `notes` (English sentences and structured form).
+    public mutating func setNotes(_ notes: [MethodNote]) {
+        self.notes = notes.map { $0.english ?? $0.code.rawValue }
+        methodNotes = notes
     }
 }
 
@@ -191,13 +208,13 @@ public struct TalkSummary: Codable, Sendable, Equatable {
 public struct STSummary: Codable, Sendable, Equatable {
     public var intervalSeconds: Double
     /// `window-majority` or `instant`.
-    public var rule: String
+    public var rule: OpenEnum<STRule>
     /// One letter per full window: `T` or `S`.
     public var sequence: String
     public var rt: Double
     public var ch: Double
     /// `lecture`, `practice`, `dialogue` or `mixed`.
-    public var mode: String
+    public var mode: OpenEnum<STMode>
     /// Number of windows N.
     public var n: Int
     /// Number of runs g.
@@ -205,7 +222,7 @@ public struct STSummary: Codable, Sendable, Equatable {
     /// The S-T curve: cumulative (T, S) counts after each window, starting at (0, 0).
     public var curve: [STPoint]
 
-    public init(intervalSeconds: Double, rule: String, sequence: String, rt: Double, ch: Double, mode: String,
+    public init(intervalSeconds: Double, rule: OpenEnum<STRule>, sequence: String, rt: Double, ch: Double, mode: OpenEnum<STMode>,
                 n: Int, runs: Int, curve: [STPoint]) {
         self.intervalSeconds = intervalSeconds
         self.rule = rule
@@ -358,7 +375,7 @@ public struct Finding: Codable, Sendable, Equatable {
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
     /// Stable identifier, e.g. `short-wait-time`; Reports localises by it.
-    public var code: String
+    public var code: OpenEnum<FindingCode>
     public var severity: Severity
     /// English message (the HTML report renders its own localised text from `code` and `values`).
     public var message: String
@@ -366,12 +383,17 @@ public struct Finding: Codable, Sendable, Equatable {
     public var values: [String: Double]
     public var moments: [TimeRange]
 
-    public init(code: String, severity: Severity, message: String, values: [String: Double] = [:], moments: [TimeRange] = []) {
+    public init(code: OpenEnum<FindingCode>, severity: Severity, message: String, values: [String: Double] = [:],
+                moments: [TimeRange] = []) {
         self.code = code
         self.severity = severity
         self.message = message
         self.values = values
         self.moments = moments
+    }
+
+    public init(code: FindingCode, severity: Severity, message: String, values: [String: Double] = [:], moments: [TimeRange] = []) {
+        self.init(code: .known(code), severity: severity, message: message, values: values, moments: moments)
     }
 }
 

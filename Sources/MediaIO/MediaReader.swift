@@ -185,6 +185,8 @@ public final class MediaReader {
         var packets = 0
         while !overran, demuxer.readPacket(onDamage: { warnings.append($0) }) {
             packets += 1
+            // The job was abandoned (its lease was lost, or the watcher stops without waiting).
+            if packets % 64 == 0, Task.isCancelled { throw CancellationError() }
             if let deadline, packets % 64 == 0, ContinuousClock.now > deadline {
                 throw MediaError(.badMedia, path: path, reason: "reading took longer than the time budget for a recording of its stated length (damaged or forged file); stopped at \(Int(lastProgress.rounded())) s")
             }

@@ -118,7 +118,7 @@ public enum AnalyzePipeline {
         analyticsConfig.studentTalkRatioMin = config.number("findings.studentTalkRatioMin")
         analyticsConfig.longSilenceSeconds = config.number("findings.longSilenceSeconds")
 
-        var notes: [String] = []
+        var notes: [MethodNote] = []
         var findings: [Finding] = []
         var timeline: [Segment] = []
         var risingPitchEnds: [Double] = []
@@ -150,23 +150,23 @@ public enum AnalyzePipeline {
         var slideResult: SlideResult?
         if hasVideo, let detector = slides { slideResult = detector.finish() ; notes += slideResult?.notes ?? [] }
         if !hasVideo {
-            notes.append(info.video == nil ? "The recording has no video: slide changes and motion are not reported."
-                                           : "Video analysis was turned off by the pipeline.")
+            notes.append(MethodNote(info.video == nil ? .noVideo : .videoAnalysisOff))
         }
-        for w in summary.warnings { notes.append("Warning while reading the file: \(w).") }
+        for w in summary.warnings { notes.append(MethodNote(.readWarning, ["warning": .text(w)])) }
 
         let language = request.language ?? request.plan?.language ?? config.text("report.language")
         let recording = RecordingSummary(id: id, file: fileName, path: request.displayPath ?? path, sha256: sha, sizeBytes: attributes.size,
                                          durationSeconds: duration, startSeconds: info.startSeconds, container: info.container,
                                          video: info.video, audio: hasAudio ? info.audio : nil)
         var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
-                            language: language, recording: recording, lesson: request.plan?.meta, pipeline: config.summary,
+                            language: OpenEnum(rawValue: language), recording: recording, lesson: request.plan?.meta, pipeline: config.summary,
                             // Without audio there is no timeline to speak of: empty, with the no-audio finding.
                             timeline: hasAudio ? analytics.timeline : [], talk: hasAudio ? analytics.talk : TalkSummary(),
                             st: hasAudio ? analytics.st : nil,
                             interaction: hasAudio ? analytics.interaction : InteractionSummary(), phases: hasAudio ? analytics.phases : [],
                             slides: SlidesSummary(changes: slideResult?.changes ?? []),
-                            motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings, notes: notes)
+                            motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings)
+        report.setNotes(notes)
         report.voiceActivity = voiceActivity
 
         // Write everything into a hidden temporary folder, then rename it into place: a failed job leaves
@@ -181,9 +181,11 @@ public enum AnalyzePipeline {
         // The clip and thumbnail writers open the path again: it must still be the file that was hashed.
         let identity = FileIdentity.of(path: path)
         func checkSameFile(_ stage: String) throws {
+            // Between stages, an abandoned job (its lease was lost, the watcher stops) ends here.
+            try Task.checkCancellation()
             guard let identity, let now = FileIdentity.of(path: path), now == identity, now.size == attributes.size,
                   abs(now.mtime.timeIntervalSince(attributes.mtime)) < 0.001 else {
-                throw SimpleError(.ioError, "'\(fileName)' was replaced or changed during the analysis (\(stage)): it will be analysed again as the new file")
+                throw PipelineError.fileChanged(file: fileName, stage: stage)
             }
         }
         let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -192,9 +194,11 @@ public enum AnalyzePipeline {
             if config.flag("microLessons.enabled") {
                 progress(AnalyzeProgress(file: fileName, stage: "cutting clips", mediaSeconds: duration, durationSeconds: duration))
                 try checkSameFile("before cutting clips")
+                var clipNotes: [MethodNote] = []
                 report.microLessons = try MicroLessonWriter.make(
                     path: path, duration: duration, timeline: analytics.timeline, slides: slideResult,
-                    plan: request.plan, config: config, hasVideo: hasVideo, into: tempDir, notes: &report.notes)
+                    plan: request.plan, config: config, hasVideo: hasVideo, into: tempDir, notes: &clipNotes)
+                for note in clipNotes { report.addNote(note) }
                 if let keyframes = slideResult?.keyframeTimes, hasVideo {
                     try checkSameFile("before slide thumbnails")
                     report.slides.thumbnails = MicroLessonWriter.slideThumbnails(path: path, times: keyframes, into: tempDir)
@@ -210,7 +214,11 @@ public enum AnalyzePipeline {
         } catch {
             try? fm.removeItem(atPath: tempDir)
             if let e = error as? LessonLensError { throw e }
-            throw SimpleError(.ioError, "cannot write the report for '\(fileName)' into '\(request.outDir)': \((error as NSError).localizedDescription)")
+            if error is CancellationError { throw error }
+            // A file-system failure (disk full, I/O) may pass; anything else (an encoding error) is a bug
+            // that a retry would only repeat.
+            if error is EncodingError { throw PipelineError.reportBuildFailed(file: fileName, reason: "\(error)") }
+            throw PipelineError.reportWriteFailed(file: fileName, outDir: request.outDir, reason: (error as NSError).localizedDescription)
         }
         report.recording.path = request.displayPath ?? path
         let elapsed = ContinuousClock.now - clock
@@ -233,7 +241,7 @@ public enum AnalyzePipeline {
         guard statedSeconds > 0, statedSeconds.isFinite, decodedSeconds < 0.9 * statedSeconds,
               statedSeconds - decodedSeconds > 2 else { return nil }
         let message = "The recording is shorter than its container says: \(Format.clock(decodedSeconds)) of \(Format.clock(statedSeconds)) could be read (the file is truncated or damaged); the report covers only what was read."
-        return Finding(code: "truncated-recording", severity: .warning, message: message,
+        return Finding(code: .truncatedRecording, severity: .warning, message: message,
                        values: ["statedSeconds": statedSeconds, "decodedSeconds": decodedSeconds])
     }
 
@@ -248,7 +256,9 @@ public enum AnalyzePipeline {
     /// `<dir>/<stem>.plan.yml` (or .yaml/.json) next to a recording, when it exists.
     public static func siblingPlan(for path: String) -> String? {
         let stem = (path as NSString).deletingPathExtension
-        return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { FileManager.default.fileExists(atPath: $0) }
+        return ["yml", "yaml", "json"].map { "\(stem).plan.\($0)" }.first { candidate in
+            Watcher.withUsablePath(candidate) { FileManager.default.fileExists(atPath: $0) }
+        }
     }
 
     /// Size and mtime by `stat(2)`, which follows the `/proc/self/fd/N` link of a file opened by its bytes.

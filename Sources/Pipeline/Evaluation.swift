@@ -137,10 +137,10 @@ public enum Evaluation {
 
     public static func loadTruth(_ path: String) throws -> LessonTruth {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SimpleError(.inputMissing, "cannot read truth file '\(path)'")
+            throw PipelineError.truthMissing(path: path)
         }
         do { return try JSONDecoder().decode(LessonTruth.self, from: data) }
-        catch { throw SimpleError(.usage, "truth file '\(path)' is not valid: \(error)") }
+        catch { throw PipelineError.truthInvalid(path: path, reason: "\(error)") }
     }
 
     /// Compares a report with its truth.
@@ -160,7 +160,7 @@ public enum Evaluation {
         }
         if let tst = truth.st, let pst = report.st {
             s.modeTruth = tst.mode
-            s.modePredicted = pst.mode
+            s.modePredicted = pst.mode.rawValue
             s.rtError = abs(pst.rt - tst.rt)
             s.chError = abs(pst.ch - tst.ch)
         }

@@ -1,6 +1,6 @@
 internal import Catalog
 public import Foundation
-public import MediaCore
+import MediaCore
 
 /// The catalog as the command line uses it. `lessonlens` talks only to Pipeline (docs/ARCHITECTURE.md):
 /// every catalog operation of `analyze`, `watch`, `jobs` and `export` goes through this type, and no
@@ -60,23 +60,14 @@ public struct JobCatalog: Sendable {
     public func requeueRunning(worker: String) throws -> Int {
         try store.requeueRunning(worker: worker)
     }
+}
 
-    /// Records a finished analysis of `path` (shown as `shownPath`) with its report folder.
-    public func recordAnalysis(shownPath: String, report: Report, reportDir: String, mtime: Date,
-                               config: PipelineConfig, startedAt: Date) throws {
-        _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256, size: report.recording.sizeBytes,
-                                     mtime: mtime, pipeline: config.name, parameters: config.parameters,
-                                     reportDir: reportDir, summary: ResultSummary(report: report, reportDir: reportDir),
-                                     startedAt: startedAt)
-    }
-
-    /// Records a failed analysis of the file at `path` (shown as `shownPath`) as a `failed` job with its
-    /// reason, keyed by the file's SHA-256. Does nothing when the file cannot be read.
-    public func recordFailedAnalysis(path: String, shownPath: String, size: Int64, mtime: Date, config: PipelineConfig,
-                                     error: String, startedAt: Date) throws {
-        guard let sha = try? SHA256.hexDigest(ofFileAt: path) else { return }
-        try store.recordFailedAnalysis(path: shownPath, sha256: sha, size: size, mtime: mtime, pipeline: config.name,
-                                       parameters: config.parameters, error: error, startedAt: startedAt)
+extension AnalysisBatch {
+    /// A batch that records every analysis, and every failure of a readable file, in `catalog`.
+    public init(items: [Item], outDir: String, config: PipelineConfig, explicitPlan: LessonPlan? = nil,
+                language: String? = nil, catalog: JobCatalog, workers: Int) {
+        self.init(items: items, outDir: outDir, config: config, explicitPlan: explicitPlan, language: language,
+                  store: catalog.store, workers: workers)
     }
 }
 

@@ -47,31 +47,30 @@ public struct LessonPlan: Codable, Sendable, Equatable {
     /// expanded), and the plan after (`maxKnowledgePoints`, `maxTextCharacters`, keywords).
     public static func load(path: String) throws -> LessonPlan {
         if let refusal = YAMLLimits.refusal(forPath: path) {
-            throw SimpleError(refusal.hasPrefix("the file is") ? .usage : .inputMissing,
-                              "cannot read lesson plan '\(path)': \(refusal)")
+            throw PipelineError.planRefused(path: path, reason: refusal, tooLarge: refusal.hasPrefix("the file is"))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SimpleError(.inputMissing, "cannot read lesson plan '\(path)': no such file or not readable")
+            throw PipelineError.planMissing(path: path)
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
             guard let node = try YAMLLimits.compose(text) else {
-                throw SimpleError(.usage, "lesson plan '\(path)' is empty (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
+                throw PipelineError.planEmpty(path: path)
             }
             let plan = try YAMLDecoder().decode(LessonPlan.self, from: node)
             if let lang = plan.language, !["zh", "en"].contains(lang) {
-                throw SimpleError(.usage, "lesson plan '\(path)': language must be zh or en, not '\(YAMLLimits.oneLine(lang, limit: 40))'")
+                throw PipelineError.planInvalid(path: path, problem: "language must be zh or en, not '\(YAMLLimits.oneLine(lang, limit: 40))'")
             }
             if let problem = plan.boundsProblem() {
-                throw SimpleError(.usage, "lesson plan '\(path)': \(problem)")
+                throw PipelineError.planInvalid(path: path, problem: problem)
             }
             return plan
-        } catch let e as SimpleError {
+        } catch let e as PipelineError {
             throw e
         } catch let refusal as YAMLLimits.Refusal {
-            throw SimpleError(.usage, "lesson plan '\(path)' is refused: \(refusal.reason)")
+            throw PipelineError.planOverLimits(path: path, reason: refusal.reason)
         } catch {
-            throw SimpleError(.usage, "cannot parse lesson plan '\(path)': \(YAMLLimits.oneLine("\(error)")) (expected YAML or JSON with title, teacher, subject, knowledgePoints)")
+            throw PipelineError.planUnparsable(path: path, reason: YAMLLimits.oneLine("\(error)"))
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import MediaIO
 
 /// Version of the tool, written into every report.
@@ -11,12 +11,14 @@ public enum LessonLensVersion {
 public enum LogSetup {
     nonisolated(unsafe) private static var done = false
 
-    public static func bootstrap(verbose: Bool) {
+    /// - Parameter defaultLevel: the level without `--verbose` (`watch` logs its jobs at `.info`: that log
+    ///   is what an operator reads; the batch commands show result lines instead and log only warnings).
+    public static func bootstrap(verbose: Bool, defaultLevel: Logger.Level = .warning) {
         guard !done else { return }
         done = true
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .debug : .warning
+            handler.logLevel = verbose ? .debug : defaultLevel
             return handler
         }
         FFmpegLog.enable(verbose: verbose)

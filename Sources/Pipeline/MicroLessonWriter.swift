@@ -6,7 +6,7 @@ import MediaIO
 /// Segments the lesson into knowledge-point micro-lessons and cuts each as a clip (remux, no re-encode).
 enum MicroLessonWriter {
     static func make(path: String, duration: Double, timeline: [Segment], slides: SlideResult?, plan: LessonPlan?,
-                     config: PipelineConfig, hasVideo: Bool, into dir: String, notes: inout [String]) throws -> [MicroLesson] {
+                     config: PipelineConfig, hasVideo: Bool, into dir: String, notes: inout [MethodNote]) throws -> [MicroLesson] {
         var segmenterConfig = SegmenterConfig()
         segmenterConfig.minSeconds = config.number("microLessons.minSeconds")
         segmenterConfig.maxSeconds = config.number("microLessons.maxSeconds")
@@ -39,7 +39,7 @@ enum MicroLessonWriter {
             }
         }
         if !failures.isEmpty {
-            notes.append("Some micro-lesson clips could not be cut: " + failures.joined(separator: "; "))
+            notes.append(MethodNote(.clipsNotCut, ["failures": .text(failures.joined(separator: "; "))]))
         }
         return lessons
     }

@@ -8,8 +8,7 @@ public enum OutputFolder {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw SimpleError(.cannotCreateOutput,
-                              "cannot create output folder '\(shown ?? path)': \((error as NSError).localizedDescription)")
+            throw PipelineError.cannotCreateFolder(path: shown ?? path, reason: (error as NSError).localizedDescription)
         }
     }
 }
@@ -90,8 +89,7 @@ extension OutputFolder {
     /// `bytes` free, saying how much is free and how much `what` needs. Unknown free space passes.
     public static func requireFreeSpace(in folder: String, bytes: Int64, for what: String) throws {
         guard let free = freeBytes(at: folder), free < bytes else { return }
-        throw SimpleError(.ioError, "not enough free space in '\(folder)' for \(what): \(megabytes(free)) free, "
-                          + "needs about \(megabytes(bytes)) (clips about the recording's size + \(megabytes(reportReserveBytes)) for the report); free some space and run again")
+        throw PipelineError.notEnoughSpace(folder: folder, what: what, free: free, needed: bytes, reserve: reportReserveBytes)
     }
 
     static func megabytes(_ bytes: Int64) -> String {

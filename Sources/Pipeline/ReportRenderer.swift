@@ -8,18 +8,18 @@ public enum ReportRenderer {
     public static func render(directory: String, language: String?, output: String?) throws -> String {
         let jsonPath = (directory as NSString).appendingPathComponent("report.json")
         guard let data = FileManager.default.contents(atPath: jsonPath) else {
-            throw SimpleError(.inputMissing, "cannot read '\(jsonPath)': no such file (is '\(directory)' a report folder?)")
+            throw PipelineError.reportMissing(jsonPath: jsonPath, folder: directory)
         }
         let report: Report
         do {
             report = try JSONDecoder().decode(Report.self, from: data)
         } catch {
-            throw SimpleError(.badMedia, "cannot read '\(jsonPath)': not a LessonLens report (\(error))")
+            throw PipelineError.notAReport(jsonPath: jsonPath, reason: "\(error)")
         }
         guard report.schemaVersion == 1 else {
-            throw SimpleError(.badMedia, "cannot read '\(jsonPath)': schemaVersion \(report.schemaVersion) is newer than this lessonlens understands (1)")
+            throw PipelineError.reportTooNew(jsonPath: jsonPath, schemaVersion: report.schemaVersion)
         }
-        let lang = ReportLanguage(rawValue: language ?? report.language) ?? .zh
+        let lang = ReportLanguage(rawValue: language ?? report.language.rawValue) ?? .zh
         let target = output ?? (directory as NSString).appendingPathComponent("report.html")
         do {
             try Data(ReportWriter.html(report, language: lang).utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
@@ -28,7 +28,7 @@ public enum ReportRenderer {
                 try Data(ReportWriter.chaptersVTT(report).utf8).write(to: URL(fileURLWithPath: directory + "/chapters.vtt"), options: .atomic)
             }
         } catch {
-            throw SimpleError(.cannotCreateOutput, "cannot write '\(target)': \((error as NSError).localizedDescription)")
+            throw PipelineError.cannotWrite(path: target, reason: (error as NSError).localizedDescription)
         }
         return target
     }

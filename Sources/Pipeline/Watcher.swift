@@ -90,6 +90,9 @@ public struct WatcherStats: Sendable, Equatable {
     public var retried = 0
     /// Jobs put back to `queued` at start (crash recovery) or at shutdown.
     public var requeued = 0
+    /// Jobs whose lease was lost while they ran (another worker took them over): their analysis was
+    /// stopped and nothing of it recorded.
+    public var abandoned = 0
 }
 
 /// Watches a folder for finished recordings and analyses each distinct content once.
@@ -126,12 +129,12 @@ public actor Watcher {
     private var unfinished: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
     /// Paths of FIFOs, devices and sockets already logged, so each is reported once.
     private var reportedSpecial: Set<String> = []
-    /// Non-UTF-8 names already reported (escaped).
-    private var undecodableNames: Set<String> = []
     /// Consecutive catalog failures of claims, and when workers may try again.
     private var catalogFailures = 0
     private var catalogRetryAt = Date.distantPast
     private var catalogFatal: (any Error)?
+    /// Threads of the hashing (one: reads are sequential; a multi-GB file must not hold a cooperative thread).
+    private var hashing: ThreadPoolExecutor?
 
     public init(store: CatalogStore, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch"),
                 analyze: @escaping JobAnalyzer) {
@@ -166,7 +169,7 @@ public actor Watcher {
         var isDir: ObjCBool = false
         let batch = options.files?.map(Watcher.absolute)
         guard batch != nil || (FileManager.default.fileExists(atPath: root, isDirectory: &isDir) && isDir.boolValue) else {
-            throw SimpleError(.inputMissing, "cannot watch '\(root)': no such folder")
+            throw PipelineError.noSuchFolder(path: root)
         }
         try recover()
         CrashGuard.install(catalogPath: store.path)
@@ -180,10 +183,16 @@ public actor Watcher {
         if inotify == nil && batch == nil { logger.warning("inotify unavailable: relying on rescans every \(options.rescanSeconds) s") }
 
         let workerCount = max(1, options.workers)
+        // Analyses run on threads of their own, one per worker, never on the cooperative pool: scanning,
+        // leases, signals and catalog calls stay responsive however long the analyses take.
+        let analysis = ThreadPoolExecutor(threads: workerCount, name: "lessonlens-analysis")
+        let hashing = ThreadPoolExecutor(threads: 1, name: "lessonlens-hash")
+        self.hashing = hashing
+        defer { analysis.shutdown(); hashing.shutdown(); self.hashing = nil }
         var workers: [Task<Void, Never>] = []
         for n in 0..<workerCount {
             let name = "\(identity):w\(n)"
-            workers.append(Task { await self.workerLoop(name: name, leases: leases) })
+            workers.append(Task { await self.workerLoop(name: name, leases: leases, executor: analysis) })
         }
         logger.info("watching", metadata: ["folder": "\(String(reflecting: root))", "workers": "\(workerCount)"])
 
@@ -259,13 +268,14 @@ public actor Watcher {
     /// Lists `folder` recursively (skipping hidden folders and excluded paths), watching each subfolder.
     private func scan(folder: String, inotify: InotifyMonitor?, now: Date) {
         guard let listing = Watcher.listNames(folder: folder) else { return }
-        for raw in listing.invalid where raw.first != UInt8(ascii: ".") { recordUndecodableName(folder: folder, name: raw) }
-        for name in listing.names.sorted() where !name.hasPrefix(".") {
+        // A name that is not valid UTF-8 goes the same way under its escaped form (WatcherByteNames.swift).
+        let names = listing.names + listing.invalid.map(Watcher.escaped)
+        for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
             if isExcluded(path) { continue }
-            // stat(2), never open(2): opening a FIFO blocks until someone writes to it.
+            // stat(2), never a blocking open(2): opening a FIFO blocks until someone writes to it.
             var st = stat()
-            guard stat(path, &st) == 0 else { continue }
+            guard Watcher.withUsablePath(path, { stat($0, &st) }) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 inotify?.watch(folder: path)
@@ -281,7 +291,7 @@ public actor Watcher {
     /// The names in `folder` as `readdir(3)` returns them: valid UTF-8 ones as strings, the others as bytes
     /// (Foundation's listing decodes them lossily, and the decoded name then names no file).
     static func listNames(folder: String) -> (names: [String], invalid: [[UInt8]])? {
-        guard let dir = opendir(folder) else { return nil }
+        guard let dir = Watcher.withUsablePath(folder, { opendir($0) }) else { return nil }
         defer { closedir(dir) }
         var names: [String] = []
         var invalid: [[UInt8]] = []
@@ -291,32 +301,6 @@ public actor Watcher {
             if let name = String(validating: bytes, as: UTF8.self) { names.append(name) } else { invalid.append(bytes) }
         }
         return (names, invalid)
-    }
-
-    /// A file whose name is not valid UTF-8 (GBK or Latin-1 from a Windows share): the pipeline cannot
-    /// open it by name yet, so instead of skipping it silently it gets a log line and a `failed` job whose
-    /// path shows the name's bytes escaped, with the fix (rename it to UTF-8, e.g. `convmv`).
-    private func recordUndecodableName(folder: String, name: [UInt8]) {
-        let shown = folder + "/" + Watcher.escaped(name)
-        guard !undecodableNames.contains(shown) else { return }
-        undecodableNames.insert(shown)
-        let reason = "file name is not valid UTF-8: \(shown); rename it to UTF-8 (e.g. convmv -f gbk -t utf8) to have it analysed"
-        emit(.skipped(path: shown, reason: reason))
-        logger.error("cannot take file", metadata: ["file": "\(shown)", "reason": "\(reason)"])
-        var raw = Array(folder.utf8) + [UInt8(ascii: "/")] + name
-        raw.append(0)
-        let rawPath = raw.map { CChar(bitPattern: $0) }
-        var st = stat()
-        guard stat(rawPath, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let sha = Watcher.sha256(rawPath: rawPath) else { return }
-        let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-        do {
-            let job = try store.recordFailedAnalysis(path: shown, sha256: sha, size: Int64(st.st_size), mtime: mtime,
-                                                     pipeline: options.pipeline.name, parameters: options.pipeline.parameters,
-                                                     error: reason, startedAt: Date())
-            if job.attempts == 1 { stats.failed += 1 }
-        } catch {
-            logger.error("cannot record the failed job", metadata: ["file": "\(shown)", "error": "\(error)"])
-        }
     }
 
     /// Bytes of a file name with the non-UTF-8 ones as `\xNN` (the decodable parts kept as they are).
@@ -337,14 +321,6 @@ public actor Watcher {
             if !took { out += String(format: "\\x%02X", bytes[i]); i += 1 }
         }
         return out
-    }
-
-    /// SHA-256 of the file at a raw (NUL-terminated) path.
-    static func sha256(rawPath: [CChar]) -> String? {
-        let fd = open(rawPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return SHA256.hexDigest(readingAllOf: fd)
     }
 
     /// A FIFO, device or socket is never a recording (and opening a FIFO would block): logged once, skipped.
@@ -368,7 +344,7 @@ public actor Watcher {
         let name = (path as NSString).lastPathComponent
         guard WatchFilter.isCandidate(name: name), !isExcluded(path) else { return }
         var st = stat()
-        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
+        if Watcher.withUsablePath(path, { stat($0, &st) }) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
             reportSpecial(path: path, mode: st.st_mode)
             return
         }
@@ -385,7 +361,7 @@ public actor Watcher {
                 return
             }
             if options.files == nil, options.checkCompleteness, !isFinished(path: path, signature: signature) { return }
-            let sha = try await Watcher.hashOffPool(path: path)
+            let sha = try await Watcher.hash(path: path, on: hashing)
             // Changed while hashing (a writer paused longer than the debounce): watch it again.
             guard FileSignature.of(path: path) == signature else {
                 tracker.observe(path: path, signature: FileSignature.of(path: path), now: Date())
@@ -470,12 +446,10 @@ public actor Watcher {
         }
     }
 
-    /// SHA-256 on a plain thread so multi-GB hashing does not hold a cooperative thread.
-    private static func hashOffPool(path: String) async throws -> String {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<String, any Error>) in
-            DispatchQueue.global(qos: .utility).async {
-                cont.resume(with: Result { try SHA256.hexDigest(ofFileAt: path) })
-            }
+    /// SHA-256 of the file, on the hashing thread (on the caller's executor when there is none).
+    private static func hash(path: String, on executor: ThreadPoolExecutor?) async throws -> String {
+        try await withTaskExecutorPreference(executor) {
+            try Watcher.withUsablePath(path) { try SHA256.hexDigest(ofFileAt: $0) }
         }
     }
 
@@ -606,7 +580,7 @@ public actor Watcher {
         }
     }
 
-    private func workerLoop(name: String, leases: LeaseKeeper) async {
+    private func workerLoop(name: String, leases: LeaseKeeper, executor: ThreadPoolExecutor) async {
         while !Task.isCancelled {
             guard let job = claim(worker: name) else {
                 if stopping { return }
@@ -614,17 +588,40 @@ public actor Watcher {
                 continue
             }
             leases.hold(jobID: job.id, worker: name)
-            let result: Result<(reportDir: String, summary: ResultSummary), any Error>
             let slot = CrashGuard.begin(jobID: job.id)
-            do {
-                result = .success(try await analyze(job))
-            } catch {
-                result = .failure(error)
-            }
+            let run = await Watcher.analyse(job, with: analyze, on: executor, leases: leases)
             CrashGuard.end(slot: slot)
             if Task.isCancelled { return }  // grace period over: run() requeues it
-            finished(job, worker: name, result: result, leases: leases)
+            switch run {
+            case .finished(let result):
+                finished(job, worker: name, result: result, leases: leases)
+            case .leaseLost:
+                activeJobs -= 1
+                leases.release(jobID: job.id)
+                stats.abandoned += 1
+                logger.warning("lease lost: another worker took the job over; this analysis was stopped and nothing of it recorded",
+                               metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"])
+            }
         }
+    }
+
+    enum JobRun {
+        case finished(Result<(reportDir: String, summary: ResultSummary), any Error>)
+        /// The lease was found lost while the analysis ran: it was cancelled.
+        case leaseLost
+    }
+
+    /// Runs `analyze(job)` on `executor`; a lost lease (found by the lease thread: the job was requeued
+    /// and may run elsewhere) cancels the analysis, which stops at its next check (every 64 packets while
+    /// decoding, between stages after) instead of running on to fail at the end. Cancelling the worker
+    /// (grace period over) cancels the analysis too.
+    static func analyse(_ job: JobRow, with analyze: @escaping JobAnalyzer, on executor: ThreadPoolExecutor,
+                        leases: LeaseKeeper) async -> JobRun {
+        let analysis = Task(executorPreference: executor) { try await analyze(job) }
+        leases.whenLost(jobID: job.id) { analysis.cancel() }
+        let result = await withTaskCancellationHandler { await analysis.result } onCancel: { analysis.cancel() }
+        // Once the lease is lost, whatever the analysis ended with belongs to nobody.
+        return leases.isLost(jobID: job.id) ? .leaseLost : .finished(result)
     }
 
     static func absolute(_ path: String) -> String {

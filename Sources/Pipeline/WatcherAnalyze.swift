@@ -17,16 +17,21 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     let clipBytes = jobConfig.flag("microLessons.enabled") && jobConfig.flag("clips.enabled") ? size : 0
     try OutputFolder.requireFreeSpace(in: outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
                                       for: "the report of '\((job.path as NSString).lastPathComponent)'")
-    let plan = try AnalyzePipeline.siblingPlan(for: job.path).map { try LessonPlan.load(path: $0) }
-    var request = AnalyzeRequest(path: job.path, outDir: outDir, config: jobConfig, plan: plan)
-    if let store, let worker = job.leaseOwner {
-        let jobID = job.id
-        request.commit = { report, dir in
-            try store.complete(jobID: jobID, worker: worker, reportDir: dir, summary: ResultSummary(report: report, reportDir: dir))
+    let plan = try AnalyzePipeline.siblingPlan(for: job.path).map { p in try Watcher.withUsablePath(p) { try LessonPlan.load(path: $0) } }
+    // A name that is not valid UTF-8 is carried escaped: every reader of this job reads the one file
+    // opened by its bytes, and the report shows the escaped name.
+    return try Watcher.withUsablePath(job.path) { usable in
+        var request = AnalyzeRequest(path: usable, outDir: outDir, config: jobConfig, plan: plan)
+        if usable != job.path { request.displayPath = job.path }
+        if let store, let worker = job.leaseOwner {
+            let jobID = job.id
+            request.commit = { report, dir in
+                try store.complete(jobID: jobID, worker: worker, reportDir: dir, summary: ResultSummary(report: report, reportDir: dir))
+            }
         }
+        let outcome = try AnalyzePipeline.run(request)
+        return (outcome.reportDir, ResultSummary(report: outcome.report, reportDir: outcome.reportDir))
     }
-    let outcome = try AnalyzePipeline.run(request)
-    return (outcome.reportDir, ResultSummary(report: outcome.report, reportDir: outcome.reportDir))
 }
 
 extension PipelineConfig {

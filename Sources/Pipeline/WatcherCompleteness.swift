@@ -21,7 +21,7 @@ public enum UploadCompleteness {
     /// analysis (it reports bad media with its own reason).
     public static func containerReason(path: String, size: Int64) -> String? {
         let ext = (path as NSString).pathExtension.lowercased()
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let handle = Watcher.withUsablePath(path, { FileHandle(forReadingAtPath: $0) }) else { return nil }
         defer { try? handle.close() }
         switch ext {
         case "mp4", "m4a", "m4v", "mov", "3gp", "3g2":
@@ -82,7 +82,7 @@ public enum UploadCompleteness {
     public static func openWriter(path: String) -> pid_t? {
         #if os(Linux)
         var target = stat()
-        guard stat(path, &target) == 0 else { return nil }
+        guard Watcher.withUsablePath(path, { stat($0, &target) }) == 0 else { return nil }
         let me = getpid()
         guard let procs = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
         for entry in procs {

@@ -16,7 +16,7 @@ public struct FileSignature: Sendable, Equatable, Hashable {
     /// a socket). Works for any file name: the path never goes through a shell.
     public static func of(path: String) -> FileSignature? {
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard Watcher.withUsablePath(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         return FileSignature(size: Int64(st.st_size), mtime: mtime)
     }
@@ -89,7 +89,7 @@ public struct FileIdentity: Sendable, Equatable, Hashable {
     /// `stat(2)` of `path`; nil when it is not a regular file.
     public static func of(path: String) -> FileIdentity? {
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard Watcher.withUsablePath(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let mtime = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size), mtime: mtime)
     }

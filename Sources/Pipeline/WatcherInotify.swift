@@ -104,7 +104,8 @@ final class InotifyMonitor: @unchecked Sendable {
             // The name is NUL-padded; take the bytes up to the first NUL.
             let raw = bytes[nameStart..<(nameStart + len)]
             let nameBytes = raw.prefix(while: { $0 != 0 })
-            let name = String(decoding: nameBytes, as: UTF8.self)
+            // A name that is not valid UTF-8 travels escaped (WatcherByteNames.swift).
+            let name = Watcher.carriedName(Array(nameBytes))
             if mask & UInt32(IN_ISDIR) != 0 { rescanRequested = true; continue }
             changed.insert(folder + "/" + name)
         }

@@ -11,6 +11,8 @@ final class LeaseKeeper: @unchecked Sendable {
     private let condition = NSCondition()
     private var held: [Int64: String] = [:]
     private var lost: Set<Int64> = []
+    /// What to do when a job's lease is found lost (cancel its analysis), called on the lease thread.
+    private var onLost: [Int64: @Sendable () -> Void] = [:]
     private var stopped = false
 
     init(store: CatalogStore, leaseSeconds: Double) {
@@ -33,7 +35,17 @@ final class LeaseKeeper: @unchecked Sendable {
     }
 
     func release(jobID: Int64) {
-        condition.lock(); held[jobID] = nil; lost.remove(jobID); condition.unlock()
+        condition.lock(); held[jobID] = nil; lost.remove(jobID); onLost[jobID] = nil; condition.unlock()
+    }
+
+    /// Calls `action` (once, from the lease thread) when a renewal finds the lease of `jobID` gone; at
+    /// once if it already is.
+    func whenLost(jobID: Int64, _ action: @escaping @Sendable () -> Void) {
+        condition.lock()
+        let already = lost.contains(jobID)
+        if !already { onLost[jobID] = action }
+        condition.unlock()
+        if already { action() }
     }
 
     /// Whether a renewal found the lease gone (someone requeued the job).
@@ -53,7 +65,8 @@ final class LeaseKeeper: @unchecked Sendable {
                 do {
                     try store.heartbeat(jobID: id, worker: worker, leaseSeconds: leaseSeconds)
                 } catch CatalogError.leaseLost {
-                    condition.lock(); lost.insert(id); held[id] = nil; condition.unlock()
+                    condition.lock(); lost.insert(id); held[id] = nil; let action = onLost.removeValue(forKey: id); condition.unlock()
+                    action?()
                 } catch {
                     // A busy or briefly unavailable database: try again next round; the lease still has
                     // two thirds of its time left.

@@ -175,15 +175,15 @@ enum Charts {
         func poly(_ pts: [(Double, Double)]) -> String { pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ") }
         // Ch can be at most 2·min(Rt, 1 − Rt) (each run change needs a window of the rarer letter), so the
         // reachable area is the triangle (0,0)-(0.5,1)-(1,0); the mode regions are drawn inside it.
-        let regions: [(String, [(Double, Double)], String, (Double, Double))] = [
-            ("practice", [(0, 0), (0.3, 0), (0.3, 0.6)], "#F6DDA6", (0.2, 0.08)),
-            ("lecture", [(0.7, 0), (1, 0), (0.7, 0.6)], "#B7D3EA", (0.8, 0.08)),
-            ("mixed", [(0.3, 0), (0.7, 0), (0.7, 0.4), (0.3, 0.4)], "#E2E4E8", (0.5, 0.18)),
-            ("dialogue", [(0.3, 0.4), (0.7, 0.4), (0.7, 0.6), (0.5, 1), (0.3, 0.6)], "#C9E8D9", (0.5, 0.55)),
+        let regions: [(STMode, [(Double, Double)], String, (Double, Double))] = [
+            (.practice, [(0, 0), (0.3, 0), (0.3, 0.6)], "#F6DDA6", (0.2, 0.08)),
+            (.lecture, [(0.7, 0), (1, 0), (0.7, 0.6)], "#B7D3EA", (0.8, 0.08)),
+            (.mixed, [(0.3, 0), (0.7, 0), (0.7, 0.4), (0.3, 0.4)], "#E2E4E8", (0.5, 0.18)),
+            (.dialogue, [(0.3, 0.4), (0.7, 0.4), (0.7, 0.6), (0.5, 1), (0.3, 0.6)], "#C9E8D9", (0.5, 0.55)),
         ]
         var body = "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(size))\" height=\"\(n(size))\" class=\"pl\"/>"
         for (mode, pts, fill, at) in regions {
-            let active = st.mode == mode
+            let active = st.mode == .known(mode)
             body += "<polygon points=\"\(poly(pts))\" fill=\"\(fill)\" class=\"\(active ? "rg act" : "rg")\"/>"
             let name = UIStrings.mode(mode, lang == .zh ? .zh : .en)
             let short = lang == .zh ? name : String(name.prefix { $0 != " " })

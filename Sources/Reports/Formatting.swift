@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// Number and time formatting shared by the writers (locale-independent: `.` decimal point).
 public enum Fmt {

@@ -133,17 +133,20 @@ enum UIStrings {
         }
     }
 
-    /// The localised mode name; in English also the Chinese term researchers know it by. Unknown modes as given.
-    static func mode(_ m: String, _ lang: ReportLanguage) -> String {
-        let key: UIKey? = switch m {
-        case "lecture": .modeLecture
-        case "practice": .modePractice
-        case "dialogue": .modeDialogue
-        case "mixed": .modeMixed
-        default: nil
+    /// The localised mode name; in English also the Chinese term researchers know it by.
+    static func mode(_ m: STMode, _ lang: ReportLanguage) -> String {
+        let key: UIKey = switch m {
+        case .lecture: .modeLecture
+        case .practice: .modePractice
+        case .dialogue: .modeDialogue
+        case .mixed: .modeMixed
         }
-        guard let key else { return m }
         return lang == .zh ? t(key, .zh) : "\(t(key, .en)) (\(t(key, .zh)))"
+    }
+
+    /// As `mode(_:_:)`; a mode this version does not know as given.
+    static func mode(_ m: OpenEnum<STMode>, _ lang: ReportLanguage) -> String {
+        m.known.map { mode($0, lang) } ?? m.rawValue
     }
 
     static func severity(_ s: Finding.Severity, _ lang: ReportLanguage) -> String {

@@ -151,7 +151,7 @@ private struct HTMLBuilder {
             let sevClass = f.severity.rawValue
             out += "<li class=\"finding sev-\(sevClass)\" id=\"finding-\(i + 1)\"><div class=\"fh\"><span class=\"badge\">\(e(UIStrings.severity(f.severity, lang)))</span> <strong>\(e(FindingText.title(f, lang)))</strong>"
             // The code is shown for known findings (researchers grep for it); an unknown code is already the title.
-            if FindingText.titles[f.code] != nil { out += " <code>\(e(f.code))</code>" }
+            if f.code.known != nil { out += " <code>\(e(f.code.rawValue))</code>" }
             out += "</div>"
             out += "<p>\(e(FindingText.message(f, lang)))</p>"
             let shown = f.moments.prefix(10)
@@ -184,7 +184,7 @@ private struct HTMLBuilder {
         out += "<div class=\"figs\">"
         out += "<figure class=\"fig\"><figcaption>\(t(.stCurve))</figcaption>\(Charts.stCurve(st, lang))<p class=\"help\">\(t(.stCurveHelp))</p></figure>"
         out += "<figure class=\"fig\"><figcaption>\(t(.rtChDiagram))</figcaption>\(Charts.rtCh(st, lang))<p class=\"help\">\(t(.rtChHelp))</p></figure>"
-        out += "</div><p class=\"seq\"><span>\(t(.sequence)) (\(e(Fmt.fixed(st.intervalSeconds, 0))) \(sec), \(e(st.rule))):</span> <code>\(e(st.sequence))</code></p>"
+        out += "</div><p class=\"seq\"><span>\(t(.sequence)) (\(e(Fmt.fixed(st.intervalSeconds, 0))) \(sec), \(e(st.rule.rawValue))):</span> <code>\(e(st.sequence))</code></p>"
         return out + "</section>\n"
     }
 
@@ -260,7 +260,7 @@ private struct HTMLBuilder {
         var out = "<section id=\"method\"><h2>\(t(.method))</h2><p>\(t(.methodIntro))</p>"
         if !report.notes.isEmpty {
             out += "<p>\(t(.methodHeuristic))</p><ul class=\"notes\">"
-            for n in report.notes { out += "<li>\(e(NoteText.localised(n, lang)))</li>" }
+            for n in NoteText.notes(of: report, lang) { out += "<li>\(e(n))</li>" }
             out += "</ul>"
         }
         out += "<table class=\"kv\"><tr><th>\(t(.generatorLine))</th><td>\(e(report.generator))</td></tr>"

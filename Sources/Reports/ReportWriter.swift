@@ -72,12 +72,12 @@ public enum ReportWriter {
             num(r.recording.durationSeconds, 3),
             num(r.talk.teacherRatio, 4), num(r.talk.studentRatio, 4), num(r.talk.multiRatio, 4),
             num(r.talk.silenceRatio, 4), num(r.talk.mediaRatio, 4),
-            num(r.st?.intervalSeconds, 0), escapeCSV(r.st?.rule ?? ""), num(r.st?.rt, 4), num(r.st?.ch, 4),
-            escapeCSV(r.st?.mode ?? ""),
+            num(r.st?.intervalSeconds, 0), escapeCSV(r.st?.rule.rawValue ?? ""), num(r.st?.rt, 4), num(r.st?.ch, 4),
+            escapeCSV(r.st?.mode.rawValue ?? ""),
             String(r.interaction.turnExchanges), String(r.interaction.questions.count),
             String(r.interaction.answeredQuestions), num(r.interaction.medianWaitSeconds, 2),
             String(r.microLessons.count), String(r.findings.count),
-            escapeCSV(r.findings.filter { $0.severity >= .warning }.map(\.code).joined(separator: ";")),
+            escapeCSV(r.findings.filter { $0.severity >= .warning }.map(\.code.rawValue).joined(separator: ";")),
         ]
         return cells.joined(separator: ",") + "\n"
     }

@@ -23,11 +23,11 @@ struct AnalyticsSTTests {
         #expect(abs(s.rt - rt) < 1e-12)
         #expect(abs(s.ch - ch) < 1e-12)
         #expect(s.runs == runs)
-        #expect(s.mode == mode)
-        #expect(s.rule == "window-majority")
+        #expect(s.mode.rawValue == mode)
+        #expect(s.rule.rawValue == "window-majority")
         // Both rules agree on whole-window labels.
         let i = Analytics.st(analyticsWindows(sequence), duration: duration, intervalSeconds: 30, rule: .instant)
-        #expect(i.sequence == sequence && i.rule == "instant")
+        #expect(i.sequence == sequence && i.rule.rawValue == "instant")
     }
 
     @Test func curveIsCumulative() {
@@ -63,7 +63,7 @@ struct AnalyticsSTTests {
         let s = Analytics.st(tl, duration: 60, intervalSeconds: 15, rule: .windowMajority)
         #expect(s.sequence == "TTST" && s.n == 4 && s.runs == 3)
         #expect(abs(s.rt - 0.75) < 1e-12 && abs(s.ch - 0.5) < 1e-12)
-        #expect(s.intervalSeconds == 15 && s.mode == "lecture")
+        #expect(s.intervalSeconds == 15 && s.mode.rawValue == "lecture")
     }
 
     @Test func onlyFullWindowsCount() {
@@ -76,15 +76,15 @@ struct AnalyticsSTTests {
     @Test func shorterThanOneInterval() {
         let s = Analytics.st(analyticsTimeline([(.teacher, 29)]), duration: 29, intervalSeconds: 30, rule: .windowMajority)
         #expect(s.n == 0 && s.sequence.isEmpty && s.rt == 0 && s.ch == 0 && s.runs == 0)
-        #expect(s.mode == "none" && s.curve == [STPoint(t: 0, s: 0)])
+        #expect(s.mode.rawValue == "none" && s.curve == [STPoint(t: 0, s: 0)])
         let a = Analytics.analyse(timeline: analyticsTimeline([(.teacher, 29)]), duration: 29, risingPitchEnds: [], config: AnalyticsConfig())
         #expect(a.st == nil)
-        #expect(a.findings.contains { $0.code == "too-short-for-st" })
+        #expect(a.findings.contains { $0.code.rawValue == "too-short-for-st" })
     }
 
     @Test func allSilenceAndEmptyTimeline() {
         let silent = Analytics.st([Segment(start: 0, end: 120, label: .silence)], duration: 120, intervalSeconds: 30, rule: .windowMajority)
-        #expect(silent.sequence == "SSSS" && silent.rt == 0 && silent.ch == 0 && silent.mode == "practice")
+        #expect(silent.sequence == "SSSS" && silent.rt == 0 && silent.ch == 0 && silent.mode.rawValue == "practice")
         let empty = Analytics.st([], duration: 90, intervalSeconds: 30, rule: .windowMajority)
         #expect(empty.sequence == "SSS")
         let none = Analytics.st([], duration: 0, intervalSeconds: 30, rule: .windowMajority)

@@ -10,6 +10,30 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
+    /// A Chinese report of a real run shows every method note of its report.json in Chinese, rendered from
+    /// the note's code (`methodNotes`), and none as its English sentence (`notes`).
+    static func expectNotesInChinese(reportDir dir: String) throws {
+        let report = try json(dir + "/report.json")
+        let notes = try #require(report["notes"] as? [String])
+        let codes = try #require(report["methodNotes"] as? [[String: Any]]).compactMap { $0["code"] as? String }
+        #expect(!notes.isEmpty && codes.count == notes.count)
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains("lang=\"zh-CN\""))
+        let list = try #require(html.components(separatedBy: "<ul class=\"notes\">").dropFirst().first?
+            .components(separatedBy: "</ul>").first)
+        let items = list.components(separatedBy: "<li>").dropFirst()
+        #expect(items.count == notes.count)
+        for item in items {
+            #expect(item.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "not in Chinese: \(item)")
+        }
+        for note in notes {
+            let escaped = note.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "'", with: "&#39;")
+                .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+            #expect(!html.contains(String(escaped.prefix(20))), "English note in the zh report: \(note)")
+        }
+    }
+
     @Test func analysesAVideoLessonWithItsPlan() throws {
         let out = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: out) }
@@ -62,6 +86,7 @@ import Testing
         #expect(rr.status == 0, "stderr: \(rr.stderr)")
         let zh = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(zh.contains("lang=\"zh"))
+        try Self.expectNotesInChinese(reportDir: dir)
 
         // The catalog knows the lesson.
         let jobs = try LessonLens.run(["jobs", "list", "--json", "--out", out.path])
@@ -100,6 +125,9 @@ import Testing
         let report = try Self.json(dir + "/report.json")
         let notes = try #require(report["notes"] as? [String])
         #expect(notes.contains { $0.contains("lapel microphone") })
+        let codes = ((report["methodNotes"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(codes.contains("lapel-microphone") && codes.contains("no-video"))
+        try Self.expectNotesInChinese(reportDir: dir)
         let truth = try Self.json(TestEnvironment.sample("lesson-lapel.truth.json"))
         let duration = try #require(truth["durationSeconds"] as? Double)
         let trueTeacher = try #require((truth["talk"] as? [String: Any])?["teacherSeconds"] as? Double)

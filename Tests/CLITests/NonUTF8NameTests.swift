@@ -42,4 +42,39 @@ import Testing
         #expect(r.status == 66, "stderr: \(r.stderr)")
         #expect(r.stderr.contains(#"nofile\xE9.m4a"#) && r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
     }
+
+    /// `watch --once` on a folder holding a real recording under a Latin-1 name: analysed (not a failed
+    /// job asking for a rename), its report and clips cut from the same file, the name shown escaped.
+    @Test func watchAnalysesALatin1NamedRecording() throws {
+        let dir = try TempFolder("cli").url
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", #"cd "$1" && mkdir in && cp "$2" "in/$(printf 'caf\351.m4a')" && exec "$3" watch in --out out --once --debounce 0"#,
+                        "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary]
+        let err = Pipe()
+        sh.standardError = err
+        sh.standardOutput = FileHandle.nullDevice
+        try sh.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sh.waitUntilExit()
+        #expect(sh.terminationStatus == 0, "stderr: \(e)")
+        let jobs = try LessonLens.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
+        #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
+        let out = dir.appendingPathComponent("out").path
+        let reports = try FileManager.default.contentsOfDirectory(atPath: out).filter {
+            !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: out + "/" + $0 + "/report.json")
+        }
+        #expect(reports.count == 1, "out: \(reports)")
+        let reportDir = out + "/" + (reports.first ?? "")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
+        let recording = try #require(report["recording"] as? [String: Any])
+        #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
+        let lessons = report["microLessons"] as? [[String: Any]] ?? []
+        #expect(!lessons.isEmpty)
+        for l in lessons {
+            let clip = try #require(l["clip"] as? String, "a clip for every micro-lesson")
+            #expect(FileManager.default.fileExists(atPath: reportDir + "/" + clip))
+        }
+    }
 }

@@ -215,6 +215,27 @@ func enqueue(_ store: CatalogStore, _ path: String, _ n: Int, at: Date = t0) thr
         #expect(job.state == .failed && job.error?.contains("crash") == true)
     }
 
+    /// A worker killed from outside (no crash marker) gives the attempt back, but a file during whose
+    /// analysis the worker is killed every time (the OOM killer) ends `failed` after `maxInterruptions`
+    /// instead of looping forever; `retry` brings it back with a fresh count. Before: queued forever.
+    @Test func fileThatGetsItsWorkerKilledEveryTimeFailsAfterMaxInterruptions() throws {
+        let (store, dir) = try makeStore(maxAttempts: 2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let id = try enqueue(store, "/in/huge.mp4", 1).job.id
+        for n in 1...CatalogStore.maxInterruptions {
+            let job = try #require(try store.claimNextJob(worker: "A:\(n)", leaseSeconds: 60, now: t0), "claim \(n)")
+            #expect(job.id == id && job.attempts == 1, "attempts are given back each time")
+            #expect(try store.requeueAfterDeath(jobID: id, worker: "A:\(n)", analysisCrashed: false, now: t0))
+            #expect(try store.job(id: id).state == (n < CatalogStore.maxInterruptions ? .queued : .failed))
+        }
+        let failed = try store.job(id: id)
+        #expect(failed.error?.contains("killed during each of \(CatalogStore.maxInterruptions) analyses") == true, "\(failed.error ?? "")")
+        #expect(try store.retry(id: id).state == .queued)
+        _ = try #require(try store.claimNextJob(worker: "B", leaseSeconds: 60, now: t0))
+        #expect(try store.requeueAfterDeath(jobID: id, worker: "B", analysisCrashed: false, now: t0))
+        #expect(try store.job(id: id).state == .queued, "retry started the count again")
+    }
+
     @Test func cleanShutdownGivesTheAttemptBack() throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }

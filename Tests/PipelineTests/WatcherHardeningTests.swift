@@ -52,31 +52,41 @@ import Testing
 
     // MARK: - 12: names that are not UTF-8
 
-    /// A GBK name (课堂.mp4) and a Latin-1 name (café.mp4): a log line and a failed job each, with the name
-    /// escaped and the fix, instead of no job and no log line.
-    @Test func nonUTF8NamesBecomeFailedJobsWithAReason() async throws {
+    /// A GBK name (课堂.mp4) and a Latin-1 name (café.mp4), also inside a folder whose own name is GBK:
+    /// each is debounced, hashed, queued and analysed like any recording, under its escaped name, and
+    /// every read of it reaches the file by its bytes. Before: no job and no log line (then: a failed job
+    /// asking for a rename).
+    @Test func nonUTF8NamesAreQueuedAndAnalysedUnderTheirEscapedNames() async throws {
         let box = try Sandbox()
         defer { box.cleanup() }
         try box.write("ok.mp4", "fine")
-        for name: [UInt8] in [[0xBF, 0xCE, 0xCC, 0xC3] + Array(".mp4".utf8), Array("caf".utf8) + [0xE9] + Array(".mp4".utf8)] {
-            let path = Array(box.input.utf8) + [UInt8(ascii: "/")] + name + [0]
-            let fd = path.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        let gbk: [UInt8] = [0xBF, 0xCE, 0xCC, 0xC3]
+        let folder = Array(box.input.utf8) + [UInt8(ascii: "/")] + gbk
+        #expect((folder + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { mkdir($0.baseAddress!, 0o755) } } == 0)
+        let files: [[UInt8]] = [Array(box.input.utf8) + Array("/".utf8) + gbk + Array(".mp4".utf8),
+                                Array(box.input.utf8) + Array("/caf".utf8) + [0xE9] + Array(".mp4".utf8),
+                                folder + Array("/caf".utf8) + [0xE9] + Array(".mp4".utf8)]
+        for (i, path) in files.enumerated() {
+            let fd = (path + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
             #expect(fd >= 0)
-            _ = name.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let body = Array("content \(i)".utf8)
+            _ = body.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             close(fd)
         }
-        let skips = Skips()
-        var opts = try box.options()
-        opts.onEvent = { skips.add($0) }
+        let opts = try box.options()
         let log = CallLog()
         let stats = try await runUntilIdle(Watcher(store: box.store, options: opts, analyze: fakeAnalyzer(log, outDir: box.output)))
-        let failed = try box.store.jobs(state: .failed)
-        #expect(Set(failed.map { ($0.path as NSString).lastPathComponent }) == ["\\xBF\\xCE\\xCC\\xC3.mp4", "caf\\xE9.mp4"])
-        #expect(failed.allSatisfy { $0.error?.contains("not valid UTF-8") == true })
-        #expect(skips.items.count == 2)
-        #expect(stats.failed == 2)
-        #expect(try box.store.jobs(state: .done).count == 1)
+        let done = try box.store.jobs(state: .done)
+        let shown = Set(done.map { String($0.path.dropFirst(box.input.count + 1)) })
+        #expect(shown == ["ok.mp4", "\\xBF\\xCE\\xCC\\xC3.mp4", "caf\\xE9.mp4", "\\xBF\\xCE\\xCC\\xC3/caf\\xE9.mp4"])
+        #expect(try box.store.jobs(state: .failed).isEmpty)
+        #expect(stats.done == 4)
+        // The analyser saw each file's real size through its escaped name (9 bytes: "content N").
+        let sizes = await log.calls.filter { $0.path.contains("\\x") }.map(\.size)
+        #expect(sizes == [9, 9, 9])
         #expect(Watcher.escaped(Array("a\\b é".utf8) + [0xFF]) == "a\\\\b é\\xFF")
+        #expect(Watcher.unescape("a\\\\b é\\xFF") == Array("a\\b é".utf8) + [0xFF])
+        #expect(Watcher.unescape("plain.mp4") == nil)
     }
 
     // MARK: - 8: temporary folders of killed runs
@@ -303,7 +313,8 @@ import Testing
                 if p.stage == "cutting clips" && !replaced { replaced = rename(b, a) == 0 }
             }
             Issue.record("the analysis finished although its file was replaced (replaced: \(replaced))")
-        } catch let e as SimpleError {
+        } catch let e as PipelineError {
+            guard case .fileChanged = e else { Issue.record("expected fileChanged, got \(e)"); return }
             #expect(e.exitCode == .ioError)
             #expect(e.message.contains("replaced or changed during the analysis"))
             #expect(JobFailure.classify(e).transient)
@@ -425,7 +436,8 @@ import Testing
         do {
             _ = try await analyzeForWatcher(job: job, outDir: out, config: try PipelineConfig.builtin(name: "audio-only"))
             Issue.record("the analysis ran with 0.6 MB free")
-        } catch let e as SimpleError {
+        } catch let e as PipelineError {
+            guard case .notEnoughSpace = e else { Issue.record("expected notEnoughSpace, got \(e)"); return }
             #expect(e.exitCode == .ioError)
             #expect(e.message.contains("not enough free space"))
             #expect(JobFailure.classify(e).transient)
@@ -486,5 +498,32 @@ import Testing
         #expect(try store.jobs().map(\.path) == ["/x/a.mp4"])
         #expect(try store.results().isEmpty)
         #expect(throws: CatalogError.self) { try store.retry(id: 1) }
+    }
+
+    /// A catalog copied while a watcher ran (its last commits still in `-wal`, no `-shm`), on a read-only
+    /// mount: `immutable` alone would ignore the WAL and show nothing (here: not even the tables).
+    @Test func readOnlyCatalogWithPendingWALShowsItsLastCommits() throws {
+        try TestEnvironment.requireRoot()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rowal-\(UUID().uuidString)").path
+        let live = base + "/live", rw = base + "/rw", ro = base + "/ro"
+        for d in [live, rw, ro] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        defer { _ = try? Tool.shell("umount '\(ro)'"); try? FileManager.default.removeItem(atPath: base) }
+        let store = try CatalogStore(path: live + "/catalog.sqlite")
+        _ = try store.enqueue(path: "/x/a.mp4", sha256: String(repeating: "a", count: 64), size: 1, mtime: Date(),
+                              pipeline: "quick", parameters: [:])
+        // A snapshot while the store is open: the database file and its WAL, not the shared-memory index.
+        try FileManager.default.copyItem(atPath: live + "/catalog.sqlite", toPath: rw + "/catalog.sqlite")
+        try FileManager.default.copyItem(atPath: live + "/catalog.sqlite-wal", toPath: rw + "/catalog.sqlite-wal")
+        let walSize = try FileManager.default.attributesOfItem(atPath: rw + "/catalog.sqlite-wal")[.size] as? Int ?? 0
+        #expect(walSize > 0, "the commits are in the WAL")
+        #expect(try Tool.shell("mount --bind '\(rw)' '\(ro)' && mount -o remount,ro,bind '\(ro)'") == 0)
+        var copy: String?
+        do {
+            let reader = try CatalogStore(path: ro + "/catalog.sqlite", readOnly: true)
+            #expect(try reader.jobs().map(\.path) == ["/x/a.mp4"])
+            copy = reader.readOnlyCopy
+            #expect(copy != nil)
+        }
+        if let copy { #expect(!FileManager.default.fileExists(atPath: copy), "the private copy goes with the store") }
     }
 }

@@ -127,6 +127,12 @@ func runUntilIdle(_ watcher: Watcher) async throws -> WatcherStats {
         #expect(JobFailure.classify(SimpleError(.cannotCreateOutput, "x")).transient == true)
         #expect(JobFailure.classify(CancellationError()).transient == true)
         #expect(JobFailure.classify(SimpleError(.badMedia, "cannot decode")).message == "cannot decode")
+        // Writing the report: a file-system failure may pass (retried), a bug building it would repeat (not).
+        #expect(JobFailure.classify(PipelineError.reportWriteFailed(file: "a.mp4", outDir: "/out", reason: "No space left on device")).transient)
+        #expect(!JobFailure.classify(PipelineError.reportBuildFailed(file: "a.mp4", reason: "invalid value")).transient)
+        #expect(PipelineError.reportBuildFailed(file: "a.mp4", reason: "x").exitCode == .internalError)
+        // A bad report.json is a data error of its own, not bad media.
+        #expect(PipelineError.notAReport(jsonPath: "r/report.json", reason: "x") != PipelineError.reportMissing(jsonPath: "r/report.json", folder: "r"))
     }
 }
 

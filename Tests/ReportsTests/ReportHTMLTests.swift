@@ -15,7 +15,7 @@ struct ReportHTMLTests {
         r.microLessons[1].clip = "javascript:alert(1)"
         r.microLessons[2].clip = "../../../etc/passwd"
         r.microLessons[0].thumbnail = "\"><script>alert(1)</script>.jpg"
-        r.findings.append(Finding(code: Self.hostile, severity: .critical, message: Self.hostile,
+        r.findings.append(Finding(code: .other(Self.hostile), severity: .critical, message: Self.hostile,
                                   moments: [TimeRange(start: 5, end: 9)]))
         r.notes.append(Self.hostile)
         r.pipeline = PipelineSummary(name: Self.hostile, parameters: [Self.hostile: .text(Self.hostile)])
@@ -66,7 +66,7 @@ struct ReportHTMLTests {
         #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://") && !html.contains("@import"))
         // The lesson's mode in the language of the report.
         let mode = SampleReport.make().st!.mode
-        let zhMode = ["lecture": "讲授型", "practice": "练习型", "dialogue": "对话型", "mixed": "混合型"][mode]!
+        let zhMode = ["lecture": "讲授型", "practice": "练习型", "dialogue": "对话型", "mixed": "混合型"][mode.rawValue]!
         #expect(html.contains(zhMode))
         if lang == .en { #expect(html.contains("S-T teaching mode")) } else { #expect(html.contains("S-T 教学模式")) }
     }
@@ -80,7 +80,7 @@ struct ReportHTMLTests {
         let en = ReportWriter.html(SampleReport.make(), language: .en)
         #expect(en.contains("Short wait time") && en.contains("Median wait time after a question was"))
         // Missing values: Chinese falls back to the English message too.
-        let f = Finding(code: "high-teacher-talk", severity: .warning, message: "English only")
+        let f = Finding(code: .highTeacherTalk, severity: .warning, message: "English only")
         #expect(FindingText.message(f, .zh) == "English only")
     }
 
@@ -121,7 +121,10 @@ struct ReportHTMLTests {
             #expect(pair != nil, "no strings for \(key)")
             #expect(!(pair?.zh.isEmpty ?? true) && !(pair?.en.isEmpty ?? true), "\(key)")
         }
-        for (code, t) in FindingText.titles { #expect(!t.zh.isEmpty && !t.en.isEmpty, "\(code)") }
+        for code in FindingCode.allCases {
+            let t = FindingText.titles(code)
+            #expect(!t.zh.isEmpty && !t.en.isEmpty, "\(code)")
+        }
     }
 
     @Test func clockFormat() {

@@ -99,7 +99,7 @@ struct ReportDataTests {
         #expect(col["file"] == "a,b.mp4")
         #expect(col["title"] == "Hello, \"world\"")
         #expect(col["duration_seconds"] == "2700.000")
-        #expect(col["st_mode"] == r.st?.mode)
+        #expect(col["st_mode"] == r.st?.mode.rawValue)
         #expect(col["warnings"] == "short-wait-time;long-monologue")
         r.st = nil
         r.interaction.medianWaitSeconds = nil

@@ -62,8 +62,8 @@ enum SampleReport {
         for c in seq where c != prev { runs += 1; prev = c }
         let nT = seq.filter { $0 == "T" }.count
         let rt = Double(nT) / 90, ch = Double(runs - 1) / 90
-        let mode = rt >= 0.7 ? "lecture" : rt <= 0.3 ? "practice" : ch >= 0.4 ? "dialogue" : "mixed"
-        let st = STSummary(intervalSeconds: 30, rule: "window-majority", sequence: seq, rt: rt, ch: ch, mode: mode,
+        let mode: STMode = rt >= 0.7 ? .lecture : rt <= 0.3 ? .practice : ch >= 0.4 ? .dialogue : .mixed
+        let st = STSummary(intervalSeconds: 30, rule: .known(.windowMajority), sequence: seq, rt: rt, ch: ch, mode: .known(mode),
                            n: 90, runs: runs, curve: curve)
 
         var ia = InteractionSummary()
@@ -100,18 +100,18 @@ enum SampleReport {
         ]
         let shortWaits = ia.questions.filter { ($0.waitSeconds ?? 99) < 3 }
         let findings = [
-            Finding(code: "short-wait-time", severity: .warning,
+            Finding(code: .shortWaitTime, severity: .warning,
                     message: "Median wait time after a question was \(String(format1(ia.medianWaitSeconds!))) s (recommended at least 3.0 s); \(shortWaits.count) of \(waits.count) answered questions had a shorter wait.",
                     values: ["medianWaitSeconds": ia.medianWaitSeconds!, "threshold": 3, "shortWaits": Double(shortWaits.count),
                              "answeredQuestions": Double(waits.count)],
                     moments: shortWaits.prefix(10).map { TimeRange(start: $0.utteranceStart!, end: $0.answerStart!) }),
-            Finding(code: "long-monologue", severity: .warning,
+            Finding(code: .longMonologue, severity: .warning,
                     message: "1 stretch(es) of uninterrupted teacher talk of at least 5.0 min; the longest lasted 9.2 min.",
                     values: ["count": 1, "longestSeconds": 552, "threshold": 300], moments: [TimeRange(start: 8, end: 560)]),
-            Finding(code: "long-silence", severity: .info,
+            Finding(code: .longSilence, severity: .info,
                     message: "1 silence(s) of at least 2.0 min (longest 7.0 min); fine for planned seatwork, otherwise check the pacing.",
                     values: ["count": 1, "longestSeconds": 420, "threshold": 120], moments: [TimeRange(start: 1080, end: 1500)]),
-            Finding(code: "custom-pipeline-note", severity: .info, message: "A finding code the report does not know <b>yet</b>."),
+            Finding(code: .other("custom-pipeline-note"), severity: .info, message: "A finding code the report does not know <b>yet</b>."),
         ]
         let recording = RecordingSummary(
             id: "3f9a1c0d5e7b2a64", file: file, path: "/data/lessons/\(file)",
@@ -120,7 +120,7 @@ enum SampleReport {
             video: VideoInfo(codec: "h264", width: 1280, height: 720, fps: 25),
             audio: AudioInfo(codec: "aac", sampleRate: 48000, channels: 2))
         return Report(
-            generator: "lessonlens 0.1.0", generatedAt: "2026-11-29T10:00:00Z", language: "zh", recording: recording,
+            generator: "lessonlens 0.1.0", generatedAt: "2026-11-29T10:00:00Z", language: .known(.zh), recording: recording,
             lesson: LessonMeta(title: title, teacher: "王老师", subject: "生物", date: "2026-03-12", school: "第一中学",
                                knowledgePoints: [KnowledgePoint(title: "光反应"), KnowledgePoint(title: "暗反应")]),
             pipeline: PipelineSummary(name: "default", parameters: ["stIntervalSeconds": .number(30), "stRule": .text("window-majority")]),

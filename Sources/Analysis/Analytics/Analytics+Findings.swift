@@ -5,19 +5,7 @@ import Darwin
 #endif
 public import MediaCore
 
-/// Stable codes of the findings `Analytics` emits (Reports localises by them).
-public enum FindingCode {
-    public static let highTeacherTalk = "high-teacher-talk"
-    public static let littleStudentTalk = "little-student-talk"
-    public static let shortWaitTime = "short-wait-time"
-    public static let longMonologue = "long-monologue"
-    public static let longSilence = "long-silence"
-    public static let fewQuestions = "few-questions"
-    public static let unansweredQuestions = "unanswered-questions"
-    public static let noSpeech = "no-speech"
-    public static let tooShortForST = "too-short-for-st"
-    public static let noAudio = "no-audio"
-}
+// The codes (`FindingCode`) are report vocabulary and live in MediaCore with `Finding`.
 
 extension Analytics {
     /// The finding the pipeline adds when the recording has no audio stream (nothing here can be measured).

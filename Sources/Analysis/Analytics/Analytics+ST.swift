@@ -67,13 +67,13 @@ extension Analytics {
             curve.append(c == "T" ? STPoint(t: last.t + 1, s: last.s) : STPoint(t: last.t, s: last.s + 1))
         }
         guard n > 0 else {
-            return STSummary(intervalSeconds: intervalSeconds, rule: rule.rawValue, sequence: "", rt: 0, ch: 0,
-                             mode: "none", n: 0, runs: 0, curve: curve)
+            return STSummary(intervalSeconds: intervalSeconds, rule: .known(rule), sequence: "", rt: 0, ch: 0,
+                             mode: .other("none"), n: 0, runs: 0, curve: curve)
         }
         let rt = Double(nT) / Double(n)
         let ch = Double(runs - 1) / Double(n)
-        return STSummary(intervalSeconds: intervalSeconds, rule: rule.rawValue, sequence: String(sequence),
-                         rt: rt, ch: ch, mode: STMode.classify(rt: rt, ch: ch).rawValue, n: n, runs: runs,
+        return STSummary(intervalSeconds: intervalSeconds, rule: .known(rule), sequence: String(sequence),
+                         rt: rt, ch: ch, mode: .known(STMode.classify(rt: rt, ch: ch)), n: n, runs: runs,
                          curve: curve)
     }
 }

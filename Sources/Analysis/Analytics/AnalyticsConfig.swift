@@ -1,28 +1,7 @@
-import MediaCore
+public import MediaCore
 
-/// How S-T windows are coded (docs/ARCHITECTURE.md §3).
-public enum STRule: String, Sendable, Codable, CaseIterable, Equatable {
-    /// T when `teacher` + `media` cover at least half of the window, else S (the default).
-    case windowMajority = "window-majority"
-    /// The label at the middle of the window (the classic "sample every 30 s" observer rule).
-    case instant
-}
-
-/// The four S-T teaching modes (讲授型 / 练习型 / 对话型 / 混合型).
-public enum STMode: String, Sendable, Codable, CaseIterable, Equatable {
-    case lecture, practice, dialogue, mixed
-
-    /// Classifies by the contract order: lecture if Rt ≥ 0.7, practice if Rt ≤ 0.3, dialogue if Ch ≥ 0.4,
-    /// else mixed. The thresholds are those of the S-T literature (FIELD-NOTES.md, "S-T analysis").
-    public static func classify(rt: Double, ch: Double) -> STMode {
-        // Rt and Ch are ratios of small integers; the tolerance keeps 7/10 on the right side of 0.7.
-        let eps = 1e-12
-        if rt >= 0.7 - eps { return .lecture }
-        if rt <= 0.3 + eps { return .practice }
-        if ch >= 0.4 - eps { return .dialogue }
-        return .mixed
-    }
-}
+// `STRule` and `STMode` are report vocabulary and live in MediaCore with the report model;
+// `STMode.classify` is in STMode+Classify.swift.
 
 /// Parameters of the classroom analytics. Units are in the names; every default says where it comes from.
 public struct AnalyticsConfig: Sendable, Equatable {

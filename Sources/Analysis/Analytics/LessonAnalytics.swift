@@ -11,10 +11,10 @@ public struct LessonAnalytics: Sendable, Equatable {
     public var phases: [Phase]
     public var findings: [Finding]
     /// How the numbers were obtained where they are heuristics (for the report's method section).
-    public var notes: [String]
+    public var notes: [MethodNote]
 
     public init(timeline: [Segment], talk: TalkSummary, st: STSummary?, interaction: InteractionSummary,
-                phases: [Phase], findings: [Finding], notes: [String]) {
+                phases: [Phase], findings: [Finding], notes: [MethodNote]) {
         self.timeline = timeline
         self.talk = talk
         self.st = st
@@ -44,14 +44,14 @@ extension Analytics {
                                findings: findings, notes: methodNotes(config))
     }
 
-    /// One-sentence disclosures of the heuristics behind the analytics, in English (for `Report.notes`).
-    public static func methodNotes(_ config: AnalyticsConfig) -> [String] {
+    /// Disclosures of the heuristics behind the analytics (for `Report.notes` and `Report.methodNotes`).
+    public static func methodNotes(_ config: AnalyticsConfig) -> [MethodNote] {
         [
-            "Timeline: pauses shorter than \(seconds1(config.mergeGapSeconds)) s between two stretches of the same label are counted as that label.",
-            "S-T analysis: \(seconds1(config.stIntervalSeconds)) s windows, rule \(config.stRule.rawValue); teacher speech and media count as T, everything else as S; only full windows are coded.",
-            "Questions are detected acoustically, without speech recognition (a heuristic): a teacher utterance followed within \(seconds1(config.maxWaitSeconds)) s by a student voice counts as an answered question; a teacher utterance ending with rising pitch, followed by a pause and then by the teacher again, counts as unanswered. Rhetorical questions and instructions answered by students are not told apart.",
-            "Wait time is the silence between the end of the teacher's utterance and the first student voice.",
-            "Activity phases are a heuristic: the label mix in a \(seconds1(config.phaseWindowSeconds)) s sliding window scores each second, and a Viterbi smoothing ignores interruptions too short to outweigh a phase change.",
+            MethodNote(.timelineMerge, ["mergeGapSeconds": .number(config.mergeGapSeconds)]),
+            MethodNote(.stCoding, ["intervalSeconds": .number(config.stIntervalSeconds), "rule": .text(config.stRule.rawValue)]),
+            MethodNote(.questionDetection, ["maxWaitSeconds": .number(config.maxWaitSeconds)]),
+            MethodNote(.waitTime),
+            MethodNote(.activityPhases, ["windowSeconds": .number(config.phaseWindowSeconds)]),
         ]
     }
 }
@@ -66,6 +66,6 @@ extension LessonAnalytics {
         report.interaction = interaction
         report.phases = phases
         report.findings += findings
-        report.notes += notes
+        for note in notes { report.addNote(note) }
     }
 }

@@ -139,10 +139,13 @@ public final class SlideDetector {
             keyframeTimes.insert(s.start, at: 0)
             firstSlideStable = true
         }
-        var notes = ["Slide changes: block-wise luma differences (\(config.blocksX)×\(config.blocksY) blocks, a change needs "
-                     + "\(Int(config.changeFraction * 100)) % of blocks changed and \(config.stableSeconds) s of stable new content); "
-                     + "camera views away from the slides are recognised by their luma histogram and ignored (heuristic)."]
-        if resets > 0 { notes.append("The video frame size changed \(resets) time(s); detection restarted there.") }
+        var notes = [MethodNote(.slideChanges, [
+            "blocksX": .number(Double(config.blocksX)), "blocksY": .number(Double(config.blocksY)),
+            // The whole percent as the detector's Float threshold gives it (0.32 → 32).
+            "changedBlocksPercent": .number(Double(Int(config.changeFraction * 100))),
+            "stableSeconds": .number(config.stableSeconds),
+        ])]
+        if resets > 0 { notes.append(MethodNote(.frameSizeChanged, ["count": .number(Double(resets))])) }
         return SlideResult(changes: changes, keyframeTimes: keyframeTimes, cameraCuts: cameraCuts, notes: notes,
                            changeStrengths: strengths)
     }

@@ -97,12 +97,12 @@ public struct SlideResult: Sendable, Equatable {
     /// Spans (seconds) when the view was away from the slides (a classroom camera).
     public var cameraCuts: [TimeRange]
     /// How the result was obtained, for the report's method notes.
-    public var notes: [String]
+    public var notes: [MethodNote]
     /// Per change, 0...1: how much the new slide's layout (block means, correlation) resembles the first
     /// (title) slide. Heuristic: section-divider slides usually reuse the title layout. For `Segmenter`.
     public var changeStrengths: [Double]
 
-    public init(changes: [Double] = [], keyframeTimes: [Double] = [], cameraCuts: [TimeRange] = [], notes: [String] = [],
+    public init(changes: [Double] = [], keyframeTimes: [Double] = [], cameraCuts: [TimeRange] = [], notes: [MethodNote] = [],
                 changeStrengths: [Double] = []) {
         self.changes = changes
         self.changeStrengths = changeStrengths

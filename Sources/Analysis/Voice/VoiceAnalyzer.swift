@@ -94,22 +94,18 @@ public final class VoiceAnalyzer {
                                : VoiceActivitySummary(method: "silero-vad-16k", model: SileroWeights.fileName, modelSHA256: SileroWeights.sha256))
     }
 
-    static let speechModelNote = "Voice activity (learned model): Silero VAD 16 kHz (MIT licence, weights from the silero-vad package), run by LessonLens's own kernels, gives a speech probability every 32 ms; it is weighed as evidence for voice against silence and music in the class costs below, so real noise (chairs, traffic, fans, coughs) counts as silence."
+    static let speechModelNote = MethodNote(.voiceActivityModel)
 
-    static let lapelNote = "Teacher's lapel microphone: every speaker turn is also measured on the lapel track, and the teacher is the voice that is much louder there than on the room microphone (its level above the lapel's own noise floor minus its level above the room's)."
+    static let lapelNote = MethodNote(.lapelMicrophone)
 
     /// A disclosure when part of the block record could not be read back from its temporary file.
-    static func lossNote(_ minutes: Double) -> [String] {
+    static func lossNote(_ minutes: Double) -> [MethodNote] {
         guard minutes > 0 else { return [] }
-        return [String(format: "About %.0f minutes of the analysis record could not be read back from the temporary folder (disk error) and count as silence.", minutes)]
+        return [MethodNote(.unreadableAnalysisRecord, ["minutes": .number(minutes)])]
     }
 
-    /// Method disclosures shown in the report.
-    static let notes: [String] = [
-        "Voice timeline (heuristic): 10 ms frames give level, spectral flatness, flux, speech-band ratio, MFCCs and YIN pitch; 100 ms blocks are scored against silence, single voice, several voices and media with floor-relative cues (level above the recording's own noise floor, 3-8 Hz syllable rhythm, level variance, voicing and aperiodicity, spectral flatness and flux), and a Viterbi path with a switching penalty picks the labels. Music is recognised by its tonal, steady spectrum; a video clip (a voice over a music bed) by gaps between words that stay well above the floor and are tonal, with less energy in the speech band (unless voice.soundtrackMedia is off).",
-        "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and syllable-rhythm statistics (level and rhythm depth reflect the distance to the microphone), turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher.",
-        "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question.",
-    ]
+    /// Method disclosures shown in the report (their sentences: `MethodNote.englishTemplate`).
+    static let notes: [MethodNote] = [MethodNote(.voiceTimeline), MethodNote(.speakerRoles), MethodNote(.risingPitchQuestions)]
 
     struct Decision {
         var labels: [Label]

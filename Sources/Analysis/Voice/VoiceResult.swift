@@ -11,13 +11,13 @@ public struct VoiceResult: Sendable {
     /// Speaker clusters found among single-voice speech.
     public var speakers: Int
     /// Method disclosures for the report: what is heuristic and how it was decided.
-    public var notes: [String]
+    public var notes: [MethodNote]
     /// Which voice-activity method decided speech against non-speech: `silero-vad-16k` (the learned
     /// model, the default, with its weights file) or `acoustic-cues` (the hand-set cues alone).
     public var voiceActivity: VoiceActivitySummary
 
     public init(timeline: [Segment], risingPitchEnds: [Double], noiseFloorDBFS: Double, speakers: Int,
-                notes: [String], voiceActivity: VoiceActivitySummary = VoiceActivitySummary(method: "acoustic-cues")) {
+                notes: [MethodNote], voiceActivity: VoiceActivitySummary = VoiceActivitySummary(method: "acoustic-cues")) {
         self.voiceActivity = voiceActivity
         self.timeline = timeline
         self.risingPitchEnds = risingPitchEnds
