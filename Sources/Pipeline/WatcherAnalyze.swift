@@ -14,7 +14,7 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     -> (reportDir: String, summary: ResultSummary) {
     let jobConfig = PipelineConfig.recorded(name: job.pipeline, parametersJSON: job.parametersJSON) ?? config
     let size = FileSignature.of(path: job.path)?.size ?? 0
-    let clipBytes = jobConfig.flag("microLessons.enabled") && jobConfig.flag("clips.enabled") ? size : 0
+    let clipBytes = jobConfig.settings.writesClips ? size : 0
     try OutputFolder.requireFreeSpace(in: outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
                                       for: "the report of '\((job.path as NSString).lastPathComponent)'")
     let plan = try AnalyzePipeline.siblingPlan(for: job.path).map { p in try Watcher.withUsablePath(p) { try LessonPlan.load(path: $0) } }
