@@ -20,6 +20,10 @@ public struct AnalyzeRequest: Sendable {
     /// file whose name is not valid UTF-8 is opened by its bytes and read through `/proc/self/fd/N`,
     /// and shown with the bad bytes escaped (`caf\xE9.mp4`).
     public var displayPath: String?
+    /// The content's SHA-256 as the caller computed it, with the size and modification time the file had
+    /// then (the watcher hashed it to queue the job): when the file still has them, it is not read a
+    /// second time to hash it; otherwise it is hashed as usual.
+    public var knownContent: (sha256: String, size: Int64, mtime: Date)?
 
     public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
         self.path = path
@@ -87,7 +91,12 @@ public enum AnalyzePipeline {
 
         let attributes = try fileAttributes(path)
         progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
-        let sha = try SHA256.hexDigest(ofFileAt: path)
+        let sha: String
+        if let known = request.knownContent, known.size == attributes.size, abs(known.mtime.timeIntervalSince(attributes.mtime)) < 1e-6 {
+            sha = known.sha256
+        } else {
+            sha = try SHA256.hexDigest(ofFileAt: path)
+        }
         let id = String(sha.prefix(16))
 
         let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel)

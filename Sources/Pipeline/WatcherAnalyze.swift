@@ -23,6 +23,10 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     return try Watcher.withUsablePath(job.path) { usable in
         var request = AnalyzeRequest(path: usable, outDir: outDir, config: jobConfig, plan: plan)
         if usable != job.path { request.displayPath = job.path }
+        // Hashed once, to queue the job: not again for the report while the file is unchanged.
+        if let seen = try? store?.seenSignature(recordingID: job.recordingID, path: job.path) {
+            request.knownContent = (job.sha256, seen.size, seen.mtime)
+        }
         if let store, let worker = job.leaseOwner {
             let jobID = job.id
             request.commit = { report, dir in
