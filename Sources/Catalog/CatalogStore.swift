@@ -174,6 +174,17 @@ public final class CatalogStore: Sendable {
         }
     }
 
+    /// Size and modification time `path` had when the content `recordingID` was last seen there (when it
+    /// was hashed), or nil: the analysis of a job trusts the job's hash for a file still looking like that.
+    public func seenSignature(recordingID: Int64, path: String) throws -> (size: Int64, mtime: Date)? {
+        try read("look up '\(path)'") { db in
+            try Row.fetchOne(db, sql: "SELECT size, mtime FROM recording_paths WHERE recording_id = ? AND path = ?",
+                             arguments: [recordingID, path]).map { row in
+                (size: row["size"], mtime: Date(timeIntervalSince1970: row["mtime"]))
+            }
+        }
+    }
+
     // MARK: - Jobs
 
     /// Records the file and queues a job for it unless its bytes are already queued, running or done

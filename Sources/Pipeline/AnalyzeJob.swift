@@ -1,6 +1,6 @@
 import Analysis
 import Catalog
-import Foundation
+public import Foundation
 public import MediaCore
 import MediaIO
 import Reports
@@ -20,6 +20,10 @@ public struct AnalyzeRequest: Sendable {
     /// file whose name is not valid UTF-8 is opened by its bytes and read through `/proc/self/fd/N`,
     /// and shown with the bad bytes escaped (`caf\xE9.mp4`).
     public var displayPath: String?
+    /// The content's SHA-256 as the caller computed it, with the size and modification time the file had
+    /// then (the watcher hashed it to queue the job): when the file still has them, it is not read a
+    /// second time to hash it; otherwise it is hashed as usual.
+    public var knownContent: (sha256: String, size: Int64, mtime: Date)?
 
     public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
         self.path = path
@@ -62,17 +66,18 @@ public enum AnalyzePipeline {
         let clock = ContinuousClock.now
         let config = request.config
         let path = request.path
+        let settings = config.settings
         let fileName = ((request.displayPath ?? path) as NSString).lastPathComponent
 
         // The voice-activity model before anything else: without it nothing would be decided right.
         let speechModel = try Models.speechModel(for: config)
 
         // Open first: a missing or non-media file fails here with its own message and exit code.
-        let audioTrack = config.integer("audio.track")
-        let teacherTrack = config.integer("audio.teacherTrack")
+        let audioTrack = settings.audioTrack
+        let teacherTrack = settings.teacherTrack
         var options = ReadOptions(audioTrack: audioTrack >= 0 ? audioTrack : nil,
-                                  decodeAudio: config.flag("voice.enabled"),
-                                  video: config.flag("video.enabled") ? .fps(config.number("video.sampleFps")) : nil)
+                                  decodeAudio: settings.voiceEnabled,
+                                  video: settings.videoEnabled ? .fps(settings.videoSampleFps) : nil)
         // The lapel track is decoded alongside the room track (MediaReader picks the room track among
         // the others); in a file with one audio track, that track is analysed alone.
         options.secondAudioTrack = teacherTrack >= 0 ? teacherTrack : nil
@@ -86,13 +91,16 @@ public enum AnalyzePipeline {
 
         let attributes = try fileAttributes(path)
         progress(AnalyzeProgress(file: fileName, stage: "hashing", mediaSeconds: 0, durationSeconds: info.durationSeconds))
-        let sha = try SHA256.hexDigest(ofFileAt: path)
+        let sha: String
+        if let known = request.knownContent, known.size == attributes.size, abs(known.mtime.timeIntervalSince(attributes.mtime)) < 1e-6 {
+            sha = known.sha256
+        } else {
+            sha = try SHA256.hexDigest(ofFileAt: path)
+        }
         let id = String(sha.prefix(16))
 
-        var voiceConfig = VoiceConfig()
-        voiceConfig.soundtrackMedia = config.flag("voice.soundtrackMedia")
-        let voice = VoiceAnalyzer(config: voiceConfig, speechModel: speechModel)
-        let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
+        let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel)
+        let slides = settings.slidesEnabled ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
         let summary = try reader!.run(
             onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
@@ -109,14 +117,7 @@ public enum AnalyzePipeline {
         let duration = lessonDuration(info: info, summary: summary, hasAudio: hasAudio)
         progress(AnalyzeProgress(file: fileName, stage: "analysing", mediaSeconds: duration, durationSeconds: duration))
 
-        var analyticsConfig = AnalyticsConfig()
-        analyticsConfig.stIntervalSeconds = config.number("st.intervalSeconds")
-        analyticsConfig.stRule = STRule(rawValue: config.text("st.rule")) ?? .windowMajority
-        analyticsConfig.teacherTalkRatioMax = config.number("findings.teacherTalkRatioMax")
-        analyticsConfig.minWaitSeconds = config.number("findings.minWaitSeconds")
-        analyticsConfig.monologueSeconds = config.number("findings.monologueSeconds")
-        analyticsConfig.studentTalkRatioMin = config.number("findings.studentTalkRatioMin")
-        analyticsConfig.longSilenceSeconds = config.number("findings.longSilenceSeconds")
+        let analyticsConfig = settings.analytics
 
         var notes: [MethodNote] = []
         var findings: [Finding] = []
@@ -154,7 +155,7 @@ public enum AnalyzePipeline {
         }
         for w in summary.warnings { notes.append(MethodNote(.readWarning, ["warning": .text(w)])) }
 
-        let language = request.language ?? request.plan?.language ?? config.text("report.language")
+        let language = request.language ?? request.plan?.language ?? settings.reportLanguage.rawValue
         let recording = RecordingSummary(id: id, file: fileName, path: request.displayPath ?? path, sha256: sha, sizeBytes: attributes.size,
                                          durationSeconds: duration, startSeconds: info.startSeconds, container: info.container,
                                          video: info.video, audio: hasAudio ? info.audio : nil)
@@ -175,7 +176,7 @@ public enum AnalyzePipeline {
         let finalDir = (request.outDir as NSString).appendingPathComponent(id)
         OutputFolder.recoverTemporaries(in: request.outDir)
         // Clips are remuxed, never re-encoded: together they are at most about the recording's size.
-        let clipBytes = config.flag("microLessons.enabled") && config.flag("clips.enabled") ? attributes.size : 0
+        let clipBytes = settings.writesClips ? attributes.size : 0
         try OutputFolder.requireFreeSpace(in: request.outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
                                           for: "the report of '\(fileName)'")
         // The clip and thumbnail writers open the path again: it must still be the file that was hashed.
@@ -191,7 +192,7 @@ public enum AnalyzePipeline {
         let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try OutputFolder.create(tempDir, reportingAs: request.outDir)
         do {
-            if config.flag("microLessons.enabled") {
+            if settings.microLessonsEnabled {
                 progress(AnalyzeProgress(file: fileName, stage: "cutting clips", mediaSeconds: duration, durationSeconds: duration))
                 try checkSameFile("before cutting clips")
                 var clipNotes: [MethodNote] = []

@@ -7,15 +7,14 @@ import MediaIO
 enum MicroLessonWriter {
     static func make(path: String, duration: Double, timeline: [Segment], slides: SlideResult?, plan: LessonPlan?,
                      config: PipelineConfig, hasVideo: Bool, into dir: String, notes: inout [MethodNote]) throws -> [MicroLesson] {
-        var segmenterConfig = SegmenterConfig()
-        segmenterConfig.minSeconds = config.number("microLessons.minSeconds")
-        segmenterConfig.maxSeconds = config.number("microLessons.maxSeconds")
+        let settings = config.settings
+        let segmenterConfig = settings.segmenter
         // LessonPlan.load refuses more; a plan built in code is held to the same bound here.
         let points = Array((plan?.knowledgePoints ?? []).prefix(LessonPlan.maxKnowledgePoints))
         var lessons = Segmenter.segment(duration: duration, timeline: timeline, slideChanges: slides?.changes ?? [],
                                         plan: points.isEmpty ? nil : points, config: segmenterConfig,
                                         slideStrengths: slides?.changeStrengths)
-        guard config.flag("clips.enabled"), !lessons.isEmpty else { return lessons }
+        guard settings.clipsEnabled, !lessons.isEmpty else { return lessons }
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/clips", withIntermediateDirectories: true)
         var failures: [String] = []

@@ -36,7 +36,8 @@ public enum Models {
     /// The voice-activity model `config` runs (nil when it analyses no voices, or runs the acoustic cues
     /// alone), loaded once per process; a missing or damaged file throws `ModelError`.
     public static func speechModel(for config: PipelineConfig) throws -> SileroWeights? {
-        config.flag("voice.enabled") && config.text("voice.activity") == "silero" ? try silero() : nil
+        let settings = config.settings
+        return settings.voiceEnabled && settings.voiceActivity == .silero ? try silero() : nil
     }
 
     /// The path of the weight file `name` in the first of `searchFolders` that holds it; a `ModelError`

@@ -1,5 +1,6 @@
 import Foundation
 public import MediaCore
+import Analysis
 
 /// What values a pipeline parameter accepts.
 public enum ParameterKind: Sendable, Equatable {
@@ -27,23 +28,26 @@ public enum ParameterKind: Sendable, Equatable {
 }
 
 /// One row of the parameter table.
-public struct ParameterSpec: Sendable, Equatable {
+public struct ParameterSpec: Sendable {
     /// Dotted key as written in `pipelines/*.yml`, e.g. `video.sampleFps`.
     public let key: String
-    public let defaultValue: ParameterValue
-    public let kind: ParameterKind
+    /// Where the value lives in `PipelineSettings`, and which values it accepts.
+    public let binding: SettingBinding
     /// Unit of the value (`s`, `fps`, `ratio`), empty when it has none.
     public let unit: String
     /// One line for `--help` and the comments of the preset files.
     public let help: String
 
-    public init(_ key: String, _ defaultValue: ParameterValue, _ kind: ParameterKind, unit: String = "", _ help: String) {
+    public init(_ key: String, _ binding: SettingBinding, unit: String = "", _ help: String) {
         self.key = key
-        self.defaultValue = defaultValue
-        self.kind = kind
+        self.binding = binding
         self.unit = unit
         self.help = help
     }
+
+    public var kind: ParameterKind { binding.kind }
+    /// The default: the value in a fresh `PipelineSettings` (that is, in the detector configs).
+    public var defaultValue: ParameterValue { binding.get(PipelineSettings()) }
 }
 
 /// The one table of pipeline parameters: it feeds validation of `pipelines/*.yml`, the `--help` text
@@ -51,45 +55,45 @@ public struct ParameterSpec: Sendable, Equatable {
 /// values, unit, help); everything else picks it up.
 public enum Parameters {
     public static let table: [ParameterSpec] = [
-        ParameterSpec("audio.track", .number(-1), .integer(-1...63),
+        ParameterSpec("audio.track", .integer(\.audioTrack, -1...63),
                       "Audio stream to analyse (index among the file's audio streams); -1 picks the best one."),
-        ParameterSpec("audio.teacherTrack", .number(-1), .integer(-1...63),
+        ParameterSpec("audio.teacherTrack", .integer(\.teacherTrack, -1...63),
                       "Audio stream of the teacher's lapel microphone, if the recorder writes one (-1 = none). It is decoded alongside the room track (audio.track, or the best other track): the teacher is the voice much louder on the lapel than in the room. In a file with one audio track, that track is analysed alone."),
-        ParameterSpec("voice.enabled", .flag(true), .flag,
+        ParameterSpec("voice.enabled", .flag(\.voiceEnabled),
                       "Analyse voices: who talks (teacher, student, several), silence, questions, wait time."),
-        ParameterSpec("voice.activity", .text("silero"), .choice(["silero", "acoustic"]),
+        ParameterSpec("voice.activity", .choice(\.voiceActivity),
                       "Voice-activity method: silero = the learned Silero VAD model (weights installed by `make models`) weighed with the acoustic cues; acoustic = the hand-set acoustic cues alone (much worse on real noise; for comparisons)."),
-        ParameterSpec("voice.soundtrackMedia", .flag(true), .flag,
+        ParameterSpec("voice.soundtrackMedia", .flag(\.voice.soundtrackMedia),
                       "Recognise video clips played to the class (a voice over a music bed) as media, not as a student; turn off if no videos are played (it costs about half a percent of frame accuracy on lessons without them)."),
-        ParameterSpec("video.enabled", .flag(true), .flag,
+        ParameterSpec("video.enabled", .flag(\.videoEnabled),
                       "Decode video for slide changes, motion and thumbnails."),
-        ParameterSpec("video.sampleFps", .number(2), .number(0.5...10), unit: "fps",
+        ParameterSpec("video.sampleFps", .number(\.videoSampleFps, 0.5...10), unit: "fps",
                       "Frames per second sampled from the video for slide and motion detection."),
-        ParameterSpec("st.intervalSeconds", .number(30), .numberChoice([15, 30]), unit: "s",
+        ParameterSpec("st.intervalSeconds", .number(\.analytics.stIntervalSeconds, oneOf: [15, 30]), unit: "s",
                       "S-T analysis sampling interval."),
-        ParameterSpec("st.rule", .text("window-majority"), .choice(["window-majority", "instant"]),
+        ParameterSpec("st.rule", .choice(\.analytics.stRule),
                       "S-T window rule: T when teacher+media cover half the window, or the label at its middle."),
-        ParameterSpec("findings.teacherTalkRatioMax", .number(0.7), .number(0...1), unit: "ratio",
+        ParameterSpec("findings.teacherTalkRatioMax", .number(\.analytics.teacherTalkRatioMax, 0...1), unit: "ratio",
                       "Flag a lesson whose teacher talk exceeds this share of the duration."),
-        ParameterSpec("findings.minWaitSeconds", .number(3), .number(0...30), unit: "s",
+        ParameterSpec("findings.minWaitSeconds", .number(\.analytics.minWaitSeconds, 0...30), unit: "s",
                       "Flag questions answered after less wait time than this (research recommends 3-5 s)."),
-        ParameterSpec("findings.monologueSeconds", .number(300), .number(30...3600), unit: "s",
+        ParameterSpec("findings.monologueSeconds", .number(\.analytics.monologueSeconds, 30...3600), unit: "s",
                       "Flag teacher talk running longer than this without a student turn."),
-        ParameterSpec("findings.studentTalkRatioMin", .number(0.1), .number(0...1), unit: "ratio",
+        ParameterSpec("findings.studentTalkRatioMin", .number(\.analytics.studentTalkRatioMin, 0...1), unit: "ratio",
                       "Flag a lesson whose student talk is below this share of the duration."),
-        ParameterSpec("findings.longSilenceSeconds", .number(120), .number(10...3600), unit: "s",
+        ParameterSpec("findings.longSilenceSeconds", .number(\.analytics.longSilenceSeconds, 10...3600), unit: "s",
                       "Flag silences longer than this."),
-        ParameterSpec("slides.enabled", .flag(true), .flag,
+        ParameterSpec("slides.enabled", .flag(\.slidesEnabled),
                       "Detect slide and board changes (needs video)."),
-        ParameterSpec("microLessons.enabled", .flag(true), .flag,
+        ParameterSpec("microLessons.enabled", .flag(\.microLessonsEnabled),
                       "Split the lesson into micro-lessons (chapters)."),
-        ParameterSpec("microLessons.minSeconds", .number(180), .number(30...3600), unit: "s",
+        ParameterSpec("microLessons.minSeconds", .number(\.segmenter.minSeconds, 30...3600), unit: "s",
                       "Shortest micro-lesson."),
-        ParameterSpec("microLessons.maxSeconds", .number(900), .number(60...7200), unit: "s",
+        ParameterSpec("microLessons.maxSeconds", .number(\.segmenter.maxSeconds, 60...7200), unit: "s",
                       "Longest micro-lesson."),
-        ParameterSpec("clips.enabled", .flag(true), .flag,
+        ParameterSpec("clips.enabled", .flag(\.clipsEnabled),
                       "Cut one video clip per micro-lesson (stream copy, no re-encoding)."),
-        ParameterSpec("report.language", .text("zh"), .choice(["zh", "en"]),
+        ParameterSpec("report.language", .choice(\.reportLanguage),
                       "Language of the HTML report."),
     ]
 

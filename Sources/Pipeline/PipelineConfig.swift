@@ -183,27 +183,13 @@ public struct PipelineConfig: Sendable, Equatable {
         return copy
     }
 
-    // MARK: typed access (keys come from `Parameters.table`; a wrong key is a programming error)
-
-    /// The value of a number parameter.
-    public func number(_ key: String) -> Double {
-        guard case .number(let d)? = parameters[key] else { preconditionFailure("not a number parameter: \(key)") }
-        return d
-    }
-
-    /// The value of a whole-number parameter.
-    public func integer(_ key: String) -> Int { Int(number(key)) }
-
-    /// The value of a flag parameter.
-    public func flag(_ key: String) -> Bool {
-        guard case .flag(let b)? = parameters[key] else { preconditionFailure("not a flag parameter: \(key)") }
-        return b
-    }
-
-    /// The value of a word parameter.
-    public func text(_ key: String) -> String {
-        guard case .text(let s)? = parameters[key] else { preconditionFailure("not a word parameter: \(key)") }
-        return s
+    /// The values as typed settings (the detector configs with this pipeline's values applied).
+    public var settings: PipelineSettings {
+        var settings = PipelineSettings()
+        for spec in Parameters.table {
+            if let value = parameters[spec.key] { spec.binding.set(&settings, value) }
+        }
+        return settings
     }
 
     /// What the report records about the pipeline.

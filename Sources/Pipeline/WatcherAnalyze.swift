@@ -14,7 +14,7 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     -> (reportDir: String, summary: ResultSummary) {
     let jobConfig = PipelineConfig.recorded(name: job.pipeline, parametersJSON: job.parametersJSON) ?? config
     let size = FileSignature.of(path: job.path)?.size ?? 0
-    let clipBytes = jobConfig.flag("microLessons.enabled") && jobConfig.flag("clips.enabled") ? size : 0
+    let clipBytes = jobConfig.settings.writesClips ? size : 0
     try OutputFolder.requireFreeSpace(in: outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
                                       for: "the report of '\((job.path as NSString).lastPathComponent)'")
     let plan = try AnalyzePipeline.siblingPlan(for: job.path).map { p in try Watcher.withUsablePath(p) { try LessonPlan.load(path: $0) } }
@@ -23,6 +23,10 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     return try Watcher.withUsablePath(job.path) { usable in
         var request = AnalyzeRequest(path: usable, outDir: outDir, config: jobConfig, plan: plan)
         if usable != job.path { request.displayPath = job.path }
+        // Hashed once, to queue the job: not again for the report while the file is unchanged.
+        if let seen = try? store?.seenSignature(recordingID: job.recordingID, path: job.path) {
+            request.knownContent = (job.sha256, seen.size, seen.mtime)
+        }
         if let store, let worker = job.leaseOwner {
             let jobID = job.id
             request.commit = { report, dir in

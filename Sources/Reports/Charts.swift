@@ -226,7 +226,9 @@ enum Charts {
 
     // MARK: Wait-time histogram
 
-    static func waitHistogram(_ bins: [HistogramBin], _ lang: ReportLanguage, minWaitSeconds: Double = 3) -> String {
+    /// Bins from `minWaitSeconds` up are coloured as meeting the goal: the pipeline's
+    /// `findings.minWaitSeconds`, the same threshold the wait-time finding used.
+    static func waitHistogram(_ bins: [HistogramBin], _ lang: ReportLanguage, minWaitSeconds: Double) -> String {
         let w = 420.0, h = 200.0, left = 36.0, top = 14.0, bottom = 36.0
         let plotH = h - top - bottom
         let maxCount = max(1, bins.map(\.count).max() ?? 1)
@@ -244,5 +246,15 @@ enum Charts {
         }
         body += "<text x=\"\(n((left + w) / 2))\" y=\"\(n(h - 4))\" text-anchor=\"middle\" class=\"axl\">\(escapeHTML(UIStrings.t(.waitAxis, lang)))</text>"
         return "<svg class=\"hist\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"\(escapeHTML(UIStrings.t(.waitSection, lang)))\">\(body)</svg>"
+    }
+}
+
+extension Report {
+    /// The wait time the report holds questions to: the pipeline's `findings.minWaitSeconds` as recorded
+    /// in the report (the value its wait-time finding used), else 3 s, the research recommendation
+    /// (Rowe 1986) that is also the parameter's default, for a report made without it.
+    var waitGoalSeconds: Double {
+        if case .number(let seconds)? = pipeline.parameters["findings.minWaitSeconds"] { return seconds }
+        return 3
     }
 }

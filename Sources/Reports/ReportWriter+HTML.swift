@@ -209,7 +209,7 @@ private struct HTMLBuilder {
         }
         out += "</figure><figure class=\"fig\"><figcaption>\(t(.waitSection))</figcaption>"
         if report.interaction.answeredQuestions > 0 && !report.interaction.waitHistogram.isEmpty {
-            out += Charts.waitHistogram(report.interaction.waitHistogram, lang)
+            out += Charts.waitHistogram(report.interaction.waitHistogram, lang, minWaitSeconds: report.waitGoalSeconds)
             out += "<ul class=\"legend plain\"><li><i style=\"background:#E69F00\"></i>\(t(.waitShort))</li><li><i style=\"background:#009E73\"></i>\(t(.waitRecommended))</li></ul>"
         } else {
             out += "<p class=\"help\">\(t(.noAnswered))</p>"

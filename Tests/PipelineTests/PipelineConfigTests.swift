@@ -3,6 +3,7 @@ import MediaCore
 import TestSupport
 import Testing
 @testable import Pipeline
+import Analysis
 
 /// The repository root.
 let repoRoot = TestEnvironment.repoRoot
@@ -35,10 +36,10 @@ let repoRoot = TestEnvironment.repoRoot
             #expect(f == "\(config.name).yml")
         }
         let quick = try PipelineConfig.builtin(name: "quick")
-        #expect(quick.number("video.sampleFps") == 0.5 && !quick.flag("clips.enabled") && quick.flag("video.enabled"))
-        #expect(try PipelineConfig.builtin(name: "st-15s").integer("st.intervalSeconds") == 15)
-        #expect(try !PipelineConfig.builtin(name: "audio-only").flag("video.enabled"))
-        #expect(try PipelineConfig.builtin(name: "standard").text("report.language") == "zh")
+        #expect(quick.settings.videoSampleFps == 0.5 && !quick.settings.clipsEnabled && quick.settings.videoEnabled)
+        #expect(try PipelineConfig.builtin(name: "st-15s").settings.analytics.stIntervalSeconds == 15)
+        #expect(try !PipelineConfig.builtin(name: "audio-only").settings.videoEnabled)
+        #expect(try PipelineConfig.builtin(name: "standard").settings.reportLanguage == .zh)
     }
 
     /// Regenerates pipelines/*.yml from the presets: `LESSONLENS_WRITE_PIPELINES=1 swift test --filter writePresetFiles`.
@@ -60,9 +61,9 @@ let repoRoot = TestEnvironment.repoRoot
               clips.enabled: "false"
               findings.minWaitSeconds: "4.5"
             """, file: "mine.yml")
-        #expect(c.name == "mine" && c.number("video.sampleFps") == 1 && c.text("st.rule") == "instant")
-        #expect(!c.flag("clips.enabled") && c.number("findings.minWaitSeconds") == 4.5)
-        #expect(c.number("findings.monologueSeconds") == 300)
+        #expect(c.name == "mine" && c.settings.videoSampleFps == 1 && c.settings.analytics.stRule == .instant)
+        #expect(!c.settings.clipsEnabled && c.settings.analytics.minWaitSeconds == 4.5)
+        #expect(c.settings.analytics.monologueSeconds == 300)
         let empty = try PipelineConfig.parse(yaml: "", file: "empty.yml", defaultName: "empty")
         #expect(empty.parameters == Parameters.defaults && empty.name == "empty")
     }
@@ -111,7 +112,7 @@ let repoRoot = TestEnvironment.repoRoot
             try PipelineConfig.builtin(name: "fast")
         }
         let set = try PipelineConfig.builtin(name: "standard").setting("video.sampleFps", to: "4")
-        #expect(set.number("video.sampleFps") == 4)
+        #expect(set.settings.videoSampleFps == 4)
         #expect(throws: PipelineConfigError.self) { try PipelineConfig.builtin(name: "standard").setting("x.y", to: "4") }
     }
 }
