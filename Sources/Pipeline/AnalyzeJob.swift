@@ -59,11 +59,54 @@ public func analyzeJob(path: String, outDir: String, config: PipelineConfig) asy
     return (outcome.reportDir, outcome.report)
 }
 
-/// decode once → voice + vision detectors → timeline → analytics → micro-lessons → report files.
+/// decode once → voice + vision detectors → timeline → analytics → micro-lessons → report files, in four
+/// stages: `decode` (open, hash, decode and run the detectors), `analyse` (analytics, findings, notes),
+/// `assemble` (the report) and `write` (clips, thumbnails and report files into a hidden folder, then
+/// published with the catalog row).
 public enum AnalyzePipeline {
+    /// What the first stage read from the recording.
+    struct Decoded {
+        var fileName: String
+        var info: MediaInfo
+        var summary: ReadSummary
+        var attributes: (size: Int64, mtime: Date)
+        var sha: String
+        var id: String
+        var hasAudio: Bool
+        var hasVideo: Bool
+        /// Seconds: the decoded audio, else the video's.
+        var duration: Double
+        var voice: VoiceResult?
+        var slides: SlideResult?
+        var motion: MotionSummary?
+    }
+
+    /// What the second stage concluded.
+    struct Analysed {
+        var analytics: LessonAnalytics
+        var findings: [Finding]
+        var notes: [MethodNote]
+        /// Warning lines for the user (a truncated recording).
+        var shortWarnings: [String]
+    }
+
     /// Runs one analysis synchronously (call it from a task of its own; it is CPU-bound).
     public static func run(_ request: AnalyzeRequest, progress: (AnalyzeProgress) -> Void = { _ in }) throws -> AnalyzeOutcome {
         let clock = ContinuousClock.now
+        let decoded = try decode(request, progress: progress)
+        progress(AnalyzeProgress(file: decoded.fileName, stage: "analysing", mediaSeconds: decoded.duration, durationSeconds: decoded.duration))
+        let analysed = analyse(decoded, config: request.config)
+        var report = assemble(decoded, analysed, request: request)
+        let reportDir = try write(&report, decoded, analysed, request: request, progress: progress)
+        report.recording.path = request.displayPath ?? request.path
+        let elapsed = ContinuousClock.now - clock
+        return AnalyzeOutcome(reportDir: reportDir, report: report, warnings: analysed.shortWarnings + decoded.summary.warnings,
+                              elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// Stage 1: opens the recording, hashes it (unless the caller already did) and decodes it once, feeding
+    /// the voice, slide and motion detectors, which are finished here.
+    static func decode(_ request: AnalyzeRequest, progress: (AnalyzeProgress) -> Void) throws -> Decoded {
         let config = request.config
         let path = request.path
         let settings = config.settings
@@ -97,7 +140,6 @@ public enum AnalyzePipeline {
         } else {
             sha = try SHA256.hexDigest(ofFileAt: path)
         }
-        let id = String(sha.prefix(16))
 
         let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel)
         let slides = settings.slidesEnabled ? SlideDetector(config: SlideDetectorConfig()) : nil
@@ -115,72 +157,86 @@ public enum AnalyzePipeline {
         let hasAudio = info.audio != nil && options.decodeAudio && summary.audioSeconds > 0
         let hasVideo = info.video != nil && options.video != nil && summary.videoFrames > 0
         let duration = lessonDuration(info: info, summary: summary, hasAudio: hasAudio)
-        progress(AnalyzeProgress(file: fileName, stage: "analysing", mediaSeconds: duration, durationSeconds: duration))
+        return Decoded(fileName: fileName, info: info, summary: summary, attributes: attributes, sha: sha, id: String(sha.prefix(16)),
+                       hasAudio: hasAudio, hasVideo: hasVideo, duration: duration,
+                       voice: hasAudio ? voice.finish(durationSeconds: duration) : nil,
+                       slides: hasVideo ? slides?.finish() : nil,
+                       motion: hasVideo ? motion.finish() : nil)
+    }
 
-        let analyticsConfig = settings.analytics
-
+    /// Stage 2: the timeline's analytics, the findings (with the truncated-recording warning first) and
+    /// the method notes in the order the report lists them.
+    static func analyse(_ decoded: Decoded, config: PipelineConfig) -> Analysed {
         var notes: [MethodNote] = []
         var findings: [Finding] = []
-        var timeline: [Segment] = []
-        var risingPitchEnds: [Double] = []
-        var voiceActivity: VoiceActivitySummary?
-        if hasAudio {
-            let voiceResult = voice.finish(durationSeconds: duration)
-            voiceActivity = voiceResult.voiceActivity
-            timeline = voiceResult.timeline
-            risingPitchEnds = voiceResult.risingPitchEnds
-            notes += voiceResult.notes
-        }
-        let analytics = Analytics.analyse(timeline: timeline, duration: duration, risingPitchEnds: risingPitchEnds,
-                                          config: analyticsConfig)
+        if let voice = decoded.voice { notes += voice.notes }
+        let analytics = Analytics.analyse(timeline: decoded.voice?.timeline ?? [], duration: decoded.duration,
+                                          risingPitchEnds: decoded.voice?.risingPitchEnds ?? [], config: config.settings.analytics)
         notes += analytics.notes
-        if hasAudio {
+        if decoded.hasAudio {
             findings += analytics.findings
         } else {
             findings.append(Analytics.noAudioFinding())
         }
-
         // A recording much shorter than its container says (a cut-off upload or copy) is analysed as far as
         // it goes, but never silently: a warning finding in the report and a warning line.
         var shortWarnings: [String] = []
-        if let short = truncatedRecordingFinding(statedSeconds: info.durationSeconds, decodedSeconds: duration) {
+        if let short = truncatedRecordingFinding(statedSeconds: decoded.info.durationSeconds, decodedSeconds: decoded.duration) {
             findings.insert(short, at: 0)
             shortWarnings.append(short.message)
         }
-
-        var slideResult: SlideResult?
-        if hasVideo, let detector = slides { slideResult = detector.finish() ; notes += slideResult?.notes ?? [] }
-        if !hasVideo {
-            notes.append(MethodNote(info.video == nil ? .noVideo : .videoAnalysisOff))
+        notes += decoded.slides?.notes ?? []
+        if !decoded.hasVideo {
+            notes.append(MethodNote(decoded.info.video == nil ? .noVideo : .videoAnalysisOff))
         }
-        for w in summary.warnings { notes.append(MethodNote(.readWarning, ["warning": .text(w)])) }
+        for w in decoded.summary.warnings { notes.append(MethodNote(.readWarning, ["warning": .text(w)])) }
+        return Analysed(analytics: analytics, findings: findings, notes: notes, shortWarnings: shortWarnings)
+    }
 
-        let language = request.language ?? request.plan?.language ?? settings.reportLanguage.rawValue
-        let recording = RecordingSummary(id: id, file: fileName, path: request.displayPath ?? path, sha256: sha, sizeBytes: attributes.size,
-                                         durationSeconds: duration, startSeconds: info.startSeconds, container: info.container,
+    /// The report's language: the request's, else the plan's, else the pipeline's.
+    static func language(of request: AnalyzeRequest) -> String {
+        request.language ?? request.plan?.language ?? request.config.settings.reportLanguage.rawValue
+    }
+
+    /// Stage 3: the report (without micro-lessons and thumbnails, which the last stage cuts).
+    static func assemble(_ decoded: Decoded, _ analysed: Analysed, request: AnalyzeRequest) -> Report {
+        let info = decoded.info, hasAudio = decoded.hasAudio, analytics = analysed.analytics
+        let recording = RecordingSummary(id: decoded.id, file: decoded.fileName, path: request.displayPath ?? request.path,
+                                         sha256: decoded.sha, sizeBytes: decoded.attributes.size,
+                                         durationSeconds: decoded.duration, startSeconds: info.startSeconds, container: info.container,
                                          video: info.video, audio: hasAudio ? info.audio : nil)
         var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
-                            language: OpenEnum(rawValue: language), recording: recording, lesson: request.plan?.meta, pipeline: config.summary,
+                            language: OpenEnum(rawValue: language(of: request)), recording: recording, lesson: request.plan?.meta,
+                            pipeline: request.config.summary,
                             // Without audio there is no timeline to speak of: empty, with the no-audio finding.
                             timeline: hasAudio ? analytics.timeline : [], talk: hasAudio ? analytics.talk : TalkSummary(),
                             st: hasAudio ? analytics.st : nil,
                             interaction: hasAudio ? analytics.interaction : InteractionSummary(), phases: hasAudio ? analytics.phases : [],
-                            slides: SlidesSummary(changes: slideResult?.changes ?? []),
-                            motion: hasVideo ? motion.finish() : nil, microLessons: [], findings: findings)
-        report.setNotes(notes)
-        report.voiceActivity = voiceActivity
+                            slides: SlidesSummary(changes: decoded.slides?.changes ?? []),
+                            motion: decoded.motion, microLessons: [], findings: analysed.findings)
+        report.setNotes(analysed.notes)
+        report.voiceActivity = decoded.voice?.voiceActivity
+        return report
+    }
 
-        // Write everything into a hidden temporary folder, then rename it into place: a failed job leaves
-        // nothing that looks like a finished report. Temporary folders of killed runs go first.
+    /// Stage 4: cuts the micro-lesson clips and slide thumbnails and writes the report files into a hidden
+    /// temporary folder, then renames it into place together with the catalog row (`request.commit`): a
+    /// failed job leaves nothing that looks like a finished report. Returns the report folder.
+    static func write(_ report: inout Report, _ decoded: Decoded, _ analysed: Analysed, request: AnalyzeRequest,
+                      progress: (AnalyzeProgress) -> Void) throws -> String {
+        let settings = request.config.settings
+        let path = request.path, fileName = decoded.fileName, duration = decoded.duration
         let fm = FileManager.default
-        let finalDir = (request.outDir as NSString).appendingPathComponent(id)
+        let finalDir = (request.outDir as NSString).appendingPathComponent(decoded.id)
+        // Temporary folders of killed runs go first.
         OutputFolder.recoverTemporaries(in: request.outDir)
         // Clips are remuxed, never re-encoded: together they are at most about the recording's size.
-        let clipBytes = settings.writesClips ? attributes.size : 0
+        let clipBytes = settings.writesClips ? decoded.attributes.size : 0
         try OutputFolder.requireFreeSpace(in: request.outDir, bytes: clipBytes + OutputFolder.reportReserveBytes,
                                           for: "the report of '\(fileName)'")
         // The clip and thumbnail writers open the path again: it must still be the file that was hashed.
         let identity = FileIdentity.of(path: path)
+        let attributes = decoded.attributes
         func checkSameFile(_ stage: String) throws {
             // Between stages, an abandoned job (its lease was lost, the watcher stops) ends here.
             try Task.checkCancellation()
@@ -189,7 +245,7 @@ public enum AnalyzePipeline {
                 throw PipelineError.fileChanged(file: fileName, stage: stage)
             }
         }
-        let tempDir = (request.outDir as NSString).appendingPathComponent(".\(id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let tempDir = (request.outDir as NSString).appendingPathComponent(".\(decoded.id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try OutputFolder.create(tempDir, reportingAs: request.outDir)
         do {
             if settings.microLessonsEnabled {
@@ -197,21 +253,22 @@ public enum AnalyzePipeline {
                 try checkSameFile("before cutting clips")
                 var clipNotes: [MethodNote] = []
                 report.microLessons = try MicroLessonWriter.make(
-                    path: path, duration: duration, timeline: analytics.timeline, slides: slideResult,
-                    plan: request.plan, config: config, hasVideo: hasVideo, into: tempDir, notes: &clipNotes)
+                    path: path, duration: duration, timeline: analysed.analytics.timeline, slides: decoded.slides,
+                    plan: request.plan, config: request.config, hasVideo: decoded.hasVideo, into: tempDir, notes: &clipNotes)
                 for note in clipNotes { report.addNote(note) }
-                if let keyframes = slideResult?.keyframeTimes, hasVideo {
+                if let keyframes = decoded.slides?.keyframeTimes, decoded.hasVideo {
                     try checkSameFile("before slide thumbnails")
                     report.slides.thumbnails = MicroLessonWriter.slideThumbnails(path: path, times: keyframes, into: tempDir)
                 }
             }
             try checkSameFile("at the end")
-            try ReportWriter.json(report).write(to: URL(fileURLWithPath: tempDir + "/report.json"))
-            try Data(ReportWriter.html(report, language: ReportLanguage(rawValue: language) ?? .zh).utf8)
+            let finished = report
+            try ReportWriter.json(finished).write(to: URL(fileURLWithPath: tempDir + "/report.json"))
+            try Data(ReportWriter.html(finished, language: ReportLanguage(rawValue: language(of: request)) ?? .zh).utf8)
                 .write(to: URL(fileURLWithPath: tempDir + "/report.html"))
-            try Data(ReportWriter.timelineCSV(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/timeline.csv"))
-            try Data(ReportWriter.chaptersVTT(report).utf8).write(to: URL(fileURLWithPath: tempDir + "/chapters.vtt"))
-            try publish(tempDir, at: finalDir) { try request.commit?(report, finalDir) }
+            try Data(ReportWriter.timelineCSV(finished).utf8).write(to: URL(fileURLWithPath: tempDir + "/timeline.csv"))
+            try Data(ReportWriter.chaptersVTT(finished).utf8).write(to: URL(fileURLWithPath: tempDir + "/chapters.vtt"))
+            try publish(tempDir, at: finalDir) { try request.commit?(finished, finalDir) }
         } catch {
             try? fm.removeItem(atPath: tempDir)
             if let e = error as? LessonLensError { throw e }
@@ -221,10 +278,7 @@ public enum AnalyzePipeline {
             if error is EncodingError { throw PipelineError.reportBuildFailed(file: fileName, reason: "\(error)") }
             throw PipelineError.reportWriteFailed(file: fileName, outDir: request.outDir, reason: (error as NSError).localizedDescription)
         }
-        report.recording.path = request.displayPath ?? path
-        let elapsed = ContinuousClock.now - clock
-        return AnalyzeOutcome(reportDir: finalDir, report: report, warnings: shortWarnings + summary.warnings,
-                              elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return finalDir
     }
 
     /// The lesson's length: the decoded audio when there is audio (exact to a sample; a truncated file is as
