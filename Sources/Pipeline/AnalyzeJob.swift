@@ -91,6 +91,7 @@ public enum AnalyzePipeline {
 
         var voiceConfig = VoiceConfig()
         voiceConfig.soundtrackMedia = config.flag("voice.soundtrackMedia")
+        voiceConfig.speakerTimbreBIC = config.flag("voice.speakerTimbreBIC")
         let voice = VoiceAnalyzer(config: voiceConfig, speechModel: speechModel)
         let slides = config.flag("slides.enabled") ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
