@@ -2,13 +2,17 @@
 """Speaker-clustering check on real voices: two-speaker (and one three-speaker) "dialogues" whose
 speakers have SIMILAR pitch.  See SampleMedia/real/README.md, "Speaker set".
 
-Usage: make_speaker_set.py OUTDIR [SEED]      (default seed 15; deterministic per seed)
+Usage: make_speaker_set.py OUTDIR [SEED] [--split heldout|dev]
+       (held-out: default seed 15; dev: default seed 16; deterministic per seed)
 
 Built from the same Debian-packaged recordings as make_real_set.py, with its functions (decode,
 Utterance, Mix, bed_pool ...): the reference is made the same way, from each CLEAN utterance before
 mixing (frames > own floor + 15 dB, padded 50/100 ms, 1.5 s merge rule), never by a VAD.
 Labels: the dominant speaker (most speech time) is `teacher`, every other voice `student`, the rest
-`silence`.  All files are `split: heldout`, `tuning: false`: only measured, never tuned on.
+`silence`.  `--split heldout` (the default, the original 8 files): `split: heldout`, `tuning: false`, only
+measured, never tuned on.  `--split dev`: `split: dev`, `tuning: true`, for development: other voice
+pairings, three voices the held-out files do not use (asterisk-prompt-fr-armelle, -es-co, -it-menardi),
+and for the voices both splits share, only prompts the held-out files (seed 15) do not use.
 
 Each speaker's median F0 is measured here on the clean utterances that go into the file (a plain
 autocorrelation pitch estimate, numpy only; see median_f0) and written to the truth file
@@ -18,6 +22,7 @@ import argparse
 import glob
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -98,9 +103,42 @@ def dialogue(m, voices, start, end, teacher_share, gap_lo=0.3, gap_hi=2.5, rel=N
     return spoken
 
 
-def build(outdir, seed):
+def prompt_pool(folder, package, speaker, language, rng, n, ext="wav", exclude=(), min_s=1.2, max_s=7.0):
+    """Like make_real_set.asterisk_pool, for any prompt folder and extension (the asterisk-prompt-*
+    packages ship GSM), leaving out the files in `exclude`."""
+    files = sorted(glob.glob(os.path.join(R.need(os.path.join(R.AST, folder)), "*." + ext)))
+    out = []
+    for f in rng.permutation(files):
+        if f in exclude:
+            continue
+        # es-co ships one prompt that ffmpeg cannot read (vm-first.gsm): skip what does not decode.
+        if ext != "wav" and subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", f, "-f", "null", "-"],
+                                           capture_output=True).returncode != 0:
+            continue
+        x = R.decode(f)
+        if not (min_s <= len(x) / R.SR <= max_s):
+            continue
+        out.append(R.Utterance(package, f, x, speaker, language))
+        if len(out) == n:
+            break
+    if len(out) < n:
+        R.die(f"{folder}: only {len(out)} usable prompts")
+    return out
+
+
+HELDOUT_SEED = 15
+
+# The dev split's extra voices (not used by make_real_set.py).
+R.LICENCES.update({
+    "asterisk-prompt-fr-armelle": "BSD-style (voice: Armelle Desjardins; (C) 2006 Michel Gutierrez)",
+    "asterisk-prompt-es-co": "GPL-2 (Avatar Ltda. / July E. Jimenez)",
+    "asterisk-prompt-it-menardi-wav": "CC-BY-SA-3.0 (Marco Menardi; voice: Paola Dal Zot)",
+})
+
+
+def heldout_pools(seed):
     rng = np.random.default_rng(seed)
-    pools = {
+    return {
         "allison-en": R.asterisk_pool("en_US_f_Allison", "asterisk-core-sounds-en-wav", "allison-en", "en", rng, 30),
         "allison-es": R.asterisk_pool("es_MX_f_Allison", "asterisk-core-sounds-es-wav", "allison-es", "es", rng, 30),
         "june-fr": R.asterisk_pool("fr_CA_f_June", "asterisk-core-sounds-fr-wav", "june-fr", "fr", rng, 30),
@@ -110,6 +148,63 @@ def build(outdir, seed):
         "cards": R.pocketsphinx_pool([f"cards/00{i}.wav" for i in range(1, 6)], "cards"),
         "ps-misc": R.pocketsphinx_pool(["goforward.raw", "numbers.raw", "something.raw"], "pocketsphinx-misc"),
     }
+
+
+def dev_pools(seed):
+    """Dev voices: the three asterisk-prompt-* voices no held-out file uses, and the shared voices with
+    only prompts the held-out files (seed 15) leave unused.  The pocketsphinx male pools are too small
+    to split (8-23 s each): they are the same clips in both splits, in another pairing."""
+    used = {u.path for k, p in heldout_pools(HELDOUT_SEED).items() if not k.startswith(("librivox", "cards", "ps-"))
+            for u in p}
+    rng = np.random.default_rng(seed)
+    P = prompt_pool
+    return {
+        "armelle-fr": P("fr", "asterisk-prompt-fr-armelle", "armelle-fr", "fr", rng, 30, ext="gsm"),
+        "esco-es": P("es", "asterisk-prompt-es-co", "esco-es", "es", rng, 30, ext="gsm"),
+        "menardi-it": P("it_IT_f_Menardi", "asterisk-prompt-it-menardi-wav", "menardi-it", "it", rng, 30),
+        "allison-en": P("en_US_f_Allison", "asterisk-core-sounds-en-wav", "allison-en", "en", rng, 30, exclude=used),
+        "allison-es": P("es_MX_f_Allison", "asterisk-core-sounds-es-wav", "allison-es", "es", rng, 30, exclude=used),
+        "june-fr": P("fr_CA_f_June", "asterisk-core-sounds-fr-wav", "june-fr", "fr", rng, 30, exclude=used),
+        "carlo-it": P("it_IT_m_Carlo", "asterisk-core-sounds-it-wav", "carlo-it", "it", rng, 30, exclude=used),
+        "ivrvoice-ru": P("ru_RU_f_IvrvoiceRU", "asterisk-core-sounds-ru-wav", "ivrvoice-ru", "ru", rng, 30, exclude=used),
+        "cards": R.pocketsphinx_pool([f"cards/00{i}.wav" for i in range(1, 6)], "cards"),
+        "ps-misc": R.pocketsphinx_pool(["goforward.raw", "numbers.raw", "something.raw"], "pocketsphinx-misc"),
+    }
+
+
+same = (-2.0, 2.0)          # teacher level range (dB vs -26 dBFS)
+stud = (-3.0, 1.0)          # student: about as loud as the teacher (loudness is no cue)
+# (name, duration, [speakers, teacher first], bed, teacher share, level ranges, language, description)
+HELDOUT_RECIPES = [
+    ("spk-f-allison-june", 75, ["allison-en", "june-fr"], "water", 0.65, [same, stud], "en+fr", "two women of similar pitch"),
+    ("spk-f-allisones-ru", 70, ["allison-es", "ivrvoice-ru"], "printer", 0.65, [same, stud], "es+ru", "two women of similar pitch"),
+    ("spk-f-ru-june", 80, ["ivrvoice-ru", "june-fr"], "hiss", 0.65, [same, stud], "ru+fr", "two women of similar pitch"),
+    ("spk-m-librivox-cards", 65, ["librivox", "cards"], "furnace", 0.58, [same, stud], "en", "two men of similar pitch"),
+    ("spk-m-librivox-psmisc", 65, ["librivox", "ps-misc"], "wind", 0.65, [same, stud], "en", "two men of similar pitch"),
+    ("spk-x-carlo-allison", 75, ["carlo-it", "allison-en"], "sauna", 0.65, [same, stud], "it+en", "a man and a woman of similar pitch"),
+    ("spk-3-allison-june-ru", 90, ["allison-en", "june-fr", "ivrvoice-ru"], "fire", 0.62, [same, stud, stud], "en+fr+ru",
+     "three women of similar pitch: the teacher and two students"),
+    ("spk-q-june-allison", 75, ["june-fr", "allison-en"], "printer", 0.67, [(-8.0, -4.0), (-1.0, 1.0)], "fr+en",
+     "two women of similar pitch; the teacher (dominant) is 6 dB quieter than the student"),
+]
+# Dev: other pairings (all within 2 semitones), other beds per kind, other teacher shares.
+DEV_RECIPES = [
+    ("dev-f-armelle-esco", 75, ["armelle-fr", "esco-es"], "sauna", 0.63, [same, stud], "fr+es", "two women of similar pitch"),
+    ("dev-f-allisones-armelle", 70, ["allison-es", "armelle-fr"], "water", 0.66, [same, stud], "es+fr", "two women of similar pitch"),
+    ("dev-f-esco-ru", 80, ["esco-es", "ivrvoice-ru"], "fire", 0.65, [same, stud], "es+ru", "two women of similar pitch"),
+    ("dev-f-menardi-allison", 75, ["menardi-it", "allison-en"], "hiss", 0.64, [same, stud], "it+en", "two women of similar pitch"),
+    ("dev-m-cards-psmisc", 60, ["ps-misc", "cards"], "printer", 0.6, [same, stud], "en", "two men of similar pitch"),
+    ("dev-x-carlo-menardi", 75, ["carlo-it", "menardi-it"], "furnace", 0.66, [same, stud], "it", "a man and a woman of similar pitch"),
+    ("dev-3-armelle-esco-june", 90, ["armelle-fr", "esco-es", "june-fr"], "wind", 0.6, [same, stud, stud], "fr+es+fr",
+     "three women of similar pitch: the teacher and two students"),
+    ("dev-q-esco-armelle", 75, ["esco-es", "armelle-fr"], "water", 0.68, [(-8.0, -4.0), (-1.0, 1.0)], "es+fr",
+     "two women of similar pitch; the teacher (dominant) is 6 dB quieter than the student"),
+]
+
+
+def build(outdir, seed, split="heldout"):
+    pools = heldout_pools(seed) if split == "heldout" else dev_pools(seed)
+    recipes = HELDOUT_RECIPES if split == "heldout" else DEV_RECIPES
     f0 = {k: median_f0(v) for k, v in pools.items()}
     for k, (med, q1, q3, n) in f0.items():
         print(f"F0 {k:12s} median {med:6.1f} Hz  IQR {q1:5.0f}-{q3:5.0f}  ({n} voiced frames, {len(pools[k])} clips, "
@@ -124,21 +219,6 @@ def build(outdir, seed):
         "sauna": R.bed_pool([("sonic-pi-samples", f"{R.SPI}/ambi_sauna.flac")]),
         "wind": R.bed_pool([("openttd-opensfx", 52), ("openttd-opensfx", 57)]),
     }
-    same = (-2.0, 2.0)          # teacher level range (dB vs -26 dBFS)
-    stud = (-3.0, 1.0)          # student: about as loud as the teacher (loudness is no cue)
-    # (name, duration, [speakers, teacher first], bed, teacher share, level ranges, language, description)
-    recipes = [
-        ("spk-f-allison-june", 75, ["allison-en", "june-fr"], "water", 0.65, [same, stud], "en+fr", "two women of similar pitch"),
-        ("spk-f-allisones-ru", 70, ["allison-es", "ivrvoice-ru"], "printer", 0.65, [same, stud], "es+ru", "two women of similar pitch"),
-        ("spk-f-ru-june", 80, ["ivrvoice-ru", "june-fr"], "hiss", 0.65, [same, stud], "ru+fr", "two women of similar pitch"),
-        ("spk-m-librivox-cards", 65, ["librivox", "cards"], "furnace", 0.58, [same, stud], "en", "two men of similar pitch"),
-        ("spk-m-librivox-psmisc", 65, ["librivox", "ps-misc"], "wind", 0.65, [same, stud], "en", "two men of similar pitch"),
-        ("spk-x-carlo-allison", 75, ["carlo-it", "allison-en"], "sauna", 0.65, [same, stud], "it+en", "a man and a woman of similar pitch"),
-        ("spk-3-allison-june-ru", 90, ["allison-en", "june-fr", "ivrvoice-ru"], "fire", 0.62, [same, stud, stud], "en+fr+ru",
-         "three women of similar pitch: the teacher and two students"),
-        ("spk-q-june-allison", 75, ["june-fr", "allison-en"], "printer", 0.67, [(-8.0, -4.0), (-1.0, 1.0)], "fr+en",
-         "two women of similar pitch; the teacher (dominant) is 6 dB quieter than the student"),
-    ]
     d = os.path.join(outdir)
     os.makedirs(d, exist_ok=True)
     rows = []
@@ -167,8 +247,8 @@ def build(outdir, seed):
         tot = sum(spoken)
         truth = {
             "file": fname, "durationSeconds": float(dur), "language": lang, "seed": fseed,
-            "command": f"python3 SampleMedia/real/make_speaker_set.py OUTDIR {seed}",
-            "timeline": tl, "tuning": False, "split": "heldout", "real": True,
+            "command": f"python3 SampleMedia/real/make_speaker_set.py OUTDIR {seed} --split {split}",
+            "timeline": tl, "tuning": split == "dev", "split": split, "real": True,
             "generatorVersion": GENERATOR_VERSION,
             "description": f"speaker check: {desc}; alternating with 0.3-2.5 s gaps; bed SNR {snr:.1f} dB",
             "referenceMethod": ("speech = frames of the clean utterance (before mixing) whose 10 ms RMS exceeds its own floor "
@@ -195,9 +275,13 @@ def build(outdir, seed):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
-    ap.add_argument("seed", nargs="?", type=int, default=15)
+    ap.add_argument("seed", nargs="?", type=int, default=None, help="default 15 (heldout), 16 (dev)")
+    ap.add_argument("--split", choices=("heldout", "dev"), default="heldout")
     a = ap.parse_args()
-    rows = build(a.outdir, a.seed)
+    seed = a.seed if a.seed is not None else (HELDOUT_SEED if a.split == "heldout" else 16)
+    if a.split == "dev" and seed == HELDOUT_SEED:
+        ap.error("the dev split needs a seed other than the held-out seed 15")
+    rows = build(a.outdir, seed, a.split)
     print(f"{len(rows)} files in {a.outdir}")
 
 

@@ -151,8 +151,18 @@ import Testing
     }
 
     @Test func blockRecordStaysCompact() {
-        // The per-time state is one record per 100 ms: keep it within 64 bytes.
-        #expect(MemoryLayout<VoiceBlock>.stride <= 64)
+        // The per-time state is one record per 100 ms: keep it within 72 bytes (60 until the MFCC
+        // variances for the speaker BIC were added; BlockStore pages it, so memory stays flat anyway).
+        #expect(MemoryLayout<VoiceBlock>.stride <= 72)
+    }
+
+    @Test func mfccVarianceQuantisationRoundTrips() {
+        var b = VoiceBlock()
+        b.setMFCCVariance(2, 0.37)
+        b.setMFCCVariance(5, 0)
+        // 1/8-octave steps: within 1/16 octave (4.4 %); zero becomes the floor, not a degenerate 0.
+        #expect(abs(b.mfccVariance(2) / 0.37 - 1) < 0.045)
+        #expect(abs(b.mfccVariance(5) / VoiceBlock.mfccVarianceFloor - 1) < 0.045)
     }
 
     @Test func mfccQuantisationRoundTrips() {

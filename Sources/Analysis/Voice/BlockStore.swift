@@ -6,13 +6,13 @@ import Foundation
 /// never many at once: they walk the record in order, or look a few seconds around one place. So full
 /// pages of `pageBlocks` blocks are written to an anonymous temporary file (created with `mkstemp` and
 /// unlinked at once, so nothing is left behind even after a crash) and read back through a two-page
-/// cache. Memory: the page being filled plus two cached pages (≈ 0.7 MB with the default page),
-/// whatever the recording's length; the file grows by 60 bytes per block (2.2 MB per hour).
+/// cache. Memory: the page being filled plus two cached pages (≈ 0.9 MB with the default page),
+/// whatever the recording's length; the file grows by 72 bytes per block (2.6 MB per hour).
 ///
 /// If no temporary file can be created or written (read-only or full disk), pages stay in memory:
 /// the analysis still completes, only its memory grows with the recording again.
 final class BlockStore {
-    /// Blocks per page: 4 096 blocks = 6.8 minutes of audio, 245 KB. Large enough that a sequential
+    /// Blocks per page: 4 096 blocks = 6.8 minutes of audio, 295 KB. Large enough that a sequential
     /// walk makes few reads; small enough that three pages are under a megabyte.
     static let defaultPageBlocks = 4096
 

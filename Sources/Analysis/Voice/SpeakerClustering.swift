@@ -8,6 +8,9 @@ import Foundation
 /// is the mean over its active blocks of MFCC c1…c12, pitch (log2 Hz), level above the floor and
 /// syllable-rhythm depth (reverberation smears it), each standardised over all speech of the recording.
 /// Turns are clustered by leader clustering plus k-means refinement (linear in the number of turns).
+/// With `VoiceConfig.speakerTimbreBIC`, a turn joins a cluster only when the BIC between diagonal
+/// Gaussians of their 10 ms MFCC frames also says one voice (`TimbreGaussian`; Chen & Gopalakrishnan
+/// 1998), which keeps apart voices that are equally near, loud and high.
 /// The teacher is the cluster with the most speech time, weighted towards the loudest, closest voice:
 /// score = seconds × 2^((level − loudest level) / 6 dB).
 struct SpeakerClustering {
@@ -44,6 +47,8 @@ struct SpeakerClustering {
         /// Whether the lapel heard the turn (its core's mean level on the lapel ≥ `lapelAliveDB`);
         /// when not, the lapel gap is no evidence.
         var lapelAlive = false
+        /// MFCC frame statistics of the turn's core (the blocks the embedding is taken over).
+        var timbre = TimbreGaussian()
     }
 
     struct Outcome {
@@ -208,6 +213,7 @@ struct SpeakerClustering {
             var sum = [Float](repeating: 0, count: dims)
             var c = [Float](repeating: 0, count: dims)
             var level: Float = 0, levelN: Float = 0, gap: Float = 0, lapelLevel: Float = 0
+            var timbre = TimbreGaussian()
             // The loud core of the turn (within 12 dB of its peak block): onsets and fading ends say
             // little about the speaker and would drag the level down.
             var peak: Float = -.infinity
@@ -216,6 +222,7 @@ struct SpeakerClustering {
                 let z = rv.vector(b)
                 for (k, x) in zip(0..<dims, z) where !x.isNaN { sum[k] += x; c[k] += 1 }
                 level += rv.rel[b - start]; levelN += 1
+                timbre.add(source[b], frames: config.blockFrames)
                 if let lapel {
                     gap += lapelGap(lapel, b, roomRel: rv.rel[b - start])
                     lapelLevel += lapel.count > 0 ? lapel.rel(min(b, lapel.count - 1)) : 0
@@ -226,6 +233,7 @@ struct SpeakerClustering {
             turns[t].level = levelN > 0 ? level / levelN : 0
             turns[t].lapelGap = levelN > 0 ? gap / levelN : 0
             turns[t].lapelAlive = lapel != nil && levelN > 0 && lapelLevel / levelN >= Self.lapelAliveDB
+            turns[t].timbre = timbre
         }
         return turns
     }
@@ -310,36 +318,75 @@ struct SpeakerClustering {
         return s.squareRoot()
     }
 
+    /// Independent observations per 10 ms frame for the BIC: the share of new samples in each
+    /// overlapping analysis window (hop / window, 0.4 by default; see `TimbreGaussian`).
+    private var observationsPerFrame: Double { Double(config.hopSamples) / Double(config.frameSamples) }
+
+    private func deltaBIC(_ a: TimbreGaussian, _ b: TimbreGaussian) -> Double {
+        TimbreGaussian.deltaBIC(a, b, observationsPerFrame: observationsPerFrame)
+    }
+
+    /// The number of clusters `turns` form (tests: clustering alone, on given turns).
+    func cluster(turns: [Turn]) -> Int {
+        var t = turns
+        return cluster(&t)
+    }
+
+    /// Whether two stretches may be one voice by their MFCC statistics (ΔBIC ≤ 0, `TimbreGaussian`).
+    private func sameTimbre(_ a: TimbreGaussian, _ b: TimbreGaussian) -> Bool {
+        !config.speakerTimbreBIC || deltaBIC(a, b) <= 0
+    }
+
     /// Leader clustering (longest turns first) then three k-means passes weighted by active blocks.
+    /// A turn joins a cluster only when both agree: its embedding is within `joinDistance` of the
+    /// centroid, and its MFCC frames are not better explained as a second voice (ΔBIC ≤ 0); among
+    /// such clusters it joins the one with the smallest ΔBIC. The embedding (level, rhythm, pitch,
+    /// lapel gap) tells near from far voices; the BIC tells two voices at the same distance apart.
     /// Returns the number of clusters; sets `turn.cluster`.
     private func cluster(_ turns: inout [Turn]) -> Int {
         guard !turns.isEmpty else { return 0 }
         let order = turns.indices.sorted { turns[$0].weight > turns[$1].weight }
         var centroids: [[Float]] = []
         var mass: [Float] = []
+        var timbres: [TimbreGaussian] = []
         for t in order {
             let e = turns[t].embedding
             var best = -1
-            var bd = Float.infinity
-            for (c, m) in centroids.enumerated() { let d = distance(e, m); if d < bd { bd = d; best = c } }
-            if best >= 0 && bd < Self.joinDistance {
+            var bestBIC = Double.infinity
+            for (c, m) in centroids.enumerated() where distance(e, m) < Self.joinDistance {
+                // Without the timbre test: the nearest centroid within the join distance.
+                let score = config.speakerTimbreBIC ? deltaBIC(timbres[c], turns[t].timbre) : Double(distance(e, m))
+                if (!config.speakerTimbreBIC || score <= 0) && score < bestBIC { bestBIC = score; best = c }
+            }
+            if best >= 0 {
                 let w = max(turns[t].weight, 1)
                 for k in 0..<e.count where !e[k].isNaN {
                     // An unknown centroid dimension takes the first turn that knows it.
                     centroids[best][k] = centroids[best][k].isNaN ? e[k] : (centroids[best][k] * mass[best] + e[k] * w) / (mass[best] + w)
                 }
                 mass[best] += w
+                timbres[best] = timbres[best] + turns[t].timbre
                 turns[t].cluster = best
             } else {
-                centroids.append(e); mass.append(max(turns[t].weight, 1)); turns[t].cluster = centroids.count - 1
+                centroids.append(e); mass.append(max(turns[t].weight, 1)); timbres.append(turns[t].timbre)
+                turns[t].cluster = centroids.count - 1
             }
         }
         for _ in 0..<3 {
+            // Nearest centroid among the clusters whose timbre admits the turn (compared with the
+            // cluster without the turn itself); a turn no other cluster admits stays where it is.
             for t in turns.indices {
-                var best = 0
-                var bd = Float.infinity
-                for (c, m) in centroids.enumerated() { let d = distance(turns[t].embedding, m); if d < bd { bd = d; best = c } }
-                turns[t].cluster = best
+                var best = turns[t].cluster
+                var bd = distance(turns[t].embedding, centroids[best])
+                for (c, m) in centroids.enumerated() where c != turns[t].cluster {
+                    let d = distance(turns[t].embedding, m)
+                    if d < bd && sameTimbre(timbres[c], turns[t].timbre) { bd = d; best = c }
+                }
+                if best != turns[t].cluster {
+                    timbres[turns[t].cluster] = timbres[turns[t].cluster] - turns[t].timbre
+                    timbres[best] = timbres[best] + turns[t].timbre
+                    turns[t].cluster = best
+                }
             }
             var sums = [[Float]](repeating: [Float](repeating: 0, count: dims), count: centroids.count)
             var w = [[Float]](repeating: [Float](repeating: 0, count: dims), count: centroids.count)
@@ -354,11 +401,17 @@ struct SpeakerClustering {
                 centroids[c] = (0..<dims).map { w[c][$0] > 0 ? sums[c][$0] / w[c][$0] : Self.unknown($0) }
             }
         }
-        // Join clusters whose centroids ended up closer than the join distance (one speaker split in two).
+        // Join clusters whose centroids ended up closer than the join distance and whose timbres are
+        // one voice by the BIC (one speaker split in two). Joined groups carry their summed statistics.
         var parent = Array(centroids.indices)
         func root(_ c: Int) -> Int { var c = c; while parent[c] != c { c = parent[c] }; return c }
+        var groupTimbre = [TimbreGaussian](repeating: TimbreGaussian(), count: centroids.count)
+        for t in turns { groupTimbre[t.cluster] = groupTimbre[t.cluster] + t.timbre }
         for a in centroids.indices { for b in centroids.indices where b > a && distance(centroids[a], centroids[b]) < Self.joinDistance {
-            parent[root(b)] = root(a)
+            let ra = root(a), rb = root(b)
+            guard ra != rb, sameTimbre(groupTimbre[ra], groupTimbre[rb]) else { continue }
+            parent[rb] = ra
+            groupTimbre[ra] = groupTimbre[ra] + groupTimbre[rb]
         } }
         for t in turns.indices { turns[t].cluster = root(turns[t].cluster) }
         // Renumber to the clusters in use.

@@ -5,7 +5,7 @@ public import MediaCore
 /// Streaming voice analysis: who is talking when.
 ///
 /// Feed 16 kHz mono samples in order with `consume`, then call `finish` once. Memory: fixed scratch, at
-/// most one chunk of samples (the decoded audio is never kept) and a `BlockStore` of 60-byte records
+/// most one chunk of samples (the decoded audio is never kept) and a `BlockStore` of 72-byte records
 /// per 100 ms block that keeps only three 4 096-block pages in memory and the rest in an unlinked
 /// temporary file. `finish` recomputes context features on demand instead of keeping them; what it
 /// keeps per block is 2 bytes (Viterbi back-pointers, then the path and the labels) plus 8 bytes per
@@ -198,7 +198,7 @@ public final class VoiceAnalyzer {
 
     /// Silence / one voice / several voices / media for every block of a track: Viterbi over the
     /// per-block class costs, voice runs trimmed to where the voice is audible.
-    private func acousticPath(_ source: BlockSource) -> [AcousticClass] {
+    func acousticPath(_ source: BlockSource) -> [AcousticClass] {
         let classifier = VoiceClassifier(config: config)
         var path = VoiceClassifier.viterbi(count: source.count, switchPenalty: config.switchPenalty) {
             classifier.costs(source.context($0))
@@ -237,7 +237,7 @@ public final class VoiceAnalyzer {
     public var recordsBlockFeatures = false
 
     // Kept for the feature table (development and tuning only).
-    private var lastDiagnostics: (BlockSource, [AcousticClass])?
+    var lastDiagnostics: (BlockSource, [AcousticClass])?
 
     /// Tab-separated per-block features of the last `finish` (for tuning tools; one row per 100 ms).
     public func blockFeatureTable() -> String {

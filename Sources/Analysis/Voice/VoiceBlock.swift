@@ -1,6 +1,9 @@
+import Foundation
+
 /// The compact record kept for every 100 ms block of audio (the only per-time state of the analysis).
 ///
-/// 11 Float + 3 UInt8 + 12 Int8 = 59 bytes (stride 60): 3 h of audio = 108 000 blocks ≈ 6.5 MB.
+/// 11 Float + 3 UInt8 + 24 Int8 = 71 bytes (stride 72): 3 h of audio = 108 000 blocks ≈ 7.8 MB (paged
+/// to a temporary file by `BlockStore`, so memory stays flat).
 /// Levels are in dB of the level band (relative units; only differences to the floor matter).
 struct VoiceBlock: Sendable {
     /// Mean frame level (dB).
@@ -36,8 +39,31 @@ struct VoiceBlock: Sendable {
     var mfcc: (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
+    /// Within-block variance of MFCC c1…c12 over the block's frames, as log2, quantised
+    /// (value / `mfccLogVarStep`). With the mean it gives a segment's diagonal-Gaussian sufficient
+    /// statistics exactly (frame count, sum, sum of squares add over blocks), which the speaker
+    /// clustering's BIC needs: per-block means alone lose the within-speaker spread.
+    var mfccLogVar: (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
     /// Quantisation step of the stored MFCCs (orthonormal log10 units, range ±12.7): fine next to speaker differences.
     static let mfccStep: Float = 0.1
+    /// Quantisation step of the stored log2 variances (1/8 octave: 9 % in variance, range 2^±16). The
+    /// BIC compares log-variances of merged and separate segments, whose differences between speakers
+    /// are tenths of an octave summed over 12 coefficients; 1/16 octave rounding error is well below.
+    static let mfccLogVarStep: Float = 0.125
+    /// Smallest within-block variance stored: the variance of the rounding of the stored means
+    /// (step² / 12), so that digital silence does not make a degenerate Gaussian.
+    static let mfccVarianceFloor: Float = mfccStep * mfccStep / 12
+
+    func mfccVariance(_ i: Int) -> Float {
+        withUnsafeBytes(of: mfccLogVar) { raw in exp2f(Float(raw.load(fromByteOffset: i, as: Int8.self)) * Self.mfccLogVarStep) }
+    }
+
+    mutating func setMFCCVariance(_ i: Int, _ variance: Float) {
+        let q = Int8(clamping: Int((log2f(max(variance, Self.mfccVarianceFloor)) / Self.mfccLogVarStep).rounded()))
+        withUnsafeMutableBytes(of: &mfccLogVar) { raw in raw.storeBytes(of: q, toByteOffset: i, as: Int8.self) }
+    }
 
     /// `speechQ` as a probability (0…1).
     var speechProbability: Float { Float(speechQ) / 255 }

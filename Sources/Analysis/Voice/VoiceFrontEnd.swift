@@ -326,6 +326,8 @@ struct BlockAccumulator {
     var speech: Float = 0
     var modulation: Float = 0
     var mfcc = SIMD16<Float>()
+    /// Sum of squared MFCCs (for the within-block variance).
+    var mfcc2 = SIMD16<Float>()
     var pitchFrames = 0
     var voiced = 0
     var sumLog2: Float = 0
@@ -344,7 +346,11 @@ struct BlockAccumulator {
         flux += x
         speech += s
         modulation += m
-        for i in 1..<min(cepstrum.count, 13) { mfcc[i - 1] += cepstrum[i] * mfccScale }
+        for i in 1..<min(cepstrum.count, 13) {
+            let c = cepstrum[i] * mfccScale
+            mfcc[i - 1] += c
+            mfcc2[i - 1] += c * c
+        }
     }
 
     mutating func addPitch(voiced v: Bool, hz: Float, aperiodicity: Float, last: inout Float) {
@@ -377,7 +383,11 @@ struct BlockAccumulator {
         b.log2Pitch = voiced > 0 ? sumLog2 / Float(voiced) : 0
         b.pitchJump = jumps > 0 ? sumJump / Float(jumps) : 0
         b.aperiodicity = pitchFrames > 0 ? sumAper / Float(pitchFrames) : 1
-        for i in 0..<12 { b.setMFCC(i, mfcc[i] / n) }
+        for i in 0..<12 {
+            let m = mfcc[i] / n
+            b.setMFCC(i, m)
+            b.setMFCCVariance(i, max(mfcc2[i] / n - m * m, 0))
+        }
         return b
     }
 }
