@@ -29,16 +29,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["file"] as? String == #"caf\xE9.m4a"#)
         let reportDir = dir.appendingPathComponent(try #require(object["reportDir"] as? String)).path
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
-        let recording = try #require(report["recording"] as? [String: Any])
-        #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
-        // The micro-lesson clips were cut from the same file (read through its descriptor).
-        let lessons = report["microLessons"] as? [[String: Any]] ?? []
-        #expect(!lessons.isEmpty)
-        for l in lessons {
-            let clip = try #require(l["clip"] as? String, "a clip for every micro-lesson")
-            #expect(FileManager.default.fileExists(atPath: reportDir + "/" + clip))
-        }
+        try Self.expectEscapedReportWithClips(reportDir)
         let jobs = try CLI.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
         #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
     }
@@ -75,6 +66,12 @@ import Testing
         }
         #expect(reports.count == 1, "out: \(reports)")
         let reportDir = out + "/" + (reports.first ?? "")
+        try Self.expectEscapedReportWithClips(reportDir)
+    }
+
+    /// The report names the file escaped, and every micro-lesson has its clip, cut from the same file
+    /// (read through its descriptor).
+    static func expectEscapedReportWithClips(_ reportDir: String) throws {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
         let recording = try #require(report["recording"] as? [String: Any])
         #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
