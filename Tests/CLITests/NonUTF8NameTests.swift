@@ -9,7 +9,7 @@ import Testing
 @Suite(.tags(.media, .slow)) struct NonUTF8NameTests {
     func analyze(_ dir: URL, _ name: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let r = try Tool.run("/bin/sh", ["-c", #"cd "$1" && cp "$2" "$(printf 'caf\351.m4a')" && exec "$3" analyze "$(printf "$4")" --out out --json"#,
-                                              "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary, name])
+                                         "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary, name])
         return (r.status, r.stdout, r.stderr)
     }
 
@@ -21,16 +21,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["file"] as? String == #"caf\xE9.m4a"#)
         let reportDir = dir.appendingPathComponent(try #require(object["reportDir"] as? String)).path
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
-        let recording = try #require(report["recording"] as? [String: Any])
-        #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
-        // The micro-lesson clips were cut from the same file (read through its descriptor).
-        let lessons = report["microLessons"] as? [[String: Any]] ?? []
-        #expect(!lessons.isEmpty)
-        for l in lessons {
-            let clip = try #require(l["clip"] as? String, "a clip for every micro-lesson")
-            #expect(FileManager.default.fileExists(atPath: reportDir + "/" + clip))
-        }
+        try Self.expectEscapedReportWithClips(reportDir)
         let jobs = try LessonLens.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
         #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
     }
@@ -48,17 +39,9 @@ import Testing
     @Test func watchAnalysesALatin1NamedRecording() throws {
         let dir = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: dir) }
-        let sh = Process()
-        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
-        sh.arguments = ["-c", #"cd "$1" && mkdir in && cp "$2" "in/$(printf 'caf\351.m4a')" && exec "$3" watch in --out out --once --debounce 0"#,
-                        "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary]
-        let err = Pipe()
-        sh.standardError = err
-        sh.standardOutput = FileHandle.nullDevice
-        try sh.run()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sh.waitUntilExit()
-        #expect(sh.terminationStatus == 0, "stderr: \(e)")
+        let r = try Tool.run("/bin/sh", ["-c", #"cd "$1" && mkdir in && cp "$2" "in/$(printf 'caf\351.m4a')" && exec "$3" watch in --out out --once --debounce 0"#,
+                                         "sh", dir.path, TestEnvironment.sample("lesson-audio.m4a"), TestEnvironment.lessonlensBinary])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
         let jobs = try LessonLens.run(["jobs", "list", "--out", dir.appendingPathComponent("out").path])
         #expect(jobs.stdout.contains(#"caf\\xE9.m4a"#) && jobs.stdout.contains("done"), "jobs: \(jobs.stdout)")
         let out = dir.appendingPathComponent("out").path
@@ -67,6 +50,12 @@ import Testing
         }
         #expect(reports.count == 1, "out: \(reports)")
         let reportDir = out + "/" + (reports.first ?? "")
+        try Self.expectEscapedReportWithClips(reportDir)
+    }
+
+    /// The report names the file escaped, and every micro-lesson has its clip, cut from the same file
+    /// (read through its descriptor).
+    static func expectEscapedReportWithClips(_ reportDir: String) throws {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportDir + "/report.json"))) as? [String: Any])
         let recording = try #require(report["recording"] as? [String: Any])
         #expect(recording["file"] as? String == #"caf\xE9.m4a"#)
