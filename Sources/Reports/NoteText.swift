@@ -1,3 +1,4 @@
+import Foundation
 import MediaCore
 
 /// Method notes in the report's language, rendered from each note's code and values
@@ -61,7 +62,56 @@ enum NoteText {
     /// A report.json without `methodNotes` (written before it existed), or with a different number of them,
     /// shows `notes` as written, in English: the English sentences are never matched to find a translation.
     static func notes(of report: Report, _ lang: ReportLanguage) -> [String] {
-        guard let structured = report.methodNotes, structured.count == report.notes.count else { return report.notes }
+        guard let structured = report.methodNotes, structured.count == report.notes.count else {
+            return lang == .zh ? report.notes.map { legacyChinese($0) ?? $0 } : report.notes
+        }
         return zip(structured, report.notes).map { note, english in text(note, lang) ?? english }
+    }
+
+    /// Reading an older report.json (written before `methodNotes`): its English note is recognised as the
+    /// sentence one of today's codes writes, and the Chinese text of that code is filled with the same
+    /// (already formatted) parts. A migration for old files only: reports this version writes never come
+    /// here; a note that matches no sentence (one reworded since) stays in English.
+    static func legacyChinese(_ note: String) -> String? {
+        for code in MethodNote.Code.allCases {
+            if let parts = captures(of: note, template: MethodNote.englishTemplate(code),
+                                    count: MethodNote.slots(for: code).count) {
+                return MethodNote.fill(chineseTemplate(code), with: parts)
+            }
+        }
+        return nil
+    }
+
+    /// The parts of `note` at `{0}` … `{count-1}` of `template` (in that order), matched as a whole;
+    /// each part is at least one character, and the shortest earlier part wins when several splits fit.
+    static func captures(of note: String, template: String, count: Int) -> [String]? {
+        var literals: [String] = []
+        var rest = Substring(template)
+        for i in 0..<count {
+            guard let r = rest.range(of: "{\(i)}") else { return nil }
+            literals.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        literals.append(String(rest))
+        return match(Substring(note), literals[...]).map { $0.map(String.init) }
+    }
+
+    private static func match(_ text: Substring, _ literals: ArraySlice<String>) -> [Substring]? {
+        guard let head = literals.first, text.hasPrefix(head) else { return nil }
+        let rest = text.dropFirst(head.count)
+        let more = literals.dropFirst()
+        guard let next = more.first else { return rest.isEmpty ? [] : nil }
+        if more.count == 1 {
+            guard rest.hasSuffix(next), rest.count > next.count else { return nil }
+            return [rest.dropLast(next.count)]
+        }
+        var i = rest.startIndex
+        while i < rest.endIndex {
+            i = rest.index(after: i)
+            if rest[i...].hasPrefix(next), let tail = match(rest[i...], more) {
+                return [rest[rest.startIndex..<i]] + tail
+            }
+        }
+        return nil
     }
 }

@@ -128,17 +128,22 @@ struct NoteTextTests {
         }
     }
 
-    @Test func notesWithoutCodesAreShownAsWritten() {
-        // A report.json from before `methodNotes`, and one whose two lists disagree: `notes` as written, in
-        // every language (the English sentences are never matched to find a translation).
+    @Test func notesOfAnOlderReportAreMigratedToChinese() {
+        // A report.json from before `methodNotes` (and one whose two lists disagree): English as written;
+        // in Chinese each sentence of a known code is shown in Chinese with its parts carried over, and a
+        // sentence no code writes any more stays as written.
         var legacy = SampleReport.make()
-        legacy.notes = NoteFixtures.pairs.map(\.english)
+        legacy.notes = NoteFixtures.pairs.map(\.english) + ["A sentence reworded since."]
         legacy.methodNotes = nil
         var mismatched = legacy
         mismatched.methodNotes = [MethodNote(.waitTime)]
         for r in [legacy, mismatched] {
-            for lang in ReportLanguage.allCases { #expect(NoteText.notes(of: r, lang) == legacy.notes) }
+            #expect(NoteText.notes(of: r, .en) == legacy.notes)
+            let zh = NoteText.notes(of: r, .zh)
+            #expect(zh == NoteFixtures.notes.map { NoteText.text($0, .zh)! } + ["A sentence reworded since."])
         }
+        // The parts are carried as written (free text from FFmpeg included).
+        #expect(NoteText.legacyChinese("Warning while reading the file: bad {1} packet.")?.contains("bad {1} packet") == true)
     }
 
     @Test func addNoteKeepsTheListsAligned() throws {
