@@ -111,30 +111,24 @@ public struct WatcherStats: Sendable, Equatable {
 public actor Watcher {
     public let store: CatalogStore
     public let options: WatcherOptions
-    private let analyze: JobAnalyzer
-    private let logger: Logger
+    let analyze: JobAnalyzer
+    let logger: Logger
     /// `host:pid:token`; workers are `<identity>:w<N>`. The random token tells a previous process
     /// apart from this one when the pid is reused (a container's pid 1).
     public nonisolated let identity: String
-    private let root: String
-    private var tracker: DebounceTracker
-    /// Files already enqueued (or found known) this run, with the signature they had, so rescans
-    /// neither re-hash them nor ask the catalog again.
-    private var settled: [String: FileSignature] = [:]
-    private var stopping = false
-    private var graceDeadline: Date?
-    private var stats = WatcherStats()
-    private var activeJobs = 0
-    /// Files found unfinished (by structure or an open writer), with the signature they had and since when.
-    private var unfinished: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
-    /// Paths of FIFOs, devices and sockets already logged, so each is reported once.
-    private var reportedSpecial: Set<String> = []
+    let root: String
+    /// Inotify, rescans, debounce and completeness: which files are ready to be queued (WatcherScanner.swift).
+    var scanner: FolderScanner
+    var stopping = false
+    var graceDeadline: Date?
+    var stats = WatcherStats()
+    var activeJobs = 0
     /// Consecutive catalog failures of claims, and when workers may try again.
-    private var catalogFailures = 0
-    private var catalogRetryAt = Date.distantPast
-    private var catalogFatal: (any Error)?
+    var catalogFailures = 0
+    var catalogRetryAt = Date.distantPast
+    var catalogFatal: (any Error)?
     /// Threads of the hashing (one: reads are sequential; a multi-GB file must not hold a cooperative thread).
-    private var hashing: ThreadPoolExecutor?
+    var hashing: ThreadPoolExecutor?
 
     public init(store: CatalogStore, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch"),
                 analyze: @escaping JobAnalyzer) {
@@ -142,8 +136,8 @@ public actor Watcher {
         self.options = options
         self.analyze = analyze
         self.logger = logger
-        self.tracker = DebounceTracker(stableSeconds: options.debounceSeconds)
         self.root = Watcher.absolute(options.directory)
+        self.scanner = FolderScanner(root: Watcher.absolute(options.directory), options: options, logger: logger)
         let host = ProcessInfo.processInfo.hostName
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         self.identity = "\(host):\(getpid()):\(token)"
@@ -209,17 +203,10 @@ public actor Watcher {
         var nextLeaseSweep = Date().addingTimeInterval(options.leaseSeconds)
         while !stopping {
             let now = Date()
-            var rescan = now >= nextRescan
-            if let events = inotify?.drain() {
-                if events.rescan { rescan = true }
-                for path in events.paths { consider(path: path, now: now) }
-            }
-            if rescan {
-                scan(folder: root, inotify: inotify, now: now)
-                nextRescan = now.addingTimeInterval(options.rescanSeconds)
-            }
-            for path in tracker.pendingPaths { tracker.observe(path: path, signature: FileSignature.of(path: path), now: now) }
-            for ready in tracker.takeReady(now: now) { await take(path: ready.path, signature: ready.signature) }
+            let rescan = now >= nextRescan
+            let (ready, rescanned) = scanner.poll(inotify: inotify, rescanDue: rescan, now: now)
+            if rescanned { nextRescan = now.addingTimeInterval(options.rescanSeconds) }
+            for file in ready { await take(path: file.path, signature: file.signature) }
             if now >= nextLeaseSweep {
                 // Other machines or processes sharing the catalog may have died holding leases.
                 if let n = try? store.requeueExpiredLeases(), n > 0 {
@@ -229,7 +216,7 @@ public actor Watcher {
                 nextLeaseSweep = now.addingTimeInterval(options.leaseSeconds)
             }
             if catalogFatal != nil { stopping = true; if graceDeadline == nil { graceDeadline = Date() }; break }
-            if options.exitWhenIdle, tracker.pendingPaths.isEmpty, activeJobs == 0, isCatalogIdle() {
+            if options.exitWhenIdle, scanner.pendingPaths.isEmpty, activeJobs == 0, isCatalogIdle() {
                 stopping = true
                 if graceDeadline == nil { graceDeadline = Date() }
                 break
@@ -254,38 +241,6 @@ public actor Watcher {
                                           "duplicates": "\(stats.duplicates)"])
         if let catalogFatal { throw catalogFatal }
         return stats
-    }
-
-    // MARK: - Scanning
-
-    private func isExcluded(_ path: String) -> Bool {
-        options.excludedPaths.contains { ex in
-            let ex = Watcher.absolute(ex)
-            return path == ex || path.hasPrefix(ex.hasSuffix("/") ? ex : ex + "/")
-        }
-    }
-
-    /// Lists `folder` recursively (skipping hidden folders and excluded paths), watching each subfolder.
-    private func scan(folder: String, inotify: InotifyMonitor?, now: Date) {
-        guard let listing = Watcher.listNames(folder: folder) else { return }
-        // A name that is not valid UTF-8 goes the same way under its escaped form (WatcherByteNames.swift).
-        let names = listing.names + listing.invalid.map(Watcher.escaped)
-        for name in names.sorted() where !name.hasPrefix(".") {
-            let path = folder + "/" + name
-            if isExcluded(path) { continue }
-            // stat(2), never a blocking open(2): opening a FIFO blocks until someone writes to it.
-            var st = stat()
-            guard Watcher.withUsablePath(path, { stat($0, &st) }) == 0 else { continue }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
-                inotify?.watch(folder: path)
-                scan(folder: path, inotify: inotify, now: now)
-            case S_IFREG:
-                consider(path: path, now: now)
-            default:
-                reportSpecial(path: path, mode: st.st_mode)
-            }
-        }
     }
 
     /// The names in `folder` as `readdir(3)` returns them: valid UTF-8 ones as strings, the others as bytes
@@ -323,306 +278,7 @@ public actor Watcher {
         return out
     }
 
-    /// A FIFO, device or socket is never a recording (and opening a FIFO would block): logged once, skipped.
-    private func reportSpecial(path: String, mode: mode_t) {
-        let name = (path as NSString).lastPathComponent
-        guard WatchFilter.isCandidate(name: name), !isExcluded(path), reportedSpecial.insert(path).inserted else { return }
-        let kind: String
-        switch mode & S_IFMT {
-        case S_IFIFO: kind = "a FIFO (named pipe)"
-        case S_IFCHR: kind = "a character device"
-        case S_IFBLK: kind = "a block device"
-        case S_IFSOCK: kind = "a socket"
-        default: kind = "not a regular file"
-        }
-        let reason = "\(kind), not a recording: skipped"
-        emit(.skipped(path: path, reason: reason))
-        logger.warning("skipping file", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
-    }
-
-    private func consider(path: String, now: Date) {
-        let name = (path as NSString).lastPathComponent
-        guard WatchFilter.isCandidate(name: name), !isExcluded(path) else { return }
-        var st = stat()
-        if Watcher.withUsablePath(path, { stat($0, &st) }) == 0, st.st_mode & S_IFMT != S_IFREG, st.st_mode & S_IFMT != S_IFDIR {
-            reportSpecial(path: path, mode: st.st_mode)
-            return
-        }
-        let sig = FileSignature.of(path: path)
-        if let sig, settled[path] == sig { return }
-        tracker.observe(path: path, signature: sig, now: now)
-    }
-
-    /// A stable file: skip if known, else hash and enqueue.
-    private func take(path: String, signature: FileSignature) async {
-        do {
-            if options.files == nil, try store.isKnown(path: path, size: signature.size, mtime: signature.mtime) {
-                settled[path] = signature
-                return
-            }
-            if options.files == nil, options.checkCompleteness, !isFinished(path: path, signature: signature) { return }
-            let sha = try await Watcher.hash(path: path, on: hashing)
-            // Changed while hashing (a writer paused longer than the debounce): watch it again.
-            guard FileSignature.of(path: path) == signature else {
-                tracker.observe(path: path, signature: FileSignature.of(path: path), now: Date())
-                return
-            }
-            let outcome = try store.enqueue(path: path, sha256: sha, size: signature.size, mtime: signature.mtime,
-                                            pipeline: options.pipeline.name, parameters: options.pipeline.parameters)
-            settled[path] = signature
-            unfinished[path] = nil
-            if case .alreadyKnown = outcome {} else { supersedeEarlierVersions(of: path, by: outcome.job) }
-            switch outcome {
-            case .queued(let job):
-                emit(.queued(job))
-                stats.enqueued += 1
-                logger.info("queued", metadata: ["job": "\(job.id)", "file": "\(String(reflecting: path))"])
-            case .duplicate(let dup, let original):
-                emit(.duplicate(dup, original: original))
-                stats.duplicates += 1
-                logger.info("duplicate content, not analysed again",
-                            metadata: ["job": "\(dup.id)", "of": "\(original.id)", "file": "\(String(reflecting: path))"])
-            case .alreadyKnown(let job):
-                emit(.alreadyKnown(job))
-            }
-        } catch let error as CatalogError {
-            // The catalog failed (disk full, locked): the file is fine, so keep it pending and try later;
-            // `--once` gives up (exit 74) after repeated failures rather than exiting as if all were done.
-            noteCatalogFailure(error)
-            tracker.postpone(path: path, signature: signature, now: catalogRetryAt)
-            emit(.skipped(path: path, reason: "\(error)"))
-            logger.warning("cannot take file", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
-        } catch {
-            // Unreadable now (permissions, vanished): forget it; the next rescan sees it again if it is back.
-            emit(.skipped(path: path, reason: "\(error)"))
-            logger.warning("cannot take file", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
-        }
-    }
-
-    /// Whether a quiet file is a finished recording; if not, it is looked at again after another debounce
-    /// period (and taken anyway once it has looked unfinished, unchanged and unwritten for
-    /// `incompleteGiveUpSeconds`).
-    private func isFinished(path: String, signature: FileSignature) -> Bool {
-        let now = Date()
-        let writer = UploadCompleteness.openWriter(path: path)
-        let structure = UploadCompleteness.containerReason(path: path, size: signature.size)
-        guard let reason = writer.map({ "still open for writing by process \($0)" }) ?? structure else {
-            unfinished[path] = nil
-            return true
-        }
-        var since = now
-        if let earlier = unfinished[path], earlier.signature == signature { since = earlier.since }
-        // `--once` processes what is there: a cut file nobody is writing is taken after a short wait.
-        let giveUp = options.exitWhenIdle ? min(options.incompleteGiveUpSeconds, max(3 * options.debounceSeconds, 5))
-                                          : options.incompleteGiveUpSeconds
-        if writer == nil, now.timeIntervalSince(since) >= giveUp {
-            logger.warning("taking a file that still looks unfinished: it has not changed for a long time",
-                           metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
-            unfinished[path] = nil
-            return true
-        }
-        if unfinished[path]?.reason != reason {
-            logger.info("not finished yet, waiting", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
-        }
-        unfinished[path] = (signature, since, reason)
-        // Looked at again after the debounce, and at most once a second (the writer check lists /proc).
-        tracker.postpone(path: path, signature: signature, now: now.addingTimeInterval(max(0, 1 - options.debounceSeconds)))
-        return false
-    }
-
-    /// A new version of `path` was enqueued: earlier versions' results (partial uploads) are superseded and
-    /// their report folders removed, so one recording does not leave one report per piece.
-    private func supersedeEarlierVersions(of path: String, by job: JobRow) {
-        do {
-            for old in try store.supersedeEarlierVersions(path: path, by: job.id) {
-                logger.warning("superseded by a later version of the file",
-                               metadata: ["job": "\(old.id)", "by": "\(job.id)", "file": "\(String(reflecting: path))"])
-                if let dir = old.reportDir, old.state == .done, (try? store.hasDoneJob(reportDir: dir)) == false {
-                    try? FileManager.default.removeItem(atPath: dir)
-                }
-            }
-        } catch {
-            logger.error("cannot supersede earlier versions", metadata: ["file": "\(String(reflecting: path))", "error": "\(error)"])
-        }
-    }
-
-    /// SHA-256 of the file, on the hashing thread (on the caller's executor when there is none).
-    private static func hash(path: String, on executor: ThreadPoolExecutor?) async throws -> String {
-        try await withTaskExecutorPreference(executor) {
-            try Watcher.withUsablePath(path) { try SHA256.hexDigest(ofFileAt: $0) }
-        }
-    }
-
-    private func emit(_ event: WatcherEvent) { options.onEvent?(event) }
-
-    // MARK: - Workers
-
-    func recover() throws {
-        // Jobs of a dead process on this host can be requeued at once (no need to wait for the lease);
-        // that attempt counts, so a file that crashes the analyser cannot loop forever.
-        let host = ProcessInfo.processInfo.hostName
-        var deadPids: Set<pid_t> = []
-        for job in try store.jobs(state: .running) {
-            guard let owner = job.leaseOwner else { continue }
-            let parts = owner.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count >= 4, parts[0] == host, let pid = Int32(parts[1]) else { continue }
-            let sameProcessEarlierRun = pid == getpid() && !owner.hasPrefix(identity + ":")
-            if sameProcessEarlierRun || (kill(pid, 0) != 0 && errno == ESRCH) {
-                // Only a crash of the analysis counts against the recording (CrashGuard); a watcher that
-                // was killed (kill -9, OOM, power cut) gives the attempt back.
-                let crashed = CrashGuard.crashedJobs(catalogPath: store.path, pid: pid).contains(job.id)
-                if try store.requeueAfterDeath(jobID: job.id, worker: owner, analysisCrashed: crashed) { stats.requeued += 1 }
-                if crashed { logger.warning("the analysis crashed on this file", metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"]) }
-                deadPids.insert(pid)
-            }
-        }
-        for pid in deadPids { CrashGuard.removeMarker(catalogPath: store.path, pid: pid) }
-        stats.requeued += try store.requeueExpiredLeases()
-        if stats.requeued > 0 { logger.warning("recovered \(stats.requeued) job(s) left running by a stopped process") }
-        if let revived = try? store.reviveJobsFailedByKilledWorkers(), revived > 0 {
-            stats.requeued += revived
-            logger.warning("requeued \(revived) job(s) failed only because their watcher was killed repeatedly")
-        }
-        if let out = options.outputDirectory {
-            let r = OutputFolder.recoverTemporaries(in: out)
-            for path in r.removed { logger.warning("removed a temporary folder left by a stopped analysis", metadata: ["folder": "\(String(reflecting: path))"]) }
-            for path in r.restored { logger.warning("restored a report a stopped analysis was replacing", metadata: ["folder": "\(String(reflecting: path))"]) }
-        }
-    }
-
-    private func isCatalogIdle() -> Bool {
-        guard let counts = try? store.counts() else { return false }
-        return (counts[.queued] ?? 0) == 0 && (counts[.running] ?? 0) == 0
-    }
-
-    private func claim(worker: String) -> JobRow? {
-        guard !stopping, Date() >= catalogRetryAt else { return nil }
-        do {
-            let job = try store.claimNextJob(worker: worker, leaseSeconds: options.leaseSeconds)
-            if catalogFailures > 0 { logger.info("the catalog works again") }
-            catalogFailures = 0
-            if let job {
-                activeJobs += 1
-                emit(.started(job, worker: worker))
-            }
-            return job
-        } catch {
-            // Disk full or locked by another process: back off (doubling, capped) instead of hammering it;
-            // in batch mode give up after a while so `--once` ends (exit 74) instead of spinning.
-            let delay = noteCatalogFailure(error)
-            logger.error("cannot claim a job", metadata: ["error": "\(error)", "retryInSeconds": "\(delay)"])
-            return nil
-        }
-    }
-
-    /// Counts a catalog failure and sets when to try again; returns the delay in seconds.
-    @discardableResult
-    private func noteCatalogFailure(_ error: any Error) -> Double {
-        catalogFailures += 1
-        let delay = min(options.pollSeconds * pow(2, Double(catalogFailures)), options.catalogBackoffMaxSeconds)
-        catalogRetryAt = Date().addingTimeInterval(delay)
-        if options.exitWhenIdle, catalogFailures >= options.catalogFailuresBeforeGivingUp, catalogFatal == nil {
-            catalogFatal = error
-        }
-        return delay
-    }
-
-    private func finished(_ job: JobRow, worker: String, result: Result<(reportDir: String, summary: ResultSummary), any Error>,
-                          leases: LeaseKeeper) {
-        activeJobs -= 1
-        leases.release(jobID: job.id)
-        let file = String(reflecting: job.path)
-        do {
-            switch result {
-            case .success(let r):
-                do {
-                    // The real analysis already completed the job as its last step (`analyzeForWatcher` with a
-                    // store: row and folder together); fakes and other analyzers leave it to us.
-                    let current = try store.job(id: job.id)
-                    if !(current.state == .done && current.reportDir == r.reportDir) {
-                        try store.complete(jobID: job.id, worker: worker, reportDir: r.reportDir, summary: r.summary)
-                    }
-                } catch {
-                    // No row, no report: a folder that looks complete without its catalog row would be
-                    // lost to `jobs`/`export` yet look done to a teacher. The job is retried later.
-                    if (try? store.hasDoneJob(reportDir: r.reportDir)) == false { try? FileManager.default.removeItem(atPath: r.reportDir) }
-                    if case CatalogError.leaseLost = error { throw error }
-                    let message = "cannot record the result in the catalog: \(error)"
-                    _ = try? store.fail(jobID: job.id, worker: worker, error: message, transient: true,
-                                        retryAt: Date().addingTimeInterval(options.retryBaseSeconds))
-                    stats.retried += 1
-                    emit(.finished(job, state: .queued, error: message))
-                    logger.error("cannot record outcome; report removed, will retry", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                    return
-                }
-                stats.done += 1
-                emit(.finished(job, state: .done, error: nil))
-                logger.info("done", metadata: ["job": "\(job.id)", "file": "\(file)", "report": "\(r.reportDir)"])
-            case .failure(let error):
-                let (transient, message) = JobFailure.classify(error)
-                let delay = min(options.retryBaseSeconds * pow(2, Double(max(0, job.attempts - 1))), 3600)
-                let state = try store.fail(jobID: job.id, worker: worker, error: message, transient: transient,
-                                           retryAt: Date().addingTimeInterval(delay))
-                emit(.finished(job, state: state, error: message))
-                if state == .failed {
-                    stats.failed += 1
-                    logger.error("failed", metadata: ["job": "\(job.id)", "file": "\(file)", "error": "\(message)"])
-                } else {
-                    stats.retried += 1
-                    logger.warning("will retry", metadata: ["job": "\(job.id)", "file": "\(file)", "error": "\(message)",
-                                                            "inSeconds": "\(delay)"])
-                }
-            }
-        } catch {
-            // Most likely the lease was lost (this process was too slow and another took over): the
-            // other owner's outcome stands, ours is dropped, so the job is still done at most once.
-            logger.error("cannot record outcome", metadata: ["job": "\(job.id)", "error": "\(error)"])
-        }
-    }
-
-    private func workerLoop(name: String, leases: LeaseKeeper, executor: ThreadPoolExecutor) async {
-        while !Task.isCancelled {
-            guard let job = claim(worker: name) else {
-                if stopping { return }
-                try? await Task.sleep(for: .seconds(options.pollSeconds))
-                continue
-            }
-            leases.hold(jobID: job.id, worker: name)
-            let slot = CrashGuard.begin(jobID: job.id)
-            let run = await Watcher.analyse(job, with: analyze, on: executor, leases: leases)
-            CrashGuard.end(slot: slot)
-            if Task.isCancelled { return }  // grace period over: run() requeues it
-            switch run {
-            case .finished(let result):
-                finished(job, worker: name, result: result, leases: leases)
-            case .leaseLost:
-                activeJobs -= 1
-                leases.release(jobID: job.id)
-                stats.abandoned += 1
-                logger.warning("lease lost: another worker took the job over; this analysis was stopped and nothing of it recorded",
-                               metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"])
-            }
-        }
-    }
-
-    enum JobRun {
-        case finished(Result<(reportDir: String, summary: ResultSummary), any Error>)
-        /// The lease was found lost while the analysis ran: it was cancelled.
-        case leaseLost
-    }
-
-    /// Runs `analyze(job)` on `executor`; a lost lease (found by the lease thread: the job was requeued
-    /// and may run elsewhere) cancels the analysis, which stops at its next check (every 64 packets while
-    /// decoding, between stages after) instead of running on to fail at the end. Cancelling the worker
-    /// (grace period over) cancels the analysis too.
-    static func analyse(_ job: JobRow, with analyze: @escaping JobAnalyzer, on executor: ThreadPoolExecutor,
-                        leases: LeaseKeeper) async -> JobRun {
-        let analysis = Task(executorPreference: executor) { try await analyze(job) }
-        leases.whenLost(jobID: job.id) { analysis.cancel() }
-        let result = await withTaskCancellationHandler { await analysis.result } onCancel: { analysis.cancel() }
-        // Once the lease is lost, whatever the analysis ended with belongs to nobody.
-        return leases.isLost(jobID: job.id) ? .leaseLost : .finished(result)
-    }
+    func emit(_ event: WatcherEvent) { options.onEvent?(event) }
 
     static func absolute(_ path: String) -> String {
         let p = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
