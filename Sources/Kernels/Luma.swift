@@ -41,6 +41,24 @@ public enum Luma {
         return Float(Double(s) / Double(a.count))
     }
 
+    /// Per-block mean luma (0...255) on the same `blocksX × blocksY` grid as
+    /// `blockMeanAbsoluteDifference`, row-major into `out` (`count == blocksX·blocksY`); a block with no
+    /// pixels (a grid finer than the plane) is 0. A plain loop: it is its own reference. Allocates: no.
+    public static func blockMeans(_ p: UnsafeBufferPointer<UInt8>, width: Int, height: Int, blocksX: Int, blocksY: Int,
+                                  into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(p.count >= width * height, "blockMeans: plane size")
+        precondition(out.count == blocksX * blocksY, "blockMeans: out.count")
+        for by in 0..<blocksY {
+            let y0 = by * height / blocksY, y1 = (by + 1) * height / blocksY
+            for bx in 0..<blocksX {
+                let x0 = bx * width / blocksX, x1 = (bx + 1) * width / blocksX
+                var s = 0
+                for y in y0..<y1 { for x in x0..<x1 { s += Int(p[y * width + x]) } }
+                out[by * blocksX + bx] = Float(s) / Float(max(1, (y1 - y0) * (x1 - x0)))
+            }
+        }
+    }
+
     /// Per-block mean absolute difference (0...255) on a `blocksX × blocksY` grid, row-major into
     /// `out` (`count == blocksX·blocksY`). Block (bx, by) covers columns
     /// `bx·width/blocksX ..< (bx+1)·width/blocksX` and likewise rows, so blocks tile the whole plane

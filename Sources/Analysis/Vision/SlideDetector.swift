@@ -219,16 +219,10 @@ public final class SlideDetector {
 
     /// Mean luma per block of the detector's grid.
     private func blockMeans(_ p: [UInt8]) -> [Float] {
-        let bx = config.blocksX, by = config.blocksY
+        let (bx, by, w, h) = (config.blocksX, config.blocksY, width, height)
         var out = [Float](repeating: 0, count: bx * by)
-        for j in 0..<by {
-            let y0 = j * height / by, y1 = (j + 1) * height / by
-            for i in 0..<bx {
-                let x0 = i * width / bx, x1 = (i + 1) * width / bx
-                var sum = 0
-                for y in y0..<y1 { for x in x0..<x1 { sum += Int(p[y * width + x]) } }
-                out[j * bx + i] = Float(sum) / Float(max(1, (y1 - y0) * (x1 - x0)))
-            }
+        p.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { Luma.blockMeans(p, width: w, height: h, blocksX: bx, blocksY: by, into: $0) }
         }
         return out
     }

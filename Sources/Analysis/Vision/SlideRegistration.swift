@@ -1,3 +1,5 @@
+import Kernels
+
 /// Block-wise luma differences between two frames of one size that tolerate what a camera and an
 /// encoder do to a still slide: a global shift (shake, in half pixels) and a global brightness offset
 /// and gain (exposure and encoder brightness pumping). `SlideDetector` compares with it; one instance per
@@ -121,19 +123,9 @@ struct SlideRegistration {
     }
 
     private func blockSums(_ p: [UInt8], into out: inout [Float]) {
-        let w = width, h = height, bx = blocksX, by = blocksY
+        let (w, h, bx, by) = (width, height, blocksX, blocksY)
         p.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { out in
-                for j in 0..<by {
-                    let y0 = j * h / by, y1 = (j + 1) * h / by
-                    for i in 0..<bx {
-                        let x0 = i * w / bx, x1 = (i + 1) * w / bx
-                        var s = 0
-                        for y in y0..<y1 { for x in x0..<x1 { s += Int(p[y * w + x]) } }
-                        out[j * bx + i] = Float(s) / Float(max(1, (y1 - y0) * (x1 - x0)))
-                    }
-                }
-            }
+            out.withUnsafeMutableBufferPointer { Luma.blockMeans(p, width: w, height: h, blocksX: bx, blocksY: by, into: $0) }
         }
     }
 
