@@ -101,11 +101,12 @@ public final class CatalogStore: Sendable {
     /// keeps its last commits there. Then the database and its WAL are copied into a private temporary
     /// folder and read from there (SQLite replays the WAL on open), returned for removal with the store.
     static func openReadOnly(path: String) throws -> (DatabaseQueue, copy: String?) {
-        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
         let folder = (path as NSString).deletingLastPathComponent
         let writableFolder = access(folder.isEmpty ? "." : folder, W_OK) == 0
         let shmExists = FileManager.default.fileExists(atPath: path + "-shm")
-        guard !writableFolder, !shmExists, walSize > 0 else { return (try openReadOnlyInPlace(path: path), nil) }
+        if writableFolder || shmExists { return (try openReadOnlyInPlace(path: path, immutable: false), nil) }
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
+        if walSize == 0 { return (try openReadOnlyInPlace(path: path, immutable: true), nil) }
         var template = Array((NSTemporaryDirectory() + "/lessonlens-catalog-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw CatalogError.database(path: path, operation: "open read-only", reason: "cannot make a temporary copy of its WAL: \(String(cString: strerror(errno)))")
@@ -115,7 +116,8 @@ public final class CatalogStore: Sendable {
             let name = (path as NSString).lastPathComponent
             try FileManager.default.copyItem(atPath: path, toPath: copy + "/" + name)
             try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "/" + name + "-wal")
-            return (try openReadOnlyInPlace(path: copy + "/" + name), copy)
+            // The copy's folder is writable: SQLite makes its -shm there and replays the WAL.
+            return (try openReadOnlyInPlace(path: copy + "/" + name, immutable: false), copy)
         } catch {
             try? FileManager.default.removeItem(atPath: copy)
             if let e = error as? CatalogError { throw e }
@@ -123,22 +125,15 @@ public final class CatalogStore: Sendable {
         }
     }
 
-    static func openReadOnlyInPlace(path: String) throws -> DatabaseQueue {
+    /// Opens `path` read-only, as a WAL database or (`immutable`) as a file nobody can be writing.
+    static func openReadOnlyInPlace(path: String, immutable: Bool) throws -> DatabaseQueue {
         var config = Configuration()
         config.label = "lessonlens-catalog-readonly"
         config.readonly = true
         config.busyMode = .timeout(10)
-        let folder = (path as NSString).deletingLastPathComponent
-        let writableFolder = access(folder.isEmpty ? "." : folder, W_OK) == 0
-        let shmExists = FileManager.default.fileExists(atPath: path + "-shm")
         do {
-            if writableFolder || shmExists {
-                let queue = try DatabaseQueue(path: path, configuration: config)
-                // Opening is lazy about the WAL index: touch the schema now so errors surface here.
-                _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
-                return queue
-            }
-            let queue = try DatabaseQueue(path: immutableURI(path), configuration: config)
+            let queue = try DatabaseQueue(path: immutable ? immutableURI(path) : path, configuration: config)
+            // Opening is lazy about the WAL index: touch the schema now so errors surface here.
             _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
             return queue
         } catch {
