@@ -70,9 +70,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         for f in files {
             guard f.contains("\u{FFFD}"), let bytes = raw[f] else { items.append(AnalysisBatch.Item(path: f)); continue }
             let shown = Watcher.escaped(bytes)
-            let fd = (bytes + [0]).withUnsafeBufferPointer { b in
-                b.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress!, O_RDONLY | O_NONBLOCK) }
-            }
+            let fd = Watcher.open(bytes: bytes)
             if fd < 0 {
                 items.append(AnalysisBatch.Item(path: f, displayPath: shown,
                                                 openError: PipelineError.unreadable(path: shown, reason: String(cString: strerror(errno)))))

@@ -51,29 +51,36 @@ extension Watcher {
         String(validating: bytes, as: UTF8.self) ?? escaped(bytes)
     }
 
+    /// Opens the file named by `bytes` read-only and non-blocking (a FIFO does not block); the
+    /// descriptor, or -1 with `errno` set.
+    public static func open(bytes: [UInt8]) -> Int32 {
+        (bytes + [0]).withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress!, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        }
+    }
+
+    /// The descriptor of the file `path` stands for when it names no file itself but its unescaped
+    /// bytes do; nil when `path` is to be used as it is.
+    private static func openEscaped(_ path: String) -> Int32? {
+        var st = stat()
+        guard path.contains("\\"), lstat(path, &st) != 0, let bytes = unescape(path) else { return nil }
+        let fd = open(bytes: bytes)
+        return fd >= 0 ? fd : nil
+    }
+
     /// Runs `body` with a path the system can open for `path`: `path` itself when it names a file (or
     /// has no escape), else `/proc/self/fd/N` of the file named by its unescaped bytes, opened read-only
-    /// and non-blocking (a FIFO does not block) for the duration of `body`. `stat(2)` of that path is the
-    /// opened file's, so callers check the file type with it as before.
+    /// and non-blocking for the duration of `body`. `stat(2)` of that path is the opened file's, so
+    /// callers check the file type with it as before.
     public static func withUsablePath<T>(_ path: String, _ body: (String) throws -> T) rethrows -> T {
-        var st = stat()
-        guard path.contains("\\"), lstat(path, &st) != 0, let bytes = unescape(path) else { return try body(path) }
-        let fd = (bytes + [0]).withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-        }
-        guard fd >= 0 else { return try body(path) }
+        guard let fd = openEscaped(path) else { return try body(path) }
         defer { close(fd) }
         return try body("/proc/self/fd/\(fd)")
     }
 
     /// `withUsablePath` for async work (the analysis of one job).
     public static func withUsablePath<T>(_ path: String, _ body: (String) async throws -> T) async rethrows -> T {
-        var st = stat()
-        guard path.contains("\\"), lstat(path, &st) != 0, let bytes = unescape(path) else { return try await body(path) }
-        let fd = (bytes + [0]).withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-        }
-        guard fd >= 0 else { return try await body(path) }
+        guard let fd = openEscaped(path) else { return try await body(path) }
         defer { close(fd) }
         return try await body("/proc/self/fd/\(fd)")
     }
