@@ -91,8 +91,4 @@ extension OutputFolder {
         guard let free = freeBytes(at: folder), free < bytes else { return }
         throw PipelineError.notEnoughSpace(folder: folder, what: what, free: free, needed: bytes, reserve: reportReserveBytes)
     }
-
-    static func megabytes(_ bytes: Int64) -> String {
-        String(format: "%.1f MB", Double(bytes) / 1_048_576)
-    }
 }
