@@ -29,6 +29,8 @@ public struct MethodNote: Codable, Sendable, Equatable {
         case videoAnalysisOff = "video-analysis-off"
         case readWarning = "read-warning"
         case clipsNotCut = "clips-not-cut"
+        case keyframeFirstVideo = "keyframe-first-video"
+        case refinementBudgetSpent = "refinement-budget-spent"
     }
 
     /// A value a note speaks of: a number (seconds, a count) or a text (a rule name, FFmpeg's words).
@@ -115,6 +117,9 @@ public struct MethodNote: Codable, Sendable, Equatable {
         case .frameSizeChanged: [("count", .whole)]
         case .readWarning: [("warning", .text)]
         case .clipsNotCut: [("failures", .text)]
+        case .keyframeFirstVideo: [("keyframes", .whole), ("refinedGOPs", .whole), ("refinedSeconds", .rounded),
+                                   ("fps", .plain), ("longestGOPSeconds", .tenths)]
+        case .refinementBudgetSpent: [("unrefinedGOPs", .whole), ("refineSharePercent", .whole)]
         }
     }
 
@@ -153,6 +158,10 @@ public struct MethodNote: Codable, Sendable, Equatable {
             "Video analysis was turned off by the pipeline."
         case .readWarning:
             "Warning while reading the file: {0}."
+        case .keyframeFirstVideo:
+            "Video read keyframe first: {0} keyframes were compared, and only the {1} GOPs whose two keyframes differed ({2} s of video) were decoded at {3} frames/s to place changes; motion is measured between consecutive keyframes (up to {4} s apart)."
+        case .refinementBudgetSpent:
+            "In {0} GOPs whose keyframes differed, changes are placed at a keyframe (up to one GOP late): dense decoding is capped at {1} % of the recording (video.refineShare)."
         case .clipsNotCut:
             "Some micro-lesson clips could not be cut: {0}"
         }

@@ -48,6 +48,13 @@ final class CodecSession {
         avcodec_free_context(&c)
     }
 
+    /// Drains the decoder (every frame still held for reordering goes to `onFrame`) and resets it, so the
+    /// next packet starts a new decode: used to decode one keyframe or one GOP on its own.
+    func drainAndReset(onFrame: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
+        defer { avcodec_flush_buffers(codec) }
+        try decode(nil, onFrame: onFrame)
+    }
+
     /// Sends one packet (nil flushes) and hands every decoded frame to `onFrame`, unreferencing it after.
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?, onFrame: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
         let rc = avcodec_send_packet(codec, packet)

@@ -37,6 +37,8 @@ public struct ReadSummary: Sendable, Equatable {
     public var endSeconds: Double
     /// Damage that was skipped over (one line each), for warnings in the report.
     public var warnings: [String]
+    /// What keyframe-first sampling scanned and refined (nil with other sampling or without video).
+    public var refinement: RefinementSummary? = nil
 }
 
 /// Reads a recording once, demuxing audio and video together and fanning decoded data out to callbacks.
@@ -90,6 +92,10 @@ public final class MediaReader {
     /// When the read must have finished (the job's time budget, `AnalyzePipeline.timeBudget`); past it,
     /// `run` stops and throws a bad-media error saying so. Nil: no budget.
     public var deadline: ContinuousClock.Instant?
+
+    /// With `VideoSampling.keyframeFirst`: whether anything happened between two keyframes, so the GOP
+    /// between them is decoded densely. Nil refines every GOP (a dense read, slower than `.fps`).
+    public var keyframesDiffer: ((_ earlier: LumaFrame, _ later: LumaFrame) -> Bool)?
 
     /// Slack past the stated duration before decoded media counts as running over: 5 s plus 2 %
     /// (priming, the last frame's length, rounding in the container; real files stay within 1 s).
@@ -148,19 +154,26 @@ public final class MediaReader {
         }
         let audio = try audioDecoder(audioIndex)
         let second = try audioDecoder(secondAudioIndex)
-        let video: VideoDecoder? = try options.video.flatMap { sampling in
-            try videoIndex.map {
-                try VideoDecoder(demuxer: demuxer, streamIndex: $0, sampling: sampling,
-                                 targetWidth: options.lumaWidth, threads: options.videoThreads)
+        var video: VideoDecoder?
+        var keyFirst: KeyframeFirstVideo?
+        if let sampling = options.video, let index = videoIndex {
+            if case .keyframeFirst(let policy) = sampling {
+                keyFirst = try KeyframeFirstVideo(demuxer: demuxer, streamIndex: index, policy: policy, targetWidth: options.lumaWidth,
+                                                  threads: options.videoThreads, statedSeconds: info.durationSeconds,
+                                                  differ: keyframesDiffer ?? { _, _ in true })
+            } else {
+                video = try VideoDecoder(demuxer: demuxer, streamIndex: index, sampling: sampling,
+                                         targetWidth: options.lumaWidth, threads: options.videoThreads)
             }
         }
+        let videoStream = video?.streamIndex ?? keyFirst?.streamIndex
         var warnings: [String] = []
         var lastVideoTime = 0.0
         var lastProgress = -1.0
         let packet = demuxer.packet
         let start = demuxer.startSeconds
         // Other streams are not even demuxed into packets we look at.
-        for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != video?.streamIndex && i != second?.streamIndex {
+        for i in 0..<demuxer.streamCount where i != audio?.streamIndex && i != videoStream && i != second?.streamIndex {
             demuxer.stream(i).pointee.discard = AVDISCARD_ALL
         }
         // Decoded media is bounded by what the file can hold (`decodeLimitSeconds`): forged sample tables
@@ -198,6 +211,8 @@ public final class MediaReader {
                 continue // progress follows the main tracks
             } else if let v = video, index == v.streamIndex {
                 if v.wants(packet) { try v.decode(packet, deliver: onFrame) }
+            } else if let v = keyFirst, index == v.streamIndex {
+                try v.consume(packet, deliver: onFrame)
             } else {
                 continue
             }
@@ -210,23 +225,25 @@ public final class MediaReader {
         try audio?.decode(nil, deliver: onMainAudio)
         try second?.decode(nil, deliver: onSecond)
         try video?.decode(nil, deliver: onFrame)
+        try keyFirst?.finish(deliver: onFrame)
         if overran {
             func tenths(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
             warnings.append("the decoded media runs past what the file can hold (stated duration \(tenths(info.durationSeconds)) s, \(demuxer.fileSize) bytes); stopped at \(tenths(limit)) s (damaged or forged sample tables)")
         }
         let audioSeconds = audio != nil ? Double(audioSamples) / Double(options.sampleRate) : 0
-        let frames = video?.deliveredFrames ?? 0
+        let frames = video?.deliveredFrames ?? keyFirst?.deliveredFrames ?? 0
         if let a = audio, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged audio packet(s)") }
         if let a = second, a.damagedPackets > 0 { warnings.append("skipped \(a.damagedPackets) damaged packet(s) of the second audio track") }
-        if let v = video, v.damagedPackets > 0 { warnings.append("skipped \(v.damagedPackets) damaged video packet(s)") }
-        if (audio != nil && audioSeconds == 0) && (video == nil || frames == 0) {
+        let damagedVideo = video?.damagedPackets ?? keyFirst?.damagedPackets ?? 0
+        if damagedVideo > 0 { warnings.append("skipped \(damagedVideo) damaged video packet(s)") }
+        if (audio != nil && audioSeconds == 0) && (videoStream == nil || frames == 0) {
             throw MediaError(.badMedia, path: path, reason: "no decodable audio or video" + (warnings.first.map { ": \($0)" } ?? ""))
         }
-        if audio == nil, let v = video, v.deliveredFrames == 0 {
+        if audio == nil, videoStream != nil, frames == 0 {
             throw MediaError(.badMedia, path: path, reason: "no decodable video frame" + (warnings.first.map { ": \($0)" } ?? ""))
         }
         return ReadSummary(audioSeconds: audioSeconds, videoFrames: frames, endSeconds: max(audioSeconds, lastVideoTime),
-                           warnings: warnings)
+                           warnings: warnings, refinement: keyFirst?.summary)
     }
 }
 

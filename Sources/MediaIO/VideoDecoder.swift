@@ -8,6 +8,9 @@ public enum VideoSampling: Sendable, Equatable {
     /// About `n` frames per second: reference frames are decoded without the loop filter, non-reference
     /// frames are skipped by the decoder, and only the frames nearest the sampling grid are converted.
     case fps(Double)
+    /// Keyframes first, and dense sampling only inside the GOPs whose keyframes differ
+    /// (`KeyframeFirstVideo`; `MediaReader.keyframesDiffer` decides).
+    case keyframeFirst(KeyframeRefinement)
 }
 
 /// Decodes one video stream and delivers the luma plane box-downscaled to about `targetWidth` pixels.
@@ -39,7 +42,7 @@ final class VideoDecoder {
             ctx.pointee.skip_loop_filter = AVDISCARD_NONREF
             switch sampling {
             case .keyframes: ctx.pointee.skip_frame = AVDISCARD_NONKEY
-            case .fps: ctx.pointee.skip_frame = AVDISCARD_NONREF
+            case .fps, .keyframeFirst: ctx.pointee.skip_frame = AVDISCARD_NONREF
             }
         }
     }
@@ -52,21 +55,45 @@ final class VideoDecoder {
     }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?, deliver: (LumaFrame) throws -> Void) throws {
-        try session.decode(packet) { frame in
-            guard let pts = timestamp(frame.pointee.best_effort_timestamp) else { return }
-            let t = Double(pts) * av_q2d(timeBase) - startSeconds
-            guard t > lastDeliveredTime else { return }
-            if case .fps(let rate) = sampling {
-                guard t + 0.5 / 1000 >= nextSampleTime else { return }
-                // Stay on the grid k/rate; after a gap (skipped frames, damage) jump to the next grid point.
-                let step = 1 / rate
-                nextSampleTime = (floor((t + 0.5 / 1000) / step) + 1) * step
-            }
-            if let luma = try extractLuma(frame, time: t) {
-                lastDeliveredTime = t
-                deliveredFrames += 1
-                try deliver(luma)
-            }
+        try session.decode(packet) { try handle($0, deliver: deliver) }
+    }
+
+    /// Drains the frames the decoder still holds and resets it: the next packet must be a keyframe.
+    func drain(deliver: (LumaFrame) throws -> Void) throws {
+        try session.drainAndReset { try handle($0, deliver: deliver) }
+    }
+
+    /// Decodes `packets` (one GOP in decode order, starting with its keyframe) on their own and delivers
+    /// the sampled frames strictly between `after` and `before`; the decoder is drained and reset after.
+    func decodeAlone(_ packets: [UnsafeMutablePointer<AVPacket>], after: Double, before: Double,
+                     deliver: (LumaFrame) throws -> Void) throws {
+        lastDeliveredTime = after
+        if let step = sampleStep { nextSampleTime = (floor((after + 0.5 / 1000) / step) + 1) * step }
+        let inWindow: (LumaFrame) throws -> Void = { frame in
+            if frame.timeSeconds < before { try deliver(frame) }
+        }
+        for p in packets { try decode(p, deliver: inWindow) }
+        try drain(deliver: inWindow)
+    }
+
+    private var sampleStep: Double? {
+        if case .fps(let rate) = sampling { return 1 / rate }
+        return nil
+    }
+
+    private func handle(_ frame: UnsafeMutablePointer<AVFrame>, deliver: (LumaFrame) throws -> Void) throws {
+        guard let pts = timestamp(frame.pointee.best_effort_timestamp) else { return }
+        let t = Double(pts) * av_q2d(timeBase) - startSeconds
+        guard t > lastDeliveredTime else { return }
+        if let step = sampleStep {
+            guard t + 0.5 / 1000 >= nextSampleTime else { return }
+            // Stay on the grid k/rate; after a gap (skipped frames, damage) jump to the next grid point.
+            nextSampleTime = (floor((t + 0.5 / 1000) / step) + 1) * step
+        }
+        if let luma = try extractLuma(frame, time: t) {
+            lastDeliveredTime = t
+            deliveredFrames += 1
+            try deliver(luma)
         }
     }
 

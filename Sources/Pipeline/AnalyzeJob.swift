@@ -118,9 +118,13 @@ public enum AnalyzePipeline {
         // Open first: a missing or non-media file fails here with its own message and exit code.
         let audioTrack = settings.audioTrack
         let teacherTrack = settings.teacherTrack
+        let keyframeFirst = settings.videoRead == .keyframeFirst
+        let sampling: VideoSampling = keyframeFirst
+            ? .keyframeFirst(KeyframeRefinement(fps: settings.videoSampleFps, maxShare: settings.videoRefineShare))
+            : .fps(settings.videoSampleFps)
         var options = ReadOptions(audioTrack: audioTrack >= 0 ? audioTrack : nil,
                                   decodeAudio: settings.voiceEnabled,
-                                  video: settings.videoEnabled ? .fps(settings.videoSampleFps) : nil)
+                                  video: settings.videoEnabled ? sampling : nil)
         // The lapel track is decoded alongside the room track (MediaReader picks the room track among
         // the others); in a file with one audio track, that track is analysed alone.
         options.secondAudioTrack = teacherTrack >= 0 ? teacherTrack : nil
@@ -144,12 +148,15 @@ public enum AnalyzePipeline {
         let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel)
         let slides = settings.slidesEnabled ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
+        // Keyframe first: the slide detector says which GOPs to look at densely (motion needs none: it is
+        // measured between keyframes, evenly spaced, so its values stay comparable within the recording).
+        reader!.keyframesDiffer = { a, b in slides?.keyframesDiffer(a, b) ?? false }
         let summary = try reader!.run(
             onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
             onSecondAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consumeTeacherTrack($0) } },
             onVideo: { frame in
                 slides?.consume(frame)
-                motion.consume(frame)
+                if !keyframeFirst || frame.isKeyframe { motion.consume(frame) }
             },
             onProgress: { t in progress(AnalyzeProgress(file: fileName, stage: "decoding", mediaSeconds: t, durationSeconds: info.durationSeconds)) })
         reader = nil
@@ -186,6 +193,19 @@ public enum AnalyzePipeline {
             shortWarnings.append(short.message)
         }
         notes += decoded.slides?.notes ?? []
+        if decoded.hasVideo, let r = decoded.summary.refinement {
+            notes.append(MethodNote(.keyframeFirstVideo, [
+                "keyframes": .number(Double(r.keyframes)), "refinedGOPs": .number(Double(r.refinedGOPs)),
+                "refinedSeconds": .number(r.refinedSeconds), "fps": .number(config.settings.videoSampleFps),
+                "longestGOPSeconds": .number(r.longestGOPSeconds),
+            ]))
+            if r.unrefinedGOPs > 0 {
+                notes.append(MethodNote(.refinementBudgetSpent, [
+                    "unrefinedGOPs": .number(Double(r.unrefinedGOPs)),
+                    "refineSharePercent": .number((config.settings.videoRefineShare * 100).rounded()),
+                ]))
+            }
+        }
         if !decoded.hasVideo {
             notes.append(MethodNote(decoded.info.video == nil ? .noVideo : .videoAnalysisOff))
         }

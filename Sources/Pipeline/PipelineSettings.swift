@@ -1,5 +1,6 @@
 public import Analysis
 public import MediaCore
+import MediaIO
 
 /// Which voice-activity method a pipeline runs (`voice.activity`).
 public enum VoiceActivityMethod: String, Sendable, CaseIterable {
@@ -7,6 +8,14 @@ public enum VoiceActivityMethod: String, Sendable, CaseIterable {
     case silero
     /// The hand-set acoustic cues alone (for comparisons).
     case acoustic
+}
+
+/// How video is read for slides and motion (`video.sampling`, issue 10).
+public enum VideoReadMethod: String, Sendable, CaseIterable {
+    /// Keyframes first; only the GOPs whose two keyframes differ are decoded at `video.sampleFps`.
+    case keyframeFirst
+    /// Every GOP decoded, sampled at `video.sampleFps` (the method before issue 10; for comparisons).
+    case dense
 }
 
 /// Every setting of one analysis, typed. The detector configs themselves are held here, so their
@@ -25,6 +34,9 @@ public struct PipelineSettings: Sendable, Equatable {
     public var videoEnabled = true
     /// Frames per second sampled for slides and motion.
     public var videoSampleFps = 2.0
+    public var videoRead = VideoReadMethod.keyframeFirst
+    /// Keyframe-first: most media decoded densely, as a share of the duration (`KeyframeRefinement`).
+    public var videoRefineShare = KeyframeRefinement().maxShare
     public var slidesEnabled = true
     /// S-T coding and the findings' thresholds.
     public var analytics = AnalyticsConfig()

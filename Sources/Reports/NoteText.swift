@@ -40,6 +40,10 @@ enum NoteText {
             "当前分析流程关闭了视频分析。"
         case .readWarning:
             "读取文件时出现警告：{0}。"
+        case .keyframeFirstVideo:
+            "视频按关键帧优先读取：比较了 {0} 个关键帧，只有前后两个关键帧不同的 {1} 个 GOP（共 {2} 秒视频）以每秒 {3} 帧解码，用来确定换页时刻；画面运动在相邻关键帧之间测量（间隔最长 {4} 秒）。"
+        case .refinementBudgetSpent:
+            "有 {0} 个 GOP 的关键帧不同，但其中的换页时刻只定位到关键帧（最多晚一个 GOP）：密集解码以录像时长的 {1}% 为上限（video.refineShare）。"
         case .clipsNotCut:
             "部分微课片段未能剪切：{0}"
         }

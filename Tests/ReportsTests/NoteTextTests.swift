@@ -25,6 +25,8 @@ enum NoteFixtures {
         (MethodNote(.videoAnalysisOff), "Video analysis was turned off by the pipeline."),
         (MethodNote(.readWarning, ["warning": .text("Invalid data found when processing input (packet 1234 at 56.7 s)")]), "Warning while reading the file: Invalid data found when processing input (packet 1234 at 56.7 s)."),
         (MethodNote(.clipsNotCut, ["failures": .text("03-分数.mp4: cannot write 'clips/03-分数.mp4': No space left on device (avio_open); 04-x.mp4: timeout")]), "Some micro-lesson clips could not be cut: 03-分数.mp4: cannot write 'clips/03-分数.mp4': No space left on device (avio_open); 04-x.mp4: timeout"),
+        (MethodNote(.keyframeFirstVideo, ["keyframes": .number(312), "refinedGOPs": .number(12), "refinedSeconds": .number(17.2), "fps": .number(2), "longestGOPSeconds": .number(2)]), "Video read keyframe first: 312 keyframes were compared, and only the 12 GOPs whose two keyframes differed (17 s of video) were decoded at 2.0 frames/s to place changes; motion is measured between consecutive keyframes (up to 2.0 s apart)."),
+        (MethodNote(.refinementBudgetSpent, ["unrefinedGOPs": .number(40), "refineSharePercent": .number(25)]), "In 40 GOPs whose keyframes differed, changes are placed at a keyframe (up to one GOP late): dense decoding is capped at 25 % of the recording (video.refineShare)."),
     ]
     static var notes: [MethodNote] { pairs.map(\.note) }
 

@@ -59,6 +59,8 @@ public final class SlideDetector {
     private var away: View?
     private var candidate: View?
     private var registration: SlideRegistration?
+    /// `keyframesDiffer`'s own registration (its scratch state must not disturb the stream's).
+    private var keyRegistration: SlideRegistration?
     private var history: SlideTransitionHistory?
     /// The previous frame (shared with the caller's buffer, not copied).
     private var previousPixels: [UInt8] = []
@@ -128,6 +130,21 @@ public final class SlideDetector {
             onScore(SlideFrameScore(timeSeconds: t, changedVsCurrent: dCurrent, changedVsCandidate: dCandidate,
                                     histogramDistance: emd(frame.pixels, slide!.cdf)))
         }
+    }
+
+    /// Whether two keyframes differ enough that the GOP between them must be looked at densely
+    /// (`SlideDetectorConfig.refineFraction`, after registration). Keeps its own registration state, so
+    /// it may be called between `consume` calls.
+    public func keyframesDiffer(_ a: LumaFrame, _ b: LumaFrame) -> Bool {
+        guard a.width == b.width, a.height == b.height, a.width >= config.blocksX, a.height >= config.blocksY else { return true }
+        if keyRegistration?.width != a.width || keyRegistration?.height != a.height {
+            keyRegistration = SlideRegistration(width: a.width, height: a.height, blocksX: config.blocksX, blocksY: config.blocksY,
+                                                maxShiftPixels: max(0, config.maxShiftPixels), maxOffset: max(0, config.maxBrightnessOffset),
+                                                maxGainChange: max(0, config.maxGainChange))
+        }
+        let d = keyRegistration!.compare(a.pixels, b.pixels, threshold: config.blockThreshold,
+                                         registerAbove: config.registerAboveFraction).fraction
+        return d >= config.refineFraction
     }
 
     /// Ends the stream: closes an open away span and returns everything found.

@@ -15,6 +15,12 @@ public struct SlideDetectorConfig: Sendable, Equatable {
     /// walking teacher changed at most 23 % of the blocks and the least different slide change (title slide
     /// to a section slide of the same layout) 42 %: this sits in the middle of that gap.
     public var changeFraction: Float = 0.32
+    /// Keyframe-first reads (issue 10) decode a GOP densely when its two keyframes differ in at least this
+    /// fraction of blocks (after registration): half of `changeFraction`, so a change split across two GOPs
+    /// (a dissolve over a keyframe) is refined on both sides. Below it nothing between the keyframes can
+    /// open a candidate that lasts; above it a teacher walking past (up to 23 %) costs a refinement, never
+    /// a change.
+    public var refineFraction: Float = 0.16
     /// While a candidate is checked, frames may differ from its first frame in at most this fraction of
     /// blocks (the teacher keeps moving, animations keep running) and still count as "the same content".
     public var stableFraction: Float = 0.25

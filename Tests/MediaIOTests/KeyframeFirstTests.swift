@@ -1,0 +1,79 @@
+import Foundation
+import MediaCore
+import MediaIO
+import TestSupport
+import Testing
+
+/// Keyframe-first reading (issue 10): one frame per GOP where nothing changes, dense frames inside the
+/// GOPs whose keyframes differ, in time order, with the change still placed within a frame or two.
+@Suite(.tags(.media))
+struct KeyframeFirstTests {
+    /// 40 s of 320x180 at 25 fps with 10 s GOPs (recording servers' long GOPs): dark until 13.3 s, bright
+    /// after. `extra`: encoder options (closed GOPs without B-frames, or open GOPs with B-frames).
+    static func stepVideo(_ fx: Fixtures, _ name: String, extra: [String]) throws -> String {
+        try fx.ffmpeg(["-f", "lavfi", "-i", "color=c=black:size=320x180:rate=25", "-t", "40",
+                       "-vf", "geq=lum='if(lt(T,13.3),40,200)':cb=128:cr=128,format=yuv420p",
+                       "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-keyint_min", "250", "-sc_threshold", "0"] + extra,
+                      output: name)
+    }
+
+    static func brightness(_ f: LumaFrame) -> Int { Int(f.pixels[f.width * (f.height / 2) + f.width / 2]) }
+
+    @Test(arguments: [["-bf", "0"], ["-bf", "3", "-x264-params", "open-gop=1"]])
+    func onlyTheChangedGOPIsDecodedDensely(_ extra: [String]) throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try Self.stepVideo(fx, "step.mp4", extra: extra)
+        let reader = try MediaReader(path: file, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(KeyframeRefinement(fps: 2))))
+        var compared: [(Double, Double)] = []
+        reader.keyframesDiffer = { a, b in
+            compared.append((a.timeSeconds, b.timeSeconds))
+            return abs(Self.brightness(a) - Self.brightness(b)) > 20
+        }
+        var frames: [LumaFrame] = []
+        let summary = try reader.run(onAudio: { _ in }, onVideo: { frames.append($0) })
+        let times = frames.map(\.timeSeconds)
+        #expect(times == times.sorted() && Set(times).count == times.count, "strictly in time order: \(times)")
+        let r = try #require(summary.refinement)
+        #expect(r.keyframes == 4 && compared.count == 3, "keyframes at 0, 10, 20, 30: \(r)")
+        #expect(abs(r.longestGOPSeconds - 10) < 0.1)
+        // The GOP 10-20 s (the change) and the last one (nothing after it to compare with) are refined.
+        #expect(r.refinedGOPs == 2 && r.unrefinedGOPs == 0, "\(r)")
+        #expect(!times.contains { $0 > 0.01 && $0 < 9.99 } && !times.contains { $0 > 20.01 && $0 < 29.99 },
+                "no dense frames where the keyframes agree: \(times)")
+        let inChanged = times.filter { $0 > 10 && $0 < 20 }
+        #expect(abs(inChanged.count - 19) <= 2, "about 2 frames/s inside the changed GOP: \(inChanged)")
+        let firstBright = try #require(frames.first { Self.brightness($0) > 120 })
+        #expect(abs(firstBright.timeSeconds - 13.3) <= 0.6, "change seen at \(firstBright.timeSeconds) s, not at the keyframe")
+        #expect(summary.videoFrames == frames.count)
+    }
+
+    @Test func aSpentBudgetLeavesTheChangeAtTheKeyframe() throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try Self.stepVideo(fx, "step.mp4", extra: ["-bf", "0"])
+        let policy = KeyframeRefinement(fps: 2, maxShare: 0, minBudgetSeconds: 0)
+        let reader = try MediaReader(path: file, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(policy)))
+        reader.keyframesDiffer = { a, b in abs(Self.brightness(a) - Self.brightness(b)) > 20 }
+        var frames: [LumaFrame] = []
+        let summary = try reader.run(onAudio: { _ in }, onVideo: { frames.append($0) })
+        let r = try #require(summary.refinement)
+        #expect(r.unrefinedGOPs == 1, "\(r)")
+        let firstBright = try #require(frames.first { Self.brightness($0) > 120 })
+        #expect(abs(firstBright.timeSeconds - 20) < 0.05, "placed at the next keyframe: \(firstBright.timeSeconds)")
+    }
+
+    /// Nothing differs: one frame per GOP plus the last GOP, against every sampled frame of a dense read.
+    @Test func aStillPictureCostsOneFramePerGOP() throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try fx.ffmpeg(["-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=25", "-t", "40",
+                                  "-c:v", "libx264", "-preset", "ultrafast", "-g", "50"], output: "still.mp4")
+        let reader = try MediaReader(path: file, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(KeyframeRefinement(fps: 2))))
+        reader.keyframesDiffer = { _, _ in false }
+        let summary = try reader.run(onAudio: { _ in }, onVideo: { _ in })
+        let r = try #require(summary.refinement)
+        #expect(r.keyframes == 20 && r.refinedGOPs == 1, "\(r)")
+        #expect(summary.videoFrames <= 20 + 4, "\(summary.videoFrames) frames (a dense read gives 80)")
+    }
+}
