@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
 DEMO_OUT ?= out/demo
 APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav
-BENCH_APT = espeak-ng sox hyperfine
+BENCH_APT = espeak-ng flite sox hyperfine
 
 .PHONY: deps apt-deps models build release demo test check-imports bench bench-deps eval heldout clean
 
@@ -44,7 +44,7 @@ test: deps check-imports
 	$(SWIFT) test --skip-build
 
 ## bench: speed against ffmpeg / numpy / PySceneDetect on the same files, measured in the same run.
-bench: deps
+bench: release
 	@for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq $$p; }; done
 	cd Benchmarks && $(SWIFT) build -c release
 	Benchmarks/.build/release/LessonLensBench

@@ -1101,6 +1101,8 @@ def main(argv=None):
                     help="default: from --out's extension, else mp4")
     ap.add_argument("--size", default="640x360", help="WxH, even numbers")
     ap.add_argument("--fps", type=int, default=25)
+    ap.add_argument("--gop", type=float, default=2.0,
+                    help="seconds between keyframes (recording servers often write 10)")
     ap.add_argument("--no-video", action="store_true")
     ap.add_argument("--out", required=True, help="output media path")
     g = ap.add_mutually_exclusive_group()
@@ -1291,7 +1293,8 @@ def main(argv=None):
                    "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "%dx%d" % (W, H), "-r", str(fps),
                    "-i", "pipe:0", "-i", wav] + lapel_in + ["-map", "0:v", "-map", "1:a"] + (
                    ["-map", "2:a"] if lapel_in else []) + [
-                   "-c:v", "libx264", "-preset", args.preset, "-g", str(2 * fps), "-crf", str(args.crf),
+                   "-c:v", "libx264", "-preset", args.preset, "-g", str(max(1, int(round(args.gop * fps)))),
+                   "-keyint_min", str(max(1, int(round(args.gop * fps)))), "-crf", str(args.crf),
                    "-pix_fmt", "yuv420p", "-threads", "2", "-x264-params", "log-level=error"] + aopts + [
                    "-map_metadata", "-1", "-fflags", "+bitexact"]
             if container == "mp4":

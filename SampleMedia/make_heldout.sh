@@ -3,7 +3,8 @@
 # Held-out lessons use other seeds, the held-out voice pool (voices never used in committed or tuning
 # lessons), wider level/noise ranges, both languages, every container and mode, and "tuning": false.
 # Settings must never be tuned on these; accuracy numbers are reported on them.
-#   bash SampleMedia/make_heldout.sh [DIR] [N]     (SEED_BASE=… for another held-out set; default 9001)
+#   bash SampleMedia/make_heldout.sh [DIR] [N]     (SEED_BASE=… for another held-out set; default 9001;
+#                                                  GOP=10 for 10 s between keyframes, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="${1:-SampleMedia/generated/heldout}"
@@ -22,5 +23,5 @@ for ((i = 0; i < N; i++)); do
   name=$(printf "heldout-%02d-%s-%s" "$i" "${LANGS[$k]}" "${MODES[$k]}")
   python3 SampleMedia/generate_lesson.py --heldout --seed "$seed" --language "${LANGS[$k]}" \
     --mode "${MODES[$k]}" --duration "${DURS[$k]}" --size "${SIZES[$k]}" --channels "${CHANS[$k]}" \
-    --crf 28 --audio-bitrate 96k --cache-dir "$CACHE" --out "$DIR/$name.${CONTS[$k]}"
+    --crf 28 --gop "${GOP:-2}" --audio-bitrate 96k --cache-dir "$CACHE" --out "$DIR/$name.${CONTS[$k]}"
 done

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 public import MediaCore
 
 /// What to decode and how.
@@ -20,6 +21,9 @@ public struct ReadOptions: Sendable, Equatable {
     public var lumaWidth = 256
     /// Decoder threads for video (one per core across files is the efficient batch choice, FIELD-NOTES).
     public var videoThreads = 1
+    /// Decode video on a second thread while the calling thread demuxes and decodes audio (and runs
+    /// `onAudio`): one file then uses two cores (issue 10). `onVideo` is called on that thread.
+    public var videoOnOwnThread = false
 
     public init(audioTrack: Int? = nil, decodeAudio: Bool = true, video: VideoSampling? = .fps(2)) {
         self.audioTrack = audioTrack
@@ -143,10 +147,34 @@ public final class MediaReader {
 
     /// As `run(onAudio:onVideo:onProgress:)`, also delivering `ReadOptions.secondAudioTrack` to
     /// `onSecondAudio` (same format and clock as `onAudio`; the two interleave in file order).
+    ///
+    /// With `ReadOptions.videoOnOwnThread`, `onVideo` (and `keyframesDiffer`) are called on a second thread,
+    /// concurrently with `onAudio`; every call has returned when `run` returns.
     public func run(onAudio: (AudioChunk) throws -> Void,
                     onSecondAudio: (AudioChunk) throws -> Void,
                     onVideo: (LumaFrame) throws -> Void,
                     onProgress: (Double) -> Void = { _ in }) throws -> ReadSummary {
+        try withoutActuallyEscaping(onVideo) { onVideo in
+            try read(onAudio: onAudio, onSecondAudio: onSecondAudio, onVideo: onVideo, onProgress: onProgress)
+        }
+    }
+
+    /// The video side's state, written by whichever thread decodes video and read after it is joined
+    /// (`overran` also by the demuxing thread, hence the lock).
+    private final class VideoSide: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _overran = false
+        var lastTime = 0.0
+        var overran: Bool {
+            get { lock.withLock { _overran } }
+            set { lock.withLock { _overran = newValue } }
+        }
+    }
+
+    private func read(onAudio: (AudioChunk) throws -> Void,
+                      onSecondAudio: (AudioChunk) throws -> Void,
+                      onVideo: @escaping (LumaFrame) throws -> Void,
+                      onProgress: (Double) -> Void) throws -> ReadSummary {
         func audioDecoder(_ index: Int?) throws -> AudioDecoder? {
             try (options.decodeAudio ? index : nil).map {
                 try AudioDecoder(demuxer: demuxer, streamIndex: $0, outputRate: options.sampleRate, chunkSamples: options.chunkSamples)
@@ -168,7 +196,6 @@ public final class MediaReader {
         }
         let videoStream = video?.streamIndex ?? keyFirst?.streamIndex
         var warnings: [String] = []
-        var lastVideoTime = 0.0
         var lastProgress = -1.0
         let packet = demuxer.packet
         let start = demuxer.startSeconds
@@ -181,11 +208,28 @@ public final class MediaReader {
         let limit = decodeLimitSeconds
         var overran = false
         var audioSamples = 0
+        let side = VideoSide()
         let onFrame: (LumaFrame) throws -> Void = { frame in
-            guard frame.timeSeconds <= limit else { overran = true; return }
-            lastVideoTime = frame.timeSeconds
+            guard frame.timeSeconds <= limit else { side.overran = true; return }
+            side.lastTime = frame.timeSeconds
             try onVideo(frame)
         }
+        // The video side: one decoder or the keyframe-first scan, here or on its own thread.
+        let consumeVideo: ((UnsafeMutablePointer<AVPacket>) throws -> Void)? = if let v = video {
+            { packet in if v.wants(packet) { try v.decode(packet, deliver: onFrame) } }
+        } else if let v = keyFirst {
+            { packet in try v.consume(packet, deliver: onFrame) }
+        } else {
+            nil
+        }
+        let endVideo: () throws -> Void = {
+            try video?.decode(nil, deliver: onFrame)
+            try keyFirst?.finish(deliver: onFrame)
+        }
+        let videoThread = options.videoOnOwnThread ? consumeVideo.map { VideoThread(consume: $0, end: endVideo) } : nil
+        // A read that fails leaves no thread behind (it would still call onVideo).
+        var joined = false
+        defer { if !joined { videoThread?.abandon() } }
         let onMainAudio: (AudioChunk) throws -> Void = { chunk in
             guard chunk.startSeconds < limit else { overran = true; return }
             audioSamples += chunk.samples.count
@@ -196,7 +240,7 @@ public final class MediaReader {
             try onSecondAudio(chunk)
         }
         var packets = 0
-        while !overran, demuxer.readPacket(onDamage: { warnings.append($0) }) {
+        while !overran, !side.overran, demuxer.readPacket(onDamage: { warnings.append($0) }) {
             packets += 1
             // The job was abandoned (its lease was lost, or the watcher stops without waiting).
             if packets % 64 == 0, Task.isCancelled { throw CancellationError() }
@@ -209,10 +253,8 @@ public final class MediaReader {
             } else if let a = second, index == a.streamIndex {
                 try a.decode(packet, deliver: onSecond)
                 continue // progress follows the main tracks
-            } else if let v = video, index == v.streamIndex {
-                if v.wants(packet) { try v.decode(packet, deliver: onFrame) }
-            } else if let v = keyFirst, index == v.streamIndex {
-                try v.consume(packet, deliver: onFrame)
+            } else if index == videoStream, let consumeVideo {
+                if let videoThread { try videoThread.push(packet) } else { try consumeVideo(packet) }
             } else {
                 continue
             }
@@ -224,8 +266,14 @@ public final class MediaReader {
         if let failure = demuxer.ioFailure { throw failure }
         try audio?.decode(nil, deliver: onMainAudio)
         try second?.decode(nil, deliver: onSecond)
-        try video?.decode(nil, deliver: onFrame)
-        try keyFirst?.finish(deliver: onFrame)
+        if let videoThread {
+            joined = true
+            try videoThread.finish()
+        } else {
+            try endVideo()
+        }
+        overran = overran || side.overran
+        let lastVideoTime = side.lastTime
         if overran {
             func tenths(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
             warnings.append("the decoded media runs past what the file can hold (stated duration \(tenths(info.durationSeconds)) s, \(demuxer.fileSize) bytes); stopped at \(tenths(limit)) s (damaged or forged sample tables)")

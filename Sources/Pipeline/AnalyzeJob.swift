@@ -129,6 +129,8 @@ public enum AnalyzePipeline {
         // the others); in a file with one audio track, that track is analysed alone.
         options.secondAudioTrack = teacherTrack >= 0 ? teacherTrack : nil
         options.videoThreads = 1
+        // Audio (with the voice analysis in onAudio) and video (the slide detector in onVideo) on two cores.
+        options.videoOnOwnThread = true
         // Optional so that it can be closed right after the read: the demuxer holds the container's
         // index (about 10 MB per hour of MP4), and the clip and thumbnail writers open the file again.
         var reader: MediaReader? = try MediaReader(path: path, options: options)

@@ -77,3 +77,51 @@ struct KeyframeFirstTests {
         #expect(summary.videoFrames <= 20 + 4, "\(summary.videoFrames) frames (a dense read gives 80)")
     }
 }
+
+/// Video on its own thread (issue 10): the same frames as on the reading thread, errors from the frame
+/// callback stop the read, and the audio is untouched.
+@Suite(.tags(.media))
+struct VideoThreadTests {
+    static func read(_ file: String, _ sampling: VideoSampling, ownThread: Bool) throws -> (frames: [Double], samples: Int) {
+        var o = ReadOptions(video: sampling)
+        o.videoOnOwnThread = ownThread
+        let reader = try MediaReader(path: file, options: o)
+        reader.keyframesDiffer = { a, b in abs(KeyframeFirstTests.brightness(a) - KeyframeFirstTests.brightness(b)) > 20 }
+        let lock = NSLock()
+        var frames: [Double] = []
+        var samples = 0
+        _ = try reader.run(onAudio: { samples += $0.samples.count },
+                           onVideo: { f in lock.withLock { frames.append(f.timeSeconds) } })
+        return (frames, samples)
+    }
+
+    @Test(arguments: [VideoSampling.fps(2), .keyframeFirst(KeyframeRefinement())])
+    func sameFramesOnEitherThread(_ sampling: VideoSampling) throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try fx.ffmpeg(["-f", "lavfi", "-i", "color=c=black:size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000",
+                                  "-t", "30", "-vf", "geq=lum='if(lt(T,13.3),40,200)':cb=128:cr=128,format=yuv420p",
+                                  "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-c:a", "aac"], output: "av.mp4")
+        let here = try Self.read(file, sampling, ownThread: false)
+        let there = try Self.read(file, sampling, ownThread: true)
+        #expect(here.frames == there.frames && !here.frames.isEmpty)
+        #expect(here.samples == there.samples && here.samples > 29 * 16_000)
+    }
+
+    struct Stop: Error {}
+
+    @Test func anErrorFromTheFrameCallbackStopsTheRead() throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000",
+                                  "-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac"], output: "long.mp4")
+        var o = ReadOptions(video: .fps(2))
+        o.videoOnOwnThread = true
+        let reader = try MediaReader(path: file, options: o)
+        var samples = 0
+        #expect(throws: Stop.self) {
+            _ = try reader.run(onAudio: { samples += $0.samples.count }, onVideo: { f in if f.timeSeconds > 5 { throw Stop() } })
+        }
+        #expect(samples < 50 * 16_000, "stopped early: \(samples) samples")
+    }
+}

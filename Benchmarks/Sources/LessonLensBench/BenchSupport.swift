@@ -21,6 +21,54 @@ enum Bench {
         return path
     }
 
+    /// The repository (Benchmarks/..), for the release binary `make bench` builds first.
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Issue 10's files, made once: a generated 10-minute 1280x720 lesson (slides, TTS voices, questions;
+    /// GOP 2 s) looped to 45 minutes without re-encoding; the same lesson as 1080p HEVC and as 720p H.264
+    /// with 10 s GOPs (the recording servers' habit), each looped to 45 minutes.
+    static func lessonFiles() throws -> [(String, String)] {
+        let lesson = dir + "/lesson-10min-720p.mp4"
+        if !FileManager.default.fileExists(atPath: lesson) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            print("generating \(lesson) (a 10-minute 720p lesson; once, a few minutes)…")
+            try run("/usr/bin/python3", [repoRoot + "/SampleMedia/generate_lesson.py", "--seed", "4501", "--language", "en",
+                                         "--mode", "mixed", "--duration", "600", "--size", "1280x720", "--heldout",
+                                         "--no-plan", "--out", lesson])
+        }
+        func variant(_ name: String, _ encode: [String]) throws -> String {
+            let path = dir + "/" + name
+            if FileManager.default.fileExists(atPath: path) { return path }
+            print("making \(path) (once)…")
+            try run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-i", lesson] + encode + ["-c:a", "copy", path + ".tmp.mp4"])
+            try FileManager.default.moveItem(atPath: path + ".tmp.mp4", toPath: path)
+            return path
+        }
+        func looped(_ source: String, _ name: String) throws -> String {
+            let path = dir + "/" + name
+            if FileManager.default.fileExists(atPath: path) { return path }
+            try run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-stream_loop", "4", "-i", source, "-t", "2700", "-c", "copy",
+                                        "-movflags", "+faststart", path + ".tmp.mp4"])
+            try FileManager.default.moveItem(atPath: path + ".tmp.mp4", toPath: path)
+            return path
+        }
+        let hevc = try variant("lesson-10min-1080p-hevc.mp4", ["-vf", "scale=1920:1080", "-c:v", "libx265", "-preset", "ultrafast",
+                                                              "-x265-params", "log-level=error:keyint=50", "-tag:v", "hvc1"])
+        let longGOP = try variant("lesson-10min-720p-gop10.mp4", ["-c:v", "libx264", "-preset", "veryfast", "-crf", "30",
+                                                                 "-g", "250", "-keyint_min", "250"])
+        return [("45-min 720p H.264 GOP 2 s ", try looped(lesson, "lesson-45min-720p.mp4")),
+                ("45-min 1080p HEVC GOP 2 s", try looped(hevc, "lesson-45min-1080p-hevc.mp4")),
+                ("45-min 720p H.264 GOP 10 s", try looped(longGOP, "lesson-45min-720p-gop10.mp4"))]
+    }
+
+    /// Peak resident memory of the largest child process so far, MiB.
+    static func childPeakMiB() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+
     struct Timing {
         var wall: Double
         var cpu: Double
@@ -36,6 +84,7 @@ enum Bench {
         p.arguments = args
         if let env { p.environment = env }
         p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {

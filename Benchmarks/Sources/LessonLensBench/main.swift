@@ -1,4 +1,4 @@
-// `LessonLensBench [suite…]`: suites are kernels, media, voice, vad, vision (default: all).
+// `LessonLensBench [suite…]`: suites are kernels, media, voice, vad, vision, pipeline (default: all).
 import Foundation
 
 let requested = Set(CommandLine.arguments.dropFirst())
@@ -10,6 +10,7 @@ do {
     if wants("voice") { runVoiceBenchmarks() }
     if wants("vad") { runVADBenchmarks() }
     if wants("vision") { runVisionBenchmarks() }
+    if wants("pipeline") { try runPipelineBenchmarks() }
 } catch {
     FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))
     exit(1)
