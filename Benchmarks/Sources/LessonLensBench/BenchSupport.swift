@@ -33,9 +33,9 @@ enum Bench {
         if !FileManager.default.fileExists(atPath: lesson) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             print("generating \(lesson) (a 10-minute 720p lesson; once, a few minutes)…")
-            try run("/usr/bin/python3", [repoRoot + "/SampleMedia/generate_lesson.py", "--seed", "4501", "--language", "en",
-                                         "--mode", "mixed", "--duration", "600", "--size", "1280x720", "--heldout",
-                                         "--no-plan", "--out", lesson])
+            try run("/usr/bin/python3", [repoRoot + "/SampleMedia/generate_lesson.py", "--seed", "41", "--language", "en",
+                                         "--mode", "mixed", "--duration", "600", "--size", "1280x720", "--fps", "25", "--heldout",
+                                         "--out", lesson])
         }
         func variant(_ name: String, _ encode: [String]) throws -> String {
             let path = dir + "/" + name
