@@ -36,6 +36,8 @@ public struct RefinementSummary: Sendable, Equatable {
     public var unrefinedGOPs = 0
     /// Largest distance between two keyframes, seconds.
     public var longestGOPSeconds = 0.0
+
+    public init() {}
 }
 
 /// Scans a video stream keyframe by keyframe and decodes densely only the GOPs whose picture changed.
