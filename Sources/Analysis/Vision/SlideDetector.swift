@@ -91,9 +91,7 @@ public final class SlideDetector {
             if slide != nil { resets += 1 }
             width = frame.width
             height = frame.height
-            registration = SlideRegistration(width: width, height: height, blocksX: config.blocksX, blocksY: config.blocksY,
-                                             maxShiftPixels: max(0, config.maxShiftPixels), maxOffset: max(0, config.maxBrightnessOffset),
-                                             maxGainChange: max(0, config.maxGainChange))
+            registration = makeRegistration(width: width, height: height)
             history = SlideTransitionHistory(capacity: Self.historyCapacity, width: width, height: height)
             slide = makeView(frame.pixels, at: t)
             away = nil
@@ -138,13 +136,18 @@ public final class SlideDetector {
     public func keyframesDiffer(_ a: LumaFrame, _ b: LumaFrame) -> Bool {
         guard a.width == b.width, a.height == b.height, a.width >= config.blocksX, a.height >= config.blocksY else { return true }
         if keyRegistration?.width != a.width || keyRegistration?.height != a.height {
-            keyRegistration = SlideRegistration(width: a.width, height: a.height, blocksX: config.blocksX, blocksY: config.blocksY,
-                                                maxShiftPixels: max(0, config.maxShiftPixels), maxOffset: max(0, config.maxBrightnessOffset),
-                                                maxGainChange: max(0, config.maxGainChange))
+            keyRegistration = makeRegistration(width: a.width, height: a.height)
         }
         let d = keyRegistration!.compare(a.pixels, b.pixels, threshold: config.blockThreshold,
                                          registerAbove: config.registerAboveFraction).fraction
         return d >= config.refineFraction
+    }
+
+    /// A registration for frames of this size with the config's shift and brightness bounds.
+    private func makeRegistration(width: Int, height: Int) -> SlideRegistration {
+        SlideRegistration(width: width, height: height, blocksX: config.blocksX, blocksY: config.blocksY,
+                          maxShiftPixels: max(0, config.maxShiftPixels), maxOffset: max(0, config.maxBrightnessOffset),
+                          maxGainChange: max(0, config.maxGainChange))
     }
 
     /// Ends the stream: closes an open away span and returns everything found.
