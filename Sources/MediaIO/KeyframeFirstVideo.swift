@@ -14,12 +14,20 @@ public struct KeyframeRefinement: Sendable, Equatable {
     public var maxGOPBytes: Int
     /// The budget is never below this many seconds: a short recording may always be refined throughout.
     public var minBudgetSeconds: Double
+    /// However long the GOPs, this many changed GOPs may always be refined, past the seconds budget. A lesson
+    /// shows one slide every one to two minutes (20–30 in 45 minutes), so 24 covers a whole deck; a budget
+    /// counted only in seconds left a 166 s lesson with 10 s GOPs four changes short (issue 10: slide F1
+    /// 0.840 dense → 0.703). The cost is bounded: 24 GOPs of 10 s are 240 s of dense decoding, under a tenth
+    /// of a 45-minute lesson, and never more than a dense read of the whole file.
+    public var minRefinedGOPs: Int
 
-    public init(fps: Double = 2, maxShare: Double = 0.25, maxGOPBytes: Int = 48 << 20, minBudgetSeconds: Double = 60) {
+    public init(fps: Double = 2, maxShare: Double = 0.25, maxGOPBytes: Int = 48 << 20, minBudgetSeconds: Double = 60,
+                minRefinedGOPs: Int = 24) {
         self.fps = fps
         self.maxShare = maxShare
         self.maxGOPBytes = maxGOPBytes
         self.minBudgetSeconds = minBudgetSeconds
+        self.minRefinedGOPs = minRefinedGOPs
     }
 }
 
@@ -107,7 +115,8 @@ final class KeyframeFirstVideo {
     private func refine(after: Double, before: Double, deliver: (LumaFrame) throws -> Void) throws {
         // The span of a tail GOP is not known before it is decoded; it counts as one refinement step.
         let span = before.isFinite ? before - after : 0
-        guard !gopTooLarge, summary.refinedSeconds + span <= budgetSeconds else {
+        let withinBudget = summary.refinedGOPs < policy.minRefinedGOPs || summary.refinedSeconds + span <= budgetSeconds
+        guard !gopTooLarge, withinBudget else {
             summary.unrefinedGOPs += 1
             return
         }

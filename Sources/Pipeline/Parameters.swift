@@ -74,7 +74,7 @@ public enum Parameters {
         ParameterSpec("video.sampling", .choice(\.videoRead),
                       "How video is read: keyframeFirst = every keyframe, and video.sampleFps only inside the GOPs whose two keyframes differ (a fraction of the decoding); dense = every GOP at video.sampleFps (slower; for comparisons)."),
         ParameterSpec("video.refineShare", .number(\.videoRefineShare, 0...1), unit: "ratio",
-                      "keyframeFirst: the most video decoded densely, as a share of the duration (at least a minute); past it, changes are placed at keyframes and the report says so."),
+                      "keyframeFirst: the most video decoded densely, as a share of the duration (at least a minute, and at least 24 changed GOPs whatever their length); past it, changes are placed at keyframes and the report says so."),
         ParameterSpec("st.intervalSeconds", .number(\.analytics.stIntervalSeconds, oneOf: [15, 30]), unit: "s",
                       "S-T analysis sampling interval."),
         ParameterSpec("st.rule", .choice(\.analytics.stRule),

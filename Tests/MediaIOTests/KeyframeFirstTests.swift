@@ -52,7 +52,7 @@ struct KeyframeFirstTests {
         let fx = try Fixtures()
         defer { fx.remove() }
         let file = try Self.stepVideo(fx, "step.mp4", extra: ["-bf", "0"])
-        let policy = KeyframeRefinement(fps: 2, maxShare: 0, minBudgetSeconds: 0)
+        let policy = KeyframeRefinement(fps: 2, maxShare: 0, minBudgetSeconds: 0, minRefinedGOPs: 0)
         let reader = try MediaReader(path: file, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(policy)))
         reader.keyframesDiffer = { a, b in abs(Self.brightness(a) - Self.brightness(b)) > 20 }
         var frames: [LumaFrame] = []
@@ -61,6 +61,23 @@ struct KeyframeFirstTests {
         #expect(r.unrefinedGOPs == 1, "\(r)")
         let firstBright = try #require(frames.first { Self.brightness($0) > 120 })
         #expect(abs(firstBright.timeSeconds - 20) < 0.05, "placed at the next keyframe: \(firstBright.timeSeconds)")
+    }
+
+    /// No seconds budget at all, but the floor of changed GOPs still refines the one change (long GOPs on a
+    /// short recording must not leave its few slide changes at keyframes).
+    @Test func theGOPFloorRefinesPastAnEmptySecondsBudget() throws {
+        let fx = try Fixtures()
+        defer { fx.remove() }
+        let file = try Self.stepVideo(fx, "step.mp4", extra: ["-bf", "0"])
+        let policy = KeyframeRefinement(fps: 2, maxShare: 0, minBudgetSeconds: 0, minRefinedGOPs: 2)  // the change and the tail GOP
+        let reader = try MediaReader(path: file, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(policy)))
+        reader.keyframesDiffer = { a, b in abs(Self.brightness(a) - Self.brightness(b)) > 20 }
+        var frames: [LumaFrame] = []
+        let summary = try reader.run(onAudio: { _ in }, onVideo: { frames.append($0) })
+        let r = try #require(summary.refinement)
+        #expect(r.refinedGOPs >= 1 && r.unrefinedGOPs == 0, "\(r)")
+        let firstBright = try #require(frames.first { Self.brightness($0) > 120 })
+        #expect(abs(firstBright.timeSeconds - 13.3) <= 0.6, "change seen at \(firstBright.timeSeconds) s")
     }
 
     /// Nothing differs: one frame per GOP plus the last GOP, against every sampled frame of a dense read.
