@@ -3,7 +3,8 @@ import Foundation
 public import MediaCore
 
 /// A researcher's batch (`lessonlens analyze FILE…`): every file is attempted, up to `workers` at once on
-/// threads of their own (never Swift's cooperative pool), and each ends in the catalog with its report
+/// threads of their own (never Swift's cooperative pool; the `AnalysisRunner` `watch` uses too), and each
+/// ends in the catalog with its report
 /// (the row written while the report folder is published, so neither stands without the other) or with
 /// its failure. The caller shows what happens through `Event`s; the result is the exit code of the
 /// first failure in file order.
@@ -64,24 +65,11 @@ public struct AnalysisBatch: Sendable {
     /// Runs the batch; returns the exit code of the first failure in file order (a truncated recording
     /// counts, with `.truncated`), nil when every file succeeded.
     public func run(onEvent: @escaping @Sendable (Event) -> Void) async -> ExitCode? {
-        let executor = ThreadPoolExecutor(threads: min(workers, max(1, items.count)), name: "lessonlens-analysis")
-        defer { executor.shutdown() }
-        var failures: [Int: ExitCode] = [:]
-        await withTaskGroup(of: (Int, ExitCode?).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < items.count else { return }
-                let index = next
-                next += 1
-                group.addTask(executorPreference: executor) { (index, analyseOne(index, onEvent: onEvent)) }
-            }
-            for _ in 0..<min(workers, items.count) { startNext() }
-            for await (index, failure) in group {
-                if let f = failure { failures[index] = f }
-                startNext()
-            }
-        }
-        return failures.keys.min().flatMap { failures[$0] }
+        let runner = AnalysisRunner(lanes: min(workers, items.count))
+        defer { runner.shutdown() }
+        let files = Files(batch: self, runner: runner, onEvent: onEvent)
+        await runner.run(files)
+        return files.firstFailure
     }
 
     /// A file that is not media at all is recorded as failed only up to this size (64 MiB, well under a
@@ -89,48 +77,88 @@ public struct AnalysisBatch: Sendable {
     /// took 23 s (minutes on a loaded machine) to record a rejection FFmpeg made in 0.3 s.
     public static let maxUnopenedBytesRecorded: Int64 = 64 << 20
 
-    private func analyseOne(_ index: Int, onEvent: @Sendable (Event) -> Void) -> ExitCode? {
-        let item = items[index]
-        let started = Date()
-        let result: FileResult
-        do {
-            if let failure = item.openError { throw failure }
-            let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: item.path).map { try LessonPlan.load(path: $0) }
-            var request = AnalyzeRequest(path: item.path, outDir: outDir, config: config, plan: plan, language: language)
-            request.displayPath = item.displayPath
-            let store = self.store, config = self.config, path = item.path, shownPath = item.shownPath
-            request.commit = { report, reportDir in
-                _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
-                                             size: report.recording.sizeBytes,
-                                             mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
-                                             pipeline: config.name, parameters: config.parameters,
-                                             reportDir: reportDir,
-                                             summary: ResultSummary(report: report, reportDir: reportDir),
-                                             startedAt: started)
+    /// The batch as an `AnalysisSource`: the files in order, each lane taking the next one left.
+    final class Files: AnalysisSource, @unchecked Sendable {
+        // @unchecked: `nextIndex` and `failures` are guarded by `lock`.
+        let batch: AnalysisBatch
+        let runner: AnalysisRunner
+        let onEvent: @Sendable (Event) -> Void
+        private let lock = NSLock()
+        private var nextIndex = 0
+        private var failures: [Int: ExitCode] = [:]
+
+        init(batch: AnalysisBatch, runner: AnalysisRunner, onEvent: @escaping @Sendable (Event) -> Void) {
+            self.batch = batch
+            self.runner = runner
+            self.onEvent = onEvent
+        }
+
+        /// The exit code of the first failed file in file order.
+        var firstFailure: ExitCode? {
+            lock.withLock { failures.keys.min().flatMap { failures[$0] } }
+        }
+
+        func next(lane: Int) async -> (index: Int, started: Date)? {
+            lock.withLock {
+                guard nextIndex < batch.items.count else { return nil }
+                defer { nextIndex += 1 }
+                return (nextIndex, Date())
             }
-            let outcome = try AnalyzePipeline.run(request) { p in onEvent(.progress(index: index, p)) }
-            result = .analysed(outcome)
-        } catch let e as LessonLensError {
-            result = .failed(message: e.message, exitCode: e.exitCode)
-            recordFailure(item, e.message, started: started, index: index, onEvent: onEvent)
-        } catch {
-            let message = "'\(item.name)': \(error)"
-            result = .failed(message: message, exitCode: .failure)
-            recordFailure(item, message, started: started, index: index, onEvent: onEvent)
         }
-        onEvent(.finished(index: index, item, result))
-        switch result {
-        case .analysed(let outcome):
-            // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
-            return outcome.report.findings.contains(where: { $0.code == .known(.truncatedRecording) }) ? .truncated : nil
-        case .failed(_, let code):
-            return code
+
+        func name(of item: (index: Int, started: Date)) -> String? { batch.items[item.index].name }
+
+        func analyse(_ item: (index: Int, started: Date), lane: Int) async throws -> AnalyzeOutcome {
+            try batch.analyse(item.index, started: item.started, onEvent: onEvent)
         }
+
+        func finished(_ item: (index: Int, started: Date), lane: Int, _ outcome: Result<AnalyzeOutcome, AnalysisFailure>) async {
+            let (index, file) = (item.index, batch.items[item.index])
+            let result: FileResult
+            switch outcome {
+            case .success(let analysed):
+                result = .analysed(analysed)
+            case .failure(let failure):
+                result = .failed(message: failure.message, exitCode: failure.exitCode)
+                let (batch, onEvent) = (self.batch, self.onEvent)
+                await runner.onThreads { batch.recordFailure(file, failure.message, started: item.started, index: index, onEvent: onEvent) }
+            }
+            onEvent(.finished(index: index, file, result))
+            let failure: ExitCode?
+            switch result {
+            case .analysed(let outcome):
+                // A truncated recording is reported (the finding says what was lost) and the exit code says it too.
+                failure = outcome.report.findings.contains(where: { $0.code == .known(.truncatedRecording) }) ? .truncated : nil
+            case .failed(_, let code):
+                failure = code
+            }
+            if let failure { lock.withLock { failures[index] = failure } }
+        }
+    }
+
+    /// Analyses file `index`, its report folder published with its catalog row.
+    func analyse(_ index: Int, started: Date, onEvent: @escaping @Sendable (Event) -> Void) throws -> AnalyzeOutcome {
+        let item = items[index]
+        if let failure = item.openError { throw failure }
+        let plan = try explicitPlan ?? AnalyzePipeline.siblingPlan(for: item.path).map { try LessonPlan.load(path: $0) }
+        var request = AnalyzeRequest(path: item.path, outDir: outDir, config: config, plan: plan, language: language)
+        request.displayPath = item.displayPath
+        let store = self.store, config = self.config, path = item.path, shownPath = item.shownPath
+        request.commit = { report, reportDir in
+            _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
+                                         size: report.recording.sizeBytes,
+                                         mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
+                                         pipeline: config.name, parameters: config.parameters,
+                                         reportDir: reportDir,
+                                         summary: ResultSummary(report: report, reportDir: reportDir),
+                                         startedAt: started)
+        }
+        return try AnalyzePipeline.run(request) { p in onEvent(.progress(index: index, p)) }
     }
 
     /// Puts a failed file in the catalog as a `failed` job with its reason, when the file can be read
     /// (a missing or unreadable file has no content to record: its error line is all there is).
-    private func recordFailure(_ item: Item, _ message: String, started: Date, index: Int, onEvent: @Sendable (Event) -> Void) {
+    func recordFailure(_ item: Item, _ message: String, started: Date, index: Int, onEvent: @Sendable (Event) -> Void) {
         // stat(2), not lstat: a file opened by its bytes is read through its /proc/self/fd link.
         guard let identity = FileIdentity.of(path: item.path) else { return }
         // A large file is hashed only when it is media (opens; the failure came later in the analysis).

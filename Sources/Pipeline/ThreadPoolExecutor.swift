@@ -40,7 +40,15 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         condition.lock(); stopped = true; condition.broadcast(); condition.unlock()
     }
 
+    /// Whether the calling thread is one of this executor's (tests: where did this work run?).
+    public var isCurrentThread: Bool {
+        (Thread.current.threadDictionary[Self.ownerKey] as? ObjectIdentifier) == ObjectIdentifier(self)
+    }
+
+    private static let ownerKey = "lessonlens.ThreadPoolExecutor"
+
     private func loop() {
+        Thread.current.threadDictionary[Self.ownerKey] = ObjectIdentifier(self)
         while true {
             condition.lock()
             while head == queue.count && !stopped { condition.wait() }

@@ -98,11 +98,15 @@ public struct WatcherStats: Sendable, Equatable {
 /// Watches a folder for finished recordings and analyses each distinct content once.
 ///
 /// - Files are noticed by inotify plus a periodic rescan, and taken only once their size and mtime
-///   have been stable for `debounceSeconds`; hidden and temporary names are ignored (`WatchFilter`).
+///   have been stable for `debounceSeconds`; hidden and temporary names are ignored (`WatchFilter`). The
+///   scanner runs in a task of its own (`ScannerLoop`) and streams the ready files to the enqueuer.
 /// - Each file is hashed (SHA-256) and enqueued in the catalog; bytes already queued or analysed are
 ///   recorded as `duplicate` and not analysed again.
-/// - `workers` tasks claim jobs under leases renewed from a dedicated thread, call `analyze`, and
-///   record `done` with the result row, or `failed`/requeued by `JobFailure.classify`.
+/// - `workers` lanes of the shared `AnalysisRunner` claim jobs under leases renewed from a dedicated
+///   thread, call `analyze`, and record `done` with the result row, or `failed`/requeued by
+///   `JobFailure.classify`.
+/// - Every catalog call is awaited on the catalog's own threads (`AsyncCatalog`): none blocks a
+///   cooperative thread or holds this actor.
 /// - On start, jobs left `running` by a dead process of this host, or whose lease expired, are requeued
 ///   (kill -9 safe: done means the result row exists, and `complete` refuses a lost lease).
 /// - `stop()` stops claiming; running jobs get `shutdownGraceSeconds`, then are requeued.
@@ -110,6 +114,8 @@ public struct WatcherStats: Sendable, Equatable {
 /// File names are only ever passed to system calls and SQLite bindings, never to a shell.
 public actor Watcher {
     public let store: CatalogStore
+    /// The store's async face: every catalog call of the watcher goes through it.
+    nonisolated let catalog: AsyncCatalog
     public let options: WatcherOptions
     let analyze: JobAnalyzer
     let logger: Logger
@@ -117,8 +123,11 @@ public actor Watcher {
     /// apart from this one when the pid is reused (a container's pid 1).
     public nonisolated let identity: String
     let root: String
-    /// Inotify, rescans, debounce and completeness: which files are ready to be queued (WatcherScanner.swift).
-    var scanner: FolderScanner
+    /// Inotify, rescans and debounce: which files are ready to be queued (WatcherScanner.swift); runs in
+    /// `ScannerLoop` while `run()` runs.
+    let scanner: FolderScanner
+    /// Quiet files found not finished yet, and since when (the enqueuer's completeness check).
+    var unfinished: UnfinishedFiles
     var stopping = false
     var graceDeadline: Date?
     var stats = WatcherStats()
@@ -133,15 +142,19 @@ public actor Watcher {
     public init(store: CatalogStore, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch"),
                 analyze: @escaping JobAnalyzer) {
         self.store = store
+        self.catalog = AsyncCatalog(store: store)
         self.options = options
         self.analyze = analyze
         self.logger = logger
         self.root = Watcher.absolute(options.directory)
         self.scanner = FolderScanner(root: Watcher.absolute(options.directory), options: options, logger: logger)
+        self.unfinished = UnfinishedFiles(options: options, logger: logger)
         let host = ProcessInfo.processInfo.hostName
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         self.identity = "\(host):\(getpid()):\(token)"
     }
+
+    deinit { catalog.shutdown() }
 
     /// Asks the watcher to stop: no new claims; running jobs get the grace period (or none if
     /// `immediately`, e.g. a second Ctrl-C) and are then requeued. `run()` returns afterwards.
@@ -165,7 +178,7 @@ public actor Watcher {
         guard batch != nil || (FileManager.default.fileExists(atPath: root, isDirectory: &isDir) && isDir.boolValue) else {
             throw PipelineError.noSuchFolder(path: root)
         }
-        try recover()
+        try await recover()
         CrashGuard.install(catalogPath: store.path)
         let leases = LeaseKeeper(store: store, leaseSeconds: options.leaseSeconds)
         leases.start()
@@ -179,50 +192,49 @@ public actor Watcher {
         let workerCount = max(1, options.workers)
         // Analyses run on threads of their own, one per worker, never on the cooperative pool: scanning,
         // leases, signals and catalog calls stay responsive however long the analyses take.
-        let analysis = ThreadPoolExecutor(threads: workerCount, name: "lessonlens-analysis")
+        let runner = AnalysisRunner(lanes: workerCount)
         let hashing = ThreadPoolExecutor(threads: 1, name: "lessonlens-hash")
         self.hashing = hashing
-        defer { analysis.shutdown(); hashing.shutdown(); self.hashing = nil }
-        var workers: [Task<Void, Never>] = []
-        for n in 0..<workerCount {
-            let name = "\(identity):w\(n)"
-            workers.append(Task { await self.workerLoop(name: name, leases: leases, executor: analysis) })
-        }
+        defer { runner.shutdown(); hashing.shutdown(); self.hashing = nil }
+        let lanes = Task { await runner.run(Lanes(watcher: self, leases: leases)) }
         logger.info("watching", metadata: ["folder": "\(String(reflecting: root))", "workers": "\(workerCount)"])
 
-        // Scanner: ticks often enough to honour the debounce promptly, never busier than 10 per second.
-        let tick = min(max(options.debounceSeconds / 3, 0.1), 1)
-        var nextRescan = batch == nil ? Date() : Date.distantFuture
+        // The scanner streams ready files to the enqueuer; the enqueuer's answers go back to it.
+        let scan = ScannerLoop(scanner: scanner, inotify: inotify, rescans: batch == nil, rescanSeconds: options.rescanSeconds,
+                               debounceSeconds: options.debounceSeconds)
+        let scanning = Task { await scan.run() }
         for path in batch ?? [] {
             if let sig = FileSignature.of(path: path) {
-                await take(path: path, signature: sig)
+                let file = ReadyFile(path: path, signature: sig)
+                await scan.answer(await take(file), for: file)
             } else {
                 emit(.skipped(path: path, reason: "no such file"))
             }
         }
+        let enqueuer = Task { await self.enqueue(from: scan) }
         var nextLeaseSweep = Date().addingTimeInterval(options.leaseSeconds)
         while !stopping {
             let now = Date()
-            let rescan = now >= nextRescan
-            let (ready, rescanned) = scanner.poll(inotify: inotify, rescanDue: rescan, now: now)
-            if rescanned { nextRescan = now.addingTimeInterval(options.rescanSeconds) }
-            for file in ready { await take(path: file.path, signature: file.signature) }
             if now >= nextLeaseSweep {
                 // Other machines or processes sharing the catalog may have died holding leases.
-                if let n = try? store.requeueExpiredLeases(), n > 0 {
+                if let n = try? await catalog({ try $0.requeueExpiredLeases() }), n > 0 {
                     stats.requeued += n
                     logger.warning("requeued \(n) job(s) whose lease expired")
                 }
                 nextLeaseSweep = now.addingTimeInterval(options.leaseSeconds)
             }
             if catalogFatal != nil { stopping = true; if graceDeadline == nil { graceDeadline = Date() }; break }
-            if options.exitWhenIdle, scanner.pendingPaths.isEmpty, activeJobs == 0, isCatalogIdle() {
+            if options.exitWhenIdle, await scan.isIdle, activeJobs == 0, await isCatalogIdle() {
                 stopping = true
                 if graceDeadline == nil { graceDeadline = Date() }
                 break
             }
-            try? await Task.sleep(for: .seconds(tick))
+            try? await Task.sleep(for: .seconds(scan.tickSeconds))
         }
+        // No more files: the enqueuer finishes the file it holds, if any.
+        scanning.cancel()
+        await scanning.value
+        await enqueuer.value
 
         // Drain: wait for running jobs until the grace deadline, then requeue what is left.
         while activeJobs > 0, Date() < (graceDeadline ?? Date()) {
@@ -230,18 +242,22 @@ public actor Watcher {
         }
         if activeJobs > 0 {
             logger.warning("grace period over: requeueing \(activeJobs) running job(s)")
-            for w in workers { w.cancel() }
+            lanes.cancel()
             for n in 0..<workerCount {
-                stats.requeued += (try? store.requeueRunning(worker: "\(identity):w\(n)")) ?? 0
+                let worker = workerName(n)
+                stats.requeued += (try? await catalog { try $0.requeueRunning(worker: worker) }) ?? 0
             }
         } else {
-            for w in workers { await w.value }
+            await lanes.value
         }
         logger.info("stopped", metadata: ["done": "\(stats.done)", "failed": "\(stats.failed)",
                                           "duplicates": "\(stats.duplicates)"])
         if let catalogFatal { throw catalogFatal }
         return stats
     }
+
+    /// The name worker lane `n` claims jobs under.
+    nonisolated func workerName(_ n: Int) -> String { "\(identity):w\(n)" }
 
     /// The names in `folder` as `readdir(3)` returns them: valid UTF-8 ones as strings, the others as bytes
     /// (Foundation's listing decodes them lossily, and the decoded name then names no file).

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 
 /// Whether a file that has stopped changing is really a finished recording. Quiet time alone is not
 /// enough: an upload that pauses longer than the debounce would be analysed early, once per piece.
@@ -109,4 +110,49 @@ public enum UploadCompleteness {
         }
         return true
     }
+}
+
+/// The enqueuer's memory of quiet files that did not look finished (a cut container, a process still
+/// writing): since when each has looked so, to take it anyway once it has stayed that way, unchanged and
+/// unwritten, for `incompleteGiveUpSeconds` (a recorder that died mid-file leaves an analysable recording).
+struct UnfinishedFiles {
+    let options: WatcherOptions
+    let logger: Logger
+    private var files: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
+
+    init(options: WatcherOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Nil when the quiet file is a finished recording (or has looked unfinished long enough to be taken
+    /// anyway); else when its debounce should start again: looked at again after another debounce period,
+    /// and at most once a second (the writer check lists /proc).
+    mutating func check(path: String, signature: FileSignature, now: Date = Date()) -> Date? {
+        let writer = UploadCompleteness.openWriter(path: path)
+        let structure = UploadCompleteness.containerReason(path: path, size: signature.size)
+        guard let reason = writer.map({ "still open for writing by process \($0)" }) ?? structure else {
+            files[path] = nil
+            return nil
+        }
+        var since = now
+        if let earlier = files[path], earlier.signature == signature { since = earlier.since }
+        // `--once` processes what is there: a cut file nobody is writing is taken after a short wait.
+        let giveUp = options.exitWhenIdle ? min(options.incompleteGiveUpSeconds, max(3 * options.debounceSeconds, 5))
+                                          : options.incompleteGiveUpSeconds
+        if writer == nil, now.timeIntervalSince(since) >= giveUp {
+            logger.warning("taking a file that still looks unfinished: it has not changed for a long time",
+                           metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
+            files[path] = nil
+            return nil
+        }
+        if files[path]?.reason != reason {
+            logger.info("not finished yet, waiting", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
+        }
+        files[path] = (signature, since, reason)
+        return now.addingTimeInterval(max(0, 1 - options.debounceSeconds))
+    }
+
+    /// `path` was queued: forgotten.
+    mutating func forget(path: String) { files[path] = nil }
 }

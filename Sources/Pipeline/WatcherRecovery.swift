@@ -10,12 +10,12 @@ import Glibc
 /// leases of other hosts too, jobs failed only by repeated kills are revived, and temporary report
 /// folders of dead runs are removed or restored.
 extension Watcher {
-    func recover() throws {
+    func recover() async throws {
         // Jobs of a dead process on this host can be requeued at once (no need to wait for the lease);
         // that attempt counts, so a file that crashes the analyser cannot loop forever.
         let host = ProcessInfo.processInfo.hostName
         var deadPids: Set<pid_t> = []
-        for job in try store.jobs(state: .running) {
+        for job in try await catalog({ try $0.jobs(state: .running) }) {
             guard let owner = job.leaseOwner else { continue }
             let parts = owner.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count >= 4, parts[0] == host, let pid = Int32(parts[1]) else { continue }
@@ -24,15 +24,18 @@ extension Watcher {
                 // Only a crash of the analysis counts against the recording (CrashGuard); a watcher that
                 // was killed (kill -9, OOM, power cut) gives the attempt back.
                 let crashed = CrashGuard.crashedJobs(catalogPath: store.path, pid: pid).contains(job.id)
-                if try store.requeueAfterDeath(jobID: job.id, worker: owner, analysisCrashed: crashed) { stats.requeued += 1 }
+                let jobID = job.id
+                if try await catalog({ try $0.requeueAfterDeath(jobID: jobID, worker: owner, analysisCrashed: crashed) }) {
+                    stats.requeued += 1
+                }
                 if crashed { logger.warning("the analysis crashed on this file", metadata: ["job": "\(job.id)", "file": "\(String(reflecting: job.path))"]) }
                 deadPids.insert(pid)
             }
         }
         for pid in deadPids { CrashGuard.removeMarker(catalogPath: store.path, pid: pid) }
-        stats.requeued += try store.requeueExpiredLeases()
+        stats.requeued += try await catalog { try $0.requeueExpiredLeases() }
         if stats.requeued > 0 { logger.warning("recovered \(stats.requeued) job(s) left running by a stopped process") }
-        if let revived = try? store.reviveJobsFailedByKilledWorkers(), revived > 0 {
+        if let revived = try? await catalog({ try $0.reviveJobsFailedByKilledWorkers() }), revived > 0 {
             stats.requeued += revived
             logger.warning("requeued \(revived) job(s) failed only because their watcher was killed repeatedly")
         }

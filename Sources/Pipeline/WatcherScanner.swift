@@ -4,11 +4,31 @@ import Glibc
 #endif
 import Logging
 
+/// A file the scanner found ready to be queued: stable for the debounce period.
+struct ReadyFile: Sendable, Equatable {
+    var path: String
+    var signature: FileSignature
+}
+
+/// What the enqueuer did with a ready file, so the scanner knows when to look at it again. Every file the
+/// scanner hands out is answered once; until then the scanner leaves it alone (it is "in flight").
+enum ScanAnswer: Sendable, Equatable {
+    /// Queued (or found already known) with its signature: not looked at again while it keeps it.
+    case settle
+    /// It changed after it was taken (a writer paused longer than the debounce): watch it again from now.
+    case watchAgain
+    /// It cannot be taken now (the catalog failed, or it does not look finished yet): its debounce starts
+    /// again at `until`.
+    case postpone(until: Date)
+    /// It could not be read (permissions, vanished): forgotten; a later event or rescan finds it again.
+    case forget
+}
+
 /// The watcher's folder scanner: inotify events and periodic rescans give candidate files (hidden,
-/// temporary, plan, excluded and special files are filtered, FIFOs and devices reported once), the
-/// debounce (`DebounceTracker`) waits until a file's size and mtime are stable, and `isFinished` checks it
-/// is a whole recording. A value the `Watcher` owns; it never touches the catalog (whether a file is
-/// already known is the enqueuer's question, `Watcher.take`).
+/// temporary, plan, excluded and special files are filtered, FIFOs and devices reported once), and the
+/// debounce (`DebounceTracker`) waits until a file's size and mtime are stable. A pure state machine over
+/// the file system; `ScannerLoop` runs it and streams the ready files to the enqueuer. It never touches the
+/// catalog (whether a file is already known is the enqueuer's question, `Watcher.take`).
 struct FolderScanner {
     let root: String
     let options: WatcherOptions
@@ -17,12 +37,12 @@ struct FolderScanner {
     /// Files already enqueued (or found known) this run, with the signature they had, so rescans
     /// neither re-hash them nor ask the catalog again.
     var settled: [String: FileSignature] = [:]
-    /// Files found unfinished (by structure or an open writer), with the signature they had and since when.
-    var unfinished: [String: (signature: FileSignature, since: Date, reason: String)] = [:]
+    /// Files handed to the enqueuer and not answered yet, with the signature they had.
+    var inFlight: [String: FileSignature] = [:]
     /// Paths of FIFOs, devices and sockets already logged, so each is reported once.
     var reportedSpecial: Set<String> = []
 
-    init(root: String, options: WatcherOptions, logger: Logger) {
+    init(root: String, options: WatcherOptions, logger: Logger = Logger(label: "lessonlens.watch")) {
         self.root = root
         self.options = options
         self.logger = logger
@@ -32,10 +52,13 @@ struct FolderScanner {
     /// Files still waiting for the debounce.
     var pendingPaths: [String] { tracker.pendingPaths }
 
+    /// Nothing waiting for the debounce and nothing handed out unanswered.
+    var isIdle: Bool { tracker.pendingPaths.isEmpty && inFlight.isEmpty }
+
     /// One tick: inotify's events, a full rescan when due (or when inotify overflowed), a fresh look at
-    /// every pending file; returns the files stable for the debounce period (sorted by path) and whether
-    /// a rescan ran.
-    mutating func poll(inotify: InotifyMonitor?, rescanDue: Bool, now: Date) -> (ready: [(path: String, signature: FileSignature)], rescanned: Bool) {
+    /// every pending file; returns the files stable for the debounce period (sorted by path, now in
+    /// flight until answered) and whether a rescan ran.
+    mutating func poll(inotify: InotifyMonitor?, rescanDue: Bool, now: Date) -> (ready: [ReadyFile], rescanned: Bool) {
         var rescan = rescanDue
         if let events = inotify?.drain() {
             if events.rescan { rescan = true }
@@ -43,23 +66,26 @@ struct FolderScanner {
         }
         if rescan { scan(folder: root, inotify: inotify, now: now) }
         for path in tracker.pendingPaths { tracker.observe(path: path, signature: FileSignature.of(path: path), now: now) }
-        return (tracker.takeReady(now: now), rescan)
+        let ready = tracker.takeReady(now: now).map { ReadyFile(path: $0.path, signature: $0.signature) }
+        for file in ready { inFlight[file.path] = file.signature }
+        return (ready, rescan)
     }
 
-    /// `path` was queued (or found known) with `signature`: not looked at again while it keeps it.
-    mutating func settle(path: String, signature: FileSignature) {
-        settled[path] = signature
-        unfinished[path] = nil
-    }
-
-    /// `path` changed after it was taken (a writer paused longer than the debounce): watch it again.
-    mutating func watchAgain(path: String, now: Date) {
-        tracker.observe(path: path, signature: FileSignature.of(path: path), now: now)
-    }
-
-    /// Looks at `path` again at `until` (the catalog could not take it now).
-    mutating func postpone(path: String, signature: FileSignature, until: Date) {
-        tracker.postpone(path: path, signature: signature, now: until)
+    /// The enqueuer's answer about `file` (handed out by `poll`, or a batch file taken directly).
+    mutating func answer(_ answer: ScanAnswer, for file: ReadyFile, now: Date) {
+        inFlight[file.path] = nil
+        switch answer {
+        case .settle:
+            settled[file.path] = file.signature
+            // Events for it were ignored while it was in flight: a change made meanwhile is seen now.
+            consider(path: file.path, now: now)
+        case .watchAgain:
+            tracker.observe(path: file.path, signature: FileSignature.of(path: file.path), now: now)
+        case .postpone(let until):
+            tracker.postpone(path: file.path, signature: file.signature, now: until)
+        case .forget:
+            break
+        }
     }
 
     func isExcluded(_ path: String) -> Bool {
@@ -117,39 +143,9 @@ struct FolderScanner {
             reportSpecial(path: path, mode: st.st_mode)
             return
         }
+        guard inFlight[path] == nil else { return }  // the enqueuer has it; its answer decides
         let sig = FileSignature.of(path: path)
         if let sig, settled[path] == sig { return }
         tracker.observe(path: path, signature: sig, now: now)
-    }
-
-    /// Whether a quiet file is a finished recording; if not, it is looked at again after another debounce
-    /// period (and taken anyway once it has looked unfinished, unchanged and unwritten for
-    /// `incompleteGiveUpSeconds`).
-    mutating func isFinished(path: String, signature: FileSignature) -> Bool {
-        let now = Date()
-        let writer = UploadCompleteness.openWriter(path: path)
-        let structure = UploadCompleteness.containerReason(path: path, size: signature.size)
-        guard let reason = writer.map({ "still open for writing by process \($0)" }) ?? structure else {
-            unfinished[path] = nil
-            return true
-        }
-        var since = now
-        if let earlier = unfinished[path], earlier.signature == signature { since = earlier.since }
-        // `--once` processes what is there: a cut file nobody is writing is taken after a short wait.
-        let giveUp = options.exitWhenIdle ? min(options.incompleteGiveUpSeconds, max(3 * options.debounceSeconds, 5))
-                                          : options.incompleteGiveUpSeconds
-        if writer == nil, now.timeIntervalSince(since) >= giveUp {
-            logger.warning("taking a file that still looks unfinished: it has not changed for a long time",
-                           metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
-            unfinished[path] = nil
-            return true
-        }
-        if unfinished[path]?.reason != reason {
-            logger.info("not finished yet, waiting", metadata: ["file": "\(String(reflecting: path))", "reason": "\(reason)"])
-        }
-        unfinished[path] = (signature, since, reason)
-        // Looked at again after the debounce, and at most once a second (the writer check lists /proc).
-        tracker.postpone(path: path, signature: signature, now: now.addingTimeInterval(max(0, 1 - options.debounceSeconds)))
-        return false
     }
 }
