@@ -101,6 +101,11 @@ public final class MediaReader {
     /// between them is decoded densely. Nil refines every GOP (a dense read, slower than `.fps`).
     public var keyframesDiffer: ((_ earlier: LumaFrame, _ later: LumaFrame) -> Bool)?
 
+    /// With `VideoSampling.keyframeFirst`: whether a frame of a refined GOP already shows the next
+    /// keyframe's picture; the GOP's decoding stops there (the change has settled). Nil decodes every
+    /// refined GOP to its end.
+    public var frameMatchesKeyframe: ((_ frame: LumaFrame, _ key: LumaFrame) -> Bool)?
+
     /// Slack past the stated duration before decoded media counts as running over: 5 s plus 2 %
     /// (priming, the last frame's length, rounding in the container; real files stay within 1 s).
     public static func decodeLimitSeconds(statedSeconds: Double, fileBytes: Int64) -> Double {
@@ -188,7 +193,7 @@ public final class MediaReader {
             if case .keyframeFirst(let policy) = sampling {
                 keyFirst = try KeyframeFirstVideo(demuxer: demuxer, streamIndex: index, policy: policy, targetWidth: options.lumaWidth,
                                                   threads: options.videoThreads, statedSeconds: info.durationSeconds,
-                                                  differ: keyframesDiffer ?? { _, _ in true })
+                                                  differ: keyframesDiffer ?? { _, _ in true }, settled: frameMatchesKeyframe)
             } else {
                 video = try VideoDecoder(demuxer: demuxer, streamIndex: index, sampling: sampling,
                                          targetWidth: options.lumaWidth, threads: options.videoThreads)

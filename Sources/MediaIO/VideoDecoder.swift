@@ -65,15 +65,31 @@ final class VideoDecoder {
 
     /// Decodes `packets` (one GOP in decode order, starting with its keyframe) on their own and delivers
     /// the sampled frames strictly between `after` and `before`; the decoder is drained and reset after.
+    /// When `settled` says a delivered frame already shows the GOP's end state (the next keyframe's
+    /// picture), no more packets are decoded: every later frame of the GOP shows it too. Frames leave the
+    /// decoder in presentation order, so nothing earlier is skipped. Returns the time of the last
+    /// delivered frame and whether the decode stopped early.
+    @discardableResult
     func decodeAlone(_ packets: [UnsafeMutablePointer<AVPacket>], after: Double, before: Double,
-                     deliver: (LumaFrame) throws -> Void) throws {
+                     settled: ((LumaFrame) -> Bool)? = nil,
+                     deliver: (LumaFrame) throws -> Void) throws -> (lastTime: Double, stoppedEarly: Bool) {
         lastDeliveredTime = after
         if let step = sampleStep { nextSampleTime = (floor((after + 0.5 / 1000) / step) + 1) * step }
+        var done = false
+        var last = after
         let inWindow: (LumaFrame) throws -> Void = { frame in
-            if frame.timeSeconds < before { try deliver(frame) }
+            guard !done, frame.timeSeconds < before else { return }
+            last = frame.timeSeconds
+            try deliver(frame)
+            if let settled, settled(frame) { done = true }
         }
-        for p in packets { try decode(p, deliver: inWindow) }
+        for p in packets {
+            try decode(p, deliver: inWindow)
+            if done { break }
+        }
+        let stoppedEarly = done
         try drain(deliver: inWindow)
+        return (last, stoppedEarly)
     }
 
     private var sampleStep: Double? {

@@ -153,6 +153,7 @@ public enum AnalyzePipeline {
         // Keyframe first: the slide detector says which GOPs to look at densely (motion needs none: it is
         // measured between keyframes, evenly spaced, so its values stay comparable within the recording).
         reader!.keyframesDiffer = { a, b in slides?.keyframesDiffer(a, b) ?? false }
+        reader!.frameMatchesKeyframe = { frame, key in slides?.frameMatchesKeyframe(frame, key) ?? false }
         let summary = try reader!.run(
             onAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consume($0) } },
             onSecondAudio: { chunk in chunk.samples.withUnsafeBufferPointer { voice.consumeTeacherTrack($0) } },

@@ -30,6 +30,7 @@ struct KeyframeFirstTests {
             compared.append((a.timeSeconds, b.timeSeconds))
             return abs(Self.brightness(a) - Self.brightness(b)) > 20
         }
+        reader.frameMatchesKeyframe = { frame, key in abs(Self.brightness(frame) - Self.brightness(key)) <= 5 }
         var frames: [LumaFrame] = []
         let summary = try reader.run(onAudio: { _ in }, onVideo: { frames.append($0) })
         let times = frames.map(\.timeSeconds)
@@ -41,8 +42,15 @@ struct KeyframeFirstTests {
         #expect(r.refinedGOPs == 2 && r.unrefinedGOPs == 0, "\(r)")
         #expect(!times.contains { $0 > 0.01 && $0 < 9.99 } && !times.contains { $0 > 20.01 && $0 < 29.99 },
                 "no dense frames where the keyframes agree: \(times)")
+        // 2 frames/s from the GOP's keyframe until the first frame that shows the next keyframe's picture
+        // (13.5 s), then nothing more of that GOP: 10.5, 11, …, 13.5.
         let inChanged = times.filter { $0 > 10 && $0 < 20 }
-        #expect(abs(inChanged.count - 19) <= 2, "about 2 frames/s inside the changed GOP: \(inChanged)")
+        #expect(abs(inChanged.count - 7) <= 1, "about 2 frames/s up to the change: \(inChanged)")
+        #expect(r.settledEarly == 1, "the changed GOP stopped once settled: \(r)")
+        #expect(!inChanged.contains { $0 > 14.1 }, "nothing decoded after the change settled: \(inChanged)")
+        // The budget counts what was decoded: 3.5 s of the changed GOP plus the tail GOP's 9.5 s (to its
+        // end: 19.5 s).
+        #expect(r.refinedSeconds > 12.5 && r.refinedSeconds < 14, "budget counts what was decoded: \(r)")
         let firstBright = try #require(frames.first { Self.brightness($0) > 120 })
         #expect(abs(firstBright.timeSeconds - 13.3) <= 0.6, "change seen at \(firstBright.timeSeconds) s, not at the keyframe")
         #expect(summary.videoFrames == frames.count)

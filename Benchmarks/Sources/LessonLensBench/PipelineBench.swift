@@ -69,6 +69,7 @@ func runPipelineBenchmarks() throws {
         let slides = SlideDetector()
         let r = try MediaReader(path: main, options: ReadOptions(decodeAudio: false, video: .keyframeFirst(KeyframeRefinement())))
         r.keyframesDiffer = { a, b in slides.keyframesDiffer(a, b) }
+        r.frameMatchesKeyframe = { f, k in slides.frameMatchesKeyframe(f, k) }
         refined = try r.run(onAudio: { _ in }, onVideo: { slides.consume($0) }).refinement ?? refined
         _ = slides.finish()
     }

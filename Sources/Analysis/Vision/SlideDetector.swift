@@ -143,6 +143,21 @@ public final class SlideDetector {
         return d >= config.refineFraction
     }
 
+    /// Whether a frame inside a refined GOP already shows the next keyframe's content, so the rest of the
+    /// GOP need not be decoded (`KeyframeFirstVideo`). The test is the detector's own "same content"
+    /// (`stableFraction`) at half its width, so the keyframe, when it arrives, still matches the frame the
+    /// detector took as a candidate from either side of the comparison, and the change is placed as a
+    /// dense read would place it; a frame mid-dissolve does not pass.
+    public func frameMatchesKeyframe(_ frame: LumaFrame, _ key: LumaFrame) -> Bool {
+        guard frame.width == key.width, frame.height == key.height, frame.width >= config.blocksX, frame.height >= config.blocksY else { return false }
+        if keyRegistration?.width != frame.width || keyRegistration?.height != frame.height {
+            keyRegistration = makeRegistration(width: frame.width, height: frame.height)
+        }
+        let d = keyRegistration!.compare(key.pixels, frame.pixels, threshold: config.blockThreshold,
+                                         registerAbove: config.registerAboveFraction).fraction
+        return d <= config.stableFraction / 2
+    }
+
     /// A registration for frames of this size with the config's shift and brightness bounds.
     private func makeRegistration(width: Int, height: Int) -> SlideRegistration {
         SlideRegistration(width: width, height: height, blocksX: config.blocksX, blocksY: config.blocksY,
