@@ -14,39 +14,63 @@ public enum ThumbnailWriter {
     /// Writes a JPEG of the first frame at or after `time` (seconds on the recording's clock; the last frame
     /// when `time` is past the end), box-downscaled by an integer factor to at most `maxWidth` pixels wide,
     /// encoded with libavcodec's MJPEG encoder. Written under a temporary name and renamed (atomic).
+    /// Opens the recording for this one picture; `Source` writes several from one opening.
     /// - Throws: `MediaError` (`.missing`/`.badMedia` for the input, `.cannotCreateOutput` for the output).
     public static func write(input: String, time: Double, output: String, maxWidth: Int = 320) throws {
-        precondition(maxWidth >= 2, "ThumbnailWriter: maxWidth must be at least 2")
-        let demuxer = try Demuxer(path: input)
-        guard let v = demuxer.bestStream(AVMEDIA_TYPE_VIDEO),
-              demuxer.stream(v).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else {
-            throw MediaError(.badMedia, path: input, reason: "no video stream for a thumbnail")
-        }
-        for i in 0..<demuxer.streamCount where i != v { demuxer.stream(i).pointee.discard = AVDISCARD_ALL }
-        let origin = demuxer.startSeconds
-        try ClipWriter.seek(demuxer, stream: v, to: time, origin: origin)
-        let session = try CodecSession(stream: demuxer.stream(v), path: input, threads: 1, what: "video")
-        let tb = demuxer.stream(v).pointee.time_base
-        let halfFrame = 0.5 / max(1, demuxer.frameRate(v))
+        try Source(input: input).write(time: time, output: output, maxWidth: maxWidth)
+    }
 
-        var picture: Picture? = nil
-        var done = false
-        var ignored: [String] = []
-        // Decode until the first frame at/after `time`; keep the latest frame in case the file ends first.
-        let take: (UnsafeMutablePointer<AVFrame>) throws -> Void = { frame in
-            guard !done else { return }
-            let t = timestamp(frame.pointee.best_effort_timestamp).map { Double($0) * av_q2d(tb) - origin } ?? time
-            picture = try Picture(frame, maxWidth: maxWidth, path: input)
-            if t >= time - halfFrame { done = true }
+    /// One opening of a recording for many thumbnails: each `write` seeks in the same demuxer instead of
+    /// opening the file again. Opening an MP4 reads its whole sample index (0.2–0.5 s and ~25 MiB for a
+    /// 3-hour recording), and a long lesson has a thumbnail per slide (190 for the 3-hour bench lesson).
+    public final class Source {
+        let input: String
+        let demuxer: Demuxer
+        let stream: Int
+
+        /// - Throws: `MediaError` (`.missing`/`.badMedia`; `.badMedia` when there is no video stream).
+        public init(input: String) throws(MediaError) {
+            self.input = input
+            demuxer = try Demuxer(path: input)
+            guard let v = demuxer.bestStream(AVMEDIA_TYPE_VIDEO),
+                  demuxer.stream(v).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else {
+                throw MediaError(.badMedia, path: input, reason: "no video stream for a thumbnail")
+            }
+            stream = v
+            for i in 0..<demuxer.streamCount where i != v { demuxer.stream(i).pointee.discard = AVDISCARD_ALL }
         }
-        while !done, demuxer.readPacket(onDamage: { ignored.append($0) }) {
-            guard Int(demuxer.packet.pointee.stream_index) == v else { continue }
-            try session.decode(demuxer.packet, onFrame: take)
+
+        /// As `ThumbnailWriter.write`, from this opening (any order of times; each seeks).
+        public func write(time: Double, output: String, maxWidth: Int = 320) throws {
+            precondition(maxWidth >= 2, "ThumbnailWriter: maxWidth must be at least 2")
+            let v = stream
+            let origin = demuxer.startSeconds
+            try ClipWriter.seek(demuxer, stream: v, to: time, origin: origin)
+            // A fresh decoder per picture: nothing from the last one's position leaks into this one.
+            let session = try CodecSession(stream: demuxer.stream(v), path: input, threads: 1, what: "video")
+            let tb = demuxer.stream(v).pointee.time_base
+            let halfFrame = 0.5 / max(1, demuxer.frameRate(v))
+            let input = self.input
+
+            var picture: Picture? = nil
+            var done = false
+            var ignored: [String] = []
+            // Decode until the first frame at/after `time`; keep the latest frame in case the file ends first.
+            let take: (UnsafeMutablePointer<AVFrame>) throws -> Void = { frame in
+                guard !done else { return }
+                let t = timestamp(frame.pointee.best_effort_timestamp).map { Double($0) * av_q2d(tb) - origin } ?? time
+                picture = try Picture(frame, maxWidth: maxWidth, path: input)
+                if t >= time - halfFrame { done = true }
+            }
+            while !done, demuxer.readPacket(onDamage: { ignored.append($0) }) {
+                guard Int(demuxer.packet.pointee.stream_index) == v else { continue }
+                try session.decode(demuxer.packet, onFrame: take)
+            }
+            if !done { try session.decode(nil, onFrame: take) }
+            guard let picture else { throw MediaError(.badMedia, path: input, reason: "no decodable video frame near \(time) seconds") }
+            let jpeg = try encodeJPEG(picture, path: output)
+            try writeAtomically(jpeg, to: output)
         }
-        if !done { try session.decode(nil, onFrame: take) }
-        guard let picture else { throw MediaError(.badMedia, path: input, reason: "no decodable video frame near \(time) seconds") }
-        let jpeg = try encodeJPEG(picture, path: output)
-        try writeAtomically(jpeg, to: output)
     }
 
     /// A full-range 4:2:0 picture (what the MJPEG encoder takes as `yuvj420p`).

@@ -26,13 +26,16 @@ enum MicroLessonWriter {
                 lessons[i].clip = "clips/" + ((info.path as NSString).lastPathComponent)
             } catch {
                 failures.append("\(name): \(error)")
-                continue
             }
-            if hasVideo {
+        }
+        // Covers after the clips, from one opening of the recording (nil: it cannot be opened: no covers).
+        // Not opened during the cutting: each opening holds the container's index (~25 MiB for a 3-hour MP4).
+        if hasVideo, let covers = try? ThumbnailWriter.Source(input: path) {
+            for i in lessons.indices where lessons[i].clip != nil {
                 // A frame a little after the start shows the topic's slide rather than the transition.
                 let thumb = String(format: "clips/%02d.jpg", lessons[i].index)
                 let t = min(lessons[i].start + 3, (lessons[i].start + lessons[i].end) / 2)
-                if (try? ThumbnailWriter.write(input: path, time: t, output: dir + "/" + thumb)) != nil {
+                if (try? covers.write(time: t, output: dir + "/" + thumb)) != nil {
                     lessons[i].thumbnail = thumb
                 }
             }
@@ -47,10 +50,11 @@ enum MicroLessonWriter {
     static func slideThumbnails(path: String, times: [Double], into dir: String) -> [String] {
         guard !times.isEmpty, (try? FileManager.default.createDirectory(atPath: dir + "/slides", withIntermediateDirectories: true)) != nil
         else { return [] }
+        guard let source = try? ThumbnailWriter.Source(input: path) else { return [] }
         var out: [String] = []
         for (i, t) in times.enumerated() {
             let rel = String(format: "slides/%02d.jpg", i + 1)
-            if (try? ThumbnailWriter.write(input: path, time: t, output: dir + "/" + rel)) != nil { out.append(rel) }
+            if (try? source.write(time: t, output: dir + "/" + rel)) != nil { out.append(rel) }
         }
         return out
     }

@@ -35,6 +35,18 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: a)) != Data(contentsOf: URL(fileURLWithPath: b)))
     }
 
+    /// One opening for many pictures (slide thumbnails, clip covers): in any order, past the end too, each
+    /// picture is byte for byte the one a separate opening writes.
+    @Test func oneSourceWritesWhatSeparateOpeningsWrite() throws {
+        let source = try ThumbnailWriter.Source(input: ClipFixtures.video)
+        for (k, t) in [15.0, 1, 3.3, 99, 1].enumerated() {
+            let shared = ClipFixtures.folder + "/shared-\(k).jpg", alone = ClipFixtures.folder + "/alone-\(k).jpg"
+            try source.write(time: t, output: shared)
+            try ThumbnailWriter.write(input: ClipFixtures.video, time: t, output: alone)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: shared)) == Data(contentsOf: URL(fileURLWithPath: alone)), "t = \(t)")
+        }
+    }
+
     @Test func audioOnlyInputIsBadMedia() throws {
         do {
             try ThumbnailWriter.write(input: ClipFixtures.audio, time: 1, output: ClipFixtures.folder + "/none.jpg")
