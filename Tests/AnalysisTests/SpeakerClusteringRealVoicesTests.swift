@@ -102,6 +102,26 @@ import Testing
         #expect(st <= 0.3, "student's time labelled teacher: \(st)")
     }
 
+    /// The same dialogue with the background model of the voices instead of the BIC
+    /// (`voice.speakerGMM`, `SpeakerGMM`): two speakers, the dominant one the teacher.
+    @Test func theBackgroundModelAlsoKeepsTheTwoRealVoicesApart() throws {
+        let d = try Self.dialogue()
+        var config = VoiceConfig()
+        config.speakerGMM = true
+        let analyzer = VoiceAnalyzer(config: config, speechModel: try sileroWeights())
+        d.samples.withUnsafeBufferPointer { analyzer.consume($0) }
+        let r = analyzer.finish(durationSeconds: Double(d.samples.count) / 16000)
+        let teacherTime = d.teacher.reduce(0) { $0 + $1.1 - $1.0 }
+        let studentTime = d.student.reduce(0) { $0 + $1.1 - $1.0 }
+        let tt = Self.seconds(r.timeline, d.teacher, .teacher) / teacherTime
+        let ss = Self.seconds(r.timeline, d.student, .student) / studentTime
+        let st = Self.seconds(r.timeline, d.student, .teacher) / studentTime
+        #expect(r.speakers >= 2)
+        #expect(tt >= 0.8, "teacher's own time labelled teacher: \(tt)")
+        #expect(ss >= 0.6, "student's time labelled student: \(ss)")
+        #expect(st <= 0.3, "student's time labelled teacher: \(st)")
+    }
+
     /// The speaker turns of the same dialogue, clustered with and without the MFCC statistics: the BIC
     /// is what keeps the two voices apart (without it, the same turns form one cluster), so the test
     /// above cannot pass by the turns alone.

@@ -12,13 +12,17 @@ func runVoiceBenchmarks() {
     print("voice: \(minutes) min synthetic audio, 16 kHz mono, 1 s chunks")
     let model: SileroWeights?
     do { model = try Models.silero() } catch { print("voice: \(error)"); model = nil }
-    // As the product runs it (with the voice-activity model), then the acoustic cues alone.
-    for (name, weights) in [("with Silero VAD", model), ("acoustic cues only", nil)] where name != "with Silero VAD" || model != nil {
+    // As the product runs it (with the voice-activity model), then with the speakers' background
+    // model (`voice.speakerGMM`, off by default), then the acoustic cues alone.
+    var gmm = VoiceConfig()
+    gmm.speakerGMM = true
+    for (name, weights, config) in [("with Silero VAD", model, VoiceConfig()), ("with Silero VAD and voice.speakerGMM", model, gmm),
+                                    ("acoustic cues only", nil, VoiceConfig())] where weights != nil || name == "acoustic cues only" {
         var best = Double.infinity
         var bestCPU = Double.infinity
         var result: VoiceResult?
         for _ in 0..<3 {
-            let analyzer = VoiceAnalyzer(speechModel: weights)
+            let analyzer = VoiceAnalyzer(config: config, speechModel: weights)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let c0 = voiceThreadCPUSeconds()
             audio.withUnsafeBufferPointer { buf in

@@ -11,6 +11,13 @@ import Foundation
 /// With `VoiceConfig.speakerTimbreBIC`, a turn joins a cluster only when the BIC between diagonal
 /// Gaussians of their 10 ms MFCC frames also says one voice (`TimbreGaussian`; Chen & Gopalakrishnan
 /// 1998), which keeps apart voices that are equally near, loud and high.
+/// With `VoiceConfig.speakerGMM` (off by default), a universal background model of the recording's
+/// voices is trained first (`SpeakerGMM`: a diagonal GMM of up to 32 components, EM on a capped
+/// sample of its single-voice speech blocks); each turn keeps its statistics against it, and turns are
+/// clustered bottom-up: the pair whose MAP-adapted models give the highest cross likelihood ratio
+/// (nats per frame, so not more confident for longer turns; Reynolds et al. 2000, Barras et al. 2006)
+/// merges while that ratio is at least `speakerGMMMinCLR` and the embeddings are within the join
+/// distance (`agglomerate`).
 /// The teacher is the cluster with the most speech time, weighted towards the loudest, closest voice:
 /// score = seconds × 2^((level − loudest level) / 6 dB).
 struct SpeakerClustering {
@@ -49,6 +56,9 @@ struct SpeakerClustering {
         var lapelAlive = false
         /// MFCC frame statistics of the turn's core (the blocks the embedding is taken over).
         var timbre = TimbreGaussian()
+        /// The core's statistics against the recording's background model (`voice.speakerGMM`;
+        /// empty without it).
+        var voice = SpeakerGMM.Stats()
     }
 
     struct Outcome {
@@ -100,8 +110,9 @@ struct SpeakerClustering {
     static let activeDB: Float = 6
 
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
-        var turns = self.turns(source: source, path: path)
-        let clustered = cluster(&turns)
+        let ubm = backgroundModel(source: source, path: path)
+        var turns = self.turns(source: source, path: path, ubm: ubm)
+        let clustered = cluster(&turns, ubm: ubm)
         inheritShortTurns(&turns)
         // Teacher: most speech time, weighted towards the closest cluster: the loudest one, or with a
         // lapel track the one loudest on the lapel relative to the room microphone.
@@ -126,9 +137,15 @@ struct SpeakerClustering {
         return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
     }
 
-    /// The speaker turns of the single-voice speech in `path`, with their embeddings, not yet clustered
-    /// (`cluster` is 0).
-    func turns(source: BlockSource, path: [AcousticClass]) -> [Turn] {
+    /// The recording's background model of its voices when `VoiceConfig.speakerGMM` is on (nil when
+    /// off, or too little speech to train one).
+    func backgroundModel(source: BlockSource, path: [AcousticClass]) -> SpeakerGMM? {
+        config.speakerGMM ? SpeakerGMM.train(source: source, path: path, activeDB: Self.activeDB) : nil
+    }
+
+    /// The speaker turns of the single-voice speech in `path`, with their embeddings (and their
+    /// statistics against `ubm`, if given), not yet clustered (`cluster` is 0).
+    func turns(source: BlockSource, path: [AcousticClass], ubm: SpeakerGMM? = nil) -> [Turn] {
         let n = path.count
         let dims = self.dims
         // Standardise over active speech blocks (first pass, nothing kept per block).
@@ -155,7 +172,7 @@ struct SpeakerClustering {
             guard path[i] == .speech else { i += 1; continue }
             var j = i
             while j < n && path[j] == .speech && j - i < Self.maxRunBlocks { j += 1 }
-            turns.append(contentsOf: runTurns(source, start: i, end: j, scale: scale))
+            turns.append(contentsOf: runTurns(source, start: i, end: j, scale: scale, ubm: ubm))
             i = j
         }
         return turns
@@ -176,7 +193,7 @@ struct SpeakerClustering {
     }
 
     /// Turns of the speech run `[start, end)` with their embeddings.
-    private func runTurns(_ source: BlockSource, start: Int, end: Int, scale: Scale) -> [Turn] {
+    private func runTurns(_ source: BlockSource, start: Int, end: Int, scale: Scale, ubm: SpeakerGMM?) -> [Turn] {
         let dims = self.dims
         let weights = self.weights
         let len = end - start
@@ -209,6 +226,7 @@ struct SpeakerClustering {
         }
         if s < end { turns.append(contentsOf: splitAtChanges(Turn(start: s, end: end), rv, minTurn: minTurn)) }
         // Embeddings.
+        var scratch: [Float] = []
         for t in turns.indices {
             var sum = [Float](repeating: 0, count: dims)
             var c = [Float](repeating: 0, count: dims)
@@ -223,6 +241,7 @@ struct SpeakerClustering {
                 for (k, x) in zip(0..<dims, z) where !x.isNaN { sum[k] += x; c[k] += 1 }
                 level += rv.rel[b - start]; levelN += 1
                 timbre.add(source[b], frames: config.blockFrames)
+                ubm?.add(source[b], frames: config.blockFrames, to: &turns[t].voice, scratch: &scratch)
                 if let lapel {
                     gap += lapelGap(lapel, b, roomRel: rv.rel[b - start])
                     lapelLevel += lapel.count > 0 ? lapel.rel(min(b, lapel.count - 1)) : 0
@@ -327,9 +346,9 @@ struct SpeakerClustering {
     }
 
     /// The number of clusters `turns` form (tests: clustering alone, on given turns).
-    func cluster(turns: [Turn]) -> Int {
+    func cluster(turns: [Turn], ubm: SpeakerGMM? = nil) -> Int {
         var t = turns
-        return cluster(&t)
+        return cluster(&t, ubm: ubm)
     }
 
     /// Whether two stretches may be one voice by their MFCC statistics (ΔBIC ≤ 0, `TimbreGaussian`).
@@ -342,9 +361,14 @@ struct SpeakerClustering {
     /// centroid, and its MFCC frames are not better explained as a second voice (ΔBIC ≤ 0); among
     /// such clusters it joins the one with the smallest ΔBIC. The embedding (level, rhythm, pitch,
     /// lapel gap) tells near from far voices; the BIC tells two voices at the same distance apart.
-    /// Returns the number of clusters; sets `turn.cluster`.
-    private func cluster(_ turns: inout [Turn]) -> Int {
+    /// With a background model (`voice.speakerGMM`) the turns are clustered bottom-up by it instead
+    /// (`agglomerate`; the BIC is then not asked). Returns the number of clusters; sets `turn.cluster`.
+    private func cluster(_ turns: inout [Turn], ubm: SpeakerGMM?) -> Int {
         guard !turns.isEmpty else { return 0 }
+        if let ubm {
+            agglomerate(&turns, ubm: ubm)
+            return renumber(&turns)
+        }
         let order = turns.indices.sorted { turns[$0].weight > turns[$1].weight }
         var centroids: [[Float]] = []
         var mass: [Float] = []
@@ -414,7 +438,11 @@ struct SpeakerClustering {
             groupTimbre[ra] = groupTimbre[ra] + groupTimbre[rb]
         } }
         for t in turns.indices { turns[t].cluster = root(turns[t].cluster) }
-        // Renumber to the clusters in use.
+        return renumber(&turns)
+    }
+
+    /// Renumbers `turn.cluster` to the clusters in use (0, 1, … in order of first use); returns how many.
+    private func renumber(_ turns: inout [Turn]) -> Int {
         var map: [Int: Int] = [:]
         for t in turns.indices {
             let c = turns[t].cluster
@@ -422,5 +450,79 @@ struct SpeakerClustering {
             turns[t].cluster = map[c]!
         }
         return map.count
+    }
+
+    /// Most turns clustered bottom-up (the longest ones): 512² ratios are 1 MB; every further turn
+    /// joins one of the clusters they form, so cost and memory are bounded whatever the recording.
+    static let maxAgglomerativeTurns = 512
+
+    /// Agglomerative clustering with the background model (`voice.speakerGMM`; Barras et al. 2006):
+    /// every turn starts as its own cluster; the pair with the highest cross likelihood ratio merges
+    /// (their statistics add), as long as that ratio is at least `speakerGMMMinCLR` and their centroid
+    /// embeddings are within `joinDistance` (so level, rhythm and the lapel gap still keep a near and
+    /// a far voice apart). Bottom-up rather than leader clustering because a ratio between two single
+    /// turns is noisy (what each says differs) and a ratio between a turn and a grown cluster is not:
+    /// merging the surest pairs first grows each voice's cluster before the doubtful turns are asked.
+    /// Turns past `maxAgglomerativeTurns` and turns without active blocks then join the admitted
+    /// cluster with the highest ratio (or the nearest, when the turn has no frames), else their own.
+    private func agglomerate(_ turns: inout [Turn], ubm: SpeakerGMM) {
+        let order = turns.indices.sorted { turns[$0].weight > turns[$1].weight }
+        let seeds = Array(order.filter { turns[$0].voice.frames > 0 }.prefix(Self.maxAgglomerativeTurns))
+        var stats = seeds.map { turns[$0].voice }
+        var centroids = seeds.map { turns[$0].embedding }
+        var mass = seeds.map { max(turns[$0].weight, 1) }
+        var alive = [Bool](repeating: true, count: seeds.count)
+        var owner = [Int](repeating: -1, count: turns.count)  // turn → cluster index
+        for (c, t) in seeds.enumerated() { owner[t] = c }
+        let threshold = config.speakerGMMMinCLR
+        func score(_ a: Int, _ b: Int) -> Float {
+            distance(centroids[a], centroids[b]) < Self.joinDistance ? ubm.crossLikelihoodRatio(stats[a], stats[b]) : -.infinity
+        }
+        func absorb(_ e: [Float], _ w: Float, into c: Int) {
+            for k in 0..<e.count where !e[k].isNaN {
+                centroids[c][k] = centroids[c][k].isNaN ? e[k] : (centroids[c][k] * mass[c] + e[k] * w) / (mass[c] + w)
+            }
+            mass[c] += w
+        }
+        let n = seeds.count
+        var ratio = [Float](repeating: -.infinity, count: n * n)  // upper triangle: ratio[a * n + b], a < b
+        for a in 0..<n { for b in (a + 1)..<max(n, a + 1) { ratio[a * n + b] = score(a, b) } }
+        while true {
+            var best = -Float.infinity, pa = -1, pb = -1
+            for a in 0..<n where alive[a] {
+                for b in (a + 1)..<max(n, a + 1) where alive[b] && ratio[a * n + b] > best {
+                    best = ratio[a * n + b]; pa = a; pb = b
+                }
+            }
+            guard pa >= 0, best >= threshold else { break }
+            stats[pa] = stats[pa] + stats[pb]
+            absorb(centroids[pb], mass[pb], into: pa)
+            alive[pb] = false
+            for t in owner.indices where owner[t] == pb { owner[t] = pa }
+            for c in 0..<n where alive[c] && c != pa {
+                if c < pa { ratio[c * n + pa] = score(c, pa) } else { ratio[pa * n + c] = score(pa, c) }
+            }
+        }
+        // The rest, longest first.
+        for t in order where owner[t] < 0 {
+            let e = turns[t].embedding, empty = turns[t].voice.frames <= 0
+            var best = -1
+            var bestScore = -Float.infinity
+            for c in stats.indices where alive[c] {
+                let d = distance(e, centroids[c])
+                guard d < Self.joinDistance else { continue }
+                let s = empty ? -d : ubm.crossLikelihoodRatio(stats[c], turns[t].voice)
+                if (empty || s >= threshold) && s > bestScore { bestScore = s; best = c }
+            }
+            if best < 0 {
+                stats.append(turns[t].voice); centroids.append(e); mass.append(max(turns[t].weight, 1)); alive.append(true)
+                best = stats.count - 1
+            } else {
+                stats[best] = stats[best] + turns[t].voice
+                absorb(e, max(turns[t].weight, 1), into: best)
+            }
+            owner[t] = best
+        }
+        for t in turns.indices { turns[t].cluster = owner[t] }
     }
 }

@@ -80,6 +80,20 @@ public struct VoiceConfig: Sendable, Equatable {
     /// split the teacher as well (teacher recall 0.86 → 0.57, frame accuracy 0.663 → 0.594, talk-ratio
     /// error 0.192 → 0.125), and on generated lessons it split off single teacher turns.
     public var speakerTimbreBIC = false
+    /// Speaker clustering compares turns and clusters by a background model of the recording's voices
+    /// (a diagonal GMM of up to 32 components trained by EM on its speech, weights and means
+    /// MAP-adapted per turn and cluster, cross likelihood ratio; `SpeakerGMM`) and clusters bottom-up
+    /// by it, within the embedding's join distance. Off by default: on the dev speaker set it raised
+    /// frame accuracy 0.603 → 0.777 (second voice labelled teacher 84 % → 8 %), but on the held-out
+    /// speaker set it lowered frame accuracy 0.663 → 0.615 (the merge 82 % → 63 %, talk-ratio error
+    /// 0.192 → 0.188: it split or swapped the teacher in four of eight files); docs/MEASUREMENTS.md,
+    /// "A background model of the voices".
+    public var speakerGMM = false
+    /// Smallest cross likelihood ratio (nats per 10 ms frame) at which two stretches are one voice
+    /// (`SpeakerGMM.crossLikelihoodRatio`). Set on the dev speaker set: frame accuracy 0.777 at −0.4,
+    /// −0.5 and −0.6, 0.757 at −0.7 (voices merge again); −0.5 is the middle of that plateau. The
+    /// committed generated lessons are the same at all three (0.970).
+    public var speakerGMMMinCLR: Float = -0.5
     /// Weight of the learned model's speech evidence per 100 ms block (nats per unit of log
     /// probability). The model's probability is a posterior from a network trained on real speech
     /// and noise; its windows within one block are strongly correlated, so a block counts as one
