@@ -134,13 +134,19 @@ public final class SlideDetector {
     /// (`SlideDetectorConfig.refineFraction`, after registration). Keeps its own registration state, so
     /// it may be called between `consume` calls.
     public func keyframesDiffer(_ a: LumaFrame, _ b: LumaFrame) -> Bool {
-        guard a.width == b.width, a.height == b.height, a.width >= config.blocksX, a.height >= config.blocksY else { return true }
+        guard let d = keyframeDifference(a, b) else { return true }
+        return d >= config.refineFraction
+    }
+
+    /// Fraction of changed blocks between `a` and `b` after registration (the keyframe registration's own
+    /// state); nil when the frames cannot be compared (other sizes, smaller than the block grid).
+    private func keyframeDifference(_ a: LumaFrame, _ b: LumaFrame) -> Float? {
+        guard a.width == b.width, a.height == b.height, a.width >= config.blocksX, a.height >= config.blocksY else { return nil }
         if keyRegistration?.width != a.width || keyRegistration?.height != a.height {
             keyRegistration = makeRegistration(width: a.width, height: a.height)
         }
-        let d = keyRegistration!.compare(a.pixels, b.pixels, threshold: config.blockThreshold,
-                                         registerAbove: config.registerAboveFraction).fraction
-        return d >= config.refineFraction
+        return keyRegistration!.compare(a.pixels, b.pixels, threshold: config.blockThreshold,
+                                        registerAbove: config.registerAboveFraction).fraction
     }
 
     /// Whether a frame inside a refined GOP already shows the next keyframe's content, so the rest of the
@@ -149,12 +155,7 @@ public final class SlideDetector {
     /// detector took as a candidate from either side of the comparison, and the change is placed as a
     /// dense read would place it; a frame mid-dissolve does not pass.
     public func frameMatchesKeyframe(_ frame: LumaFrame, _ key: LumaFrame) -> Bool {
-        guard frame.width == key.width, frame.height == key.height, frame.width >= config.blocksX, frame.height >= config.blocksY else { return false }
-        if keyRegistration?.width != frame.width || keyRegistration?.height != frame.height {
-            keyRegistration = makeRegistration(width: frame.width, height: frame.height)
-        }
-        let d = keyRegistration!.compare(key.pixels, frame.pixels, threshold: config.blockThreshold,
-                                         registerAbove: config.registerAboveFraction).fraction
+        guard let d = keyframeDifference(key, frame) else { return false }
         return d <= config.stableFraction / 2
     }
 
