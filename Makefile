@@ -70,3 +70,15 @@ eval-real: release
 	.build/release/lessonlens eval "$(REAL_SET)/dev" "$(REAL_SET)/heldout" --pipeline audio-only --json "$(REAL_SET)/lessonlens-eval.json"
 	@python3 -c 'import webrtcvad' 2>/dev/null || python3 -m pip install --quiet webrtcvad-wheels || echo "webrtcvad not installable: its column is left out"
 	python3 SampleMedia/real/reference_vads.py "$(REAL_SET)/dev" "$(REAL_SET)/heldout" --lessonlens "$(REAL_SET)/lessonlens-eval.json"
+
+## speaker-sets: the real-voice speaker sets (SampleMedia/real/README.md, "Speaker set"): held-out (seed 15)
+## and dev (seed 16), then their scores; the extra asterisk voices are installed first (not needed by the tests).
+SPEAKER_APT = asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-prompt-es-co asterisk-prompt-fr-armelle
+SPEAKER_SET ?= SampleMedia/generated/speakers
+.PHONY: speaker-sets
+speaker-sets: release
+	@missing=""; for p in $(SPEAKER_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq $$missing; fi
+	python3 SampleMedia/real/make_speaker_set.py "$(SPEAKER_SET)/heldout"
+	python3 SampleMedia/real/make_speaker_set.py "$(SPEAKER_SET)/dev" 16 --split dev
+	.build/release/lessonlens eval "$(SPEAKER_SET)/heldout" "$(SPEAKER_SET)/dev" --pipeline audio-only --confusion
