@@ -279,9 +279,10 @@ public enum AnalyzePipeline {
                     path: path, duration: duration, timeline: analysed.analytics.timeline, slides: decoded.slides,
                     plan: request.plan, config: request.config, hasVideo: decoded.hasVideo, into: tempDir, notes: &clipNotes)
                 for note in clipNotes { report.addNote(note) }
-                if let keyframes = decoded.slides?.keyframeTimes, decoded.hasVideo {
-                    try checkSameFile("before slide thumbnails")
-                    report.slides.thumbnails = MicroLessonWriter.slideThumbnails(path: path, times: keyframes, into: tempDir)
+                if decoded.hasVideo {
+                    try checkSameFile("before thumbnails")
+                    report.slides.thumbnails = MicroLessonWriter.pictures(path: path, lessons: &report.microLessons,
+                                                                          slideTimes: decoded.slides?.keyframeTimes ?? [], into: tempDir)
                 }
             }
             try checkSameFile("at the end")

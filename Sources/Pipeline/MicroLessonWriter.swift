@@ -28,31 +28,32 @@ enum MicroLessonWriter {
                 failures.append("\(name): \(error)")
             }
         }
-        // Covers after the clips, from one opening of the recording (nil: it cannot be opened: no covers).
-        // Not opened during the cutting: each opening holds the container's index (~25 MiB for a 3-hour MP4).
-        if hasVideo, let covers = try? ThumbnailWriter.Source(input: path) {
-            for i in lessons.indices where lessons[i].clip != nil {
-                // A frame a little after the start shows the topic's slide rather than the transition.
-                let thumb = String(format: "clips/%02d.jpg", lessons[i].index)
-                let t = min(lessons[i].start + 3, (lessons[i].start + lessons[i].end) / 2)
-                if (try? covers.write(time: t, output: dir + "/" + thumb)) != nil {
-                    lessons[i].thumbnail = thumb
-                }
-            }
-        }
         if !failures.isEmpty {
             notes.append(MethodNote(.clipsNotCut, ["failures": .text(failures.joined(separator: "; "))]))
         }
         return lessons
     }
 
-    /// One JPEG per slide (at a stable moment of it), named `slides/NN.jpg`; failures are skipped.
-    static func slideThumbnails(path: String, times: [Double], into dir: String) -> [String] {
-        guard !times.isEmpty, (try? FileManager.default.createDirectory(atPath: dir + "/slides", withIntermediateDirectories: true)) != nil
+    /// The pictures, from one opening of the recording (`ThumbnailWriter.Source`), after the clips are cut
+    /// (each opening holds the container's index, ~25 MiB for a 3-hour MP4): a cover for every lesson
+    /// with a clip, named `clips/NN.jpg` and set as its `thumbnail`, then one JPEG per slide (at a stable
+    /// moment of it, `slideTimes`) named `slides/NN.jpg`, which are returned. Failures are skipped; a
+    /// recording that cannot be opened gets no pictures.
+    static func pictures(path: String, lessons: inout [MicroLesson], slideTimes: [Double], into dir: String) -> [String] {
+        guard lessons.contains(where: { $0.clip != nil }) || !slideTimes.isEmpty,
+              let source = try? ThumbnailWriter.Source(input: path) else { return [] }
+        for i in lessons.indices where lessons[i].clip != nil {
+            // A frame a little after the start shows the topic's slide rather than the transition.
+            let thumb = String(format: "clips/%02d.jpg", lessons[i].index)
+            let t = min(lessons[i].start + 3, (lessons[i].start + lessons[i].end) / 2)
+            if (try? source.write(time: t, output: dir + "/" + thumb)) != nil {
+                lessons[i].thumbnail = thumb
+            }
+        }
+        guard !slideTimes.isEmpty, (try? FileManager.default.createDirectory(atPath: dir + "/slides", withIntermediateDirectories: true)) != nil
         else { return [] }
-        guard let source = try? ThumbnailWriter.Source(input: path) else { return [] }
         var out: [String] = []
-        for (i, t) in times.enumerated() {
+        for (i, t) in slideTimes.enumerated() {
             let rel = String(format: "slides/%02d.jpg", i + 1)
             if (try? source.write(time: t, output: dir + "/" + rel)) != nil { out.append(rel) }
         }
