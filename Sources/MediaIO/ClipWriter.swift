@@ -124,7 +124,32 @@ public enum ClipWriter {
         guard end > start, start.isFinite, end.isFinite else {
             throw MediaError(.badMedia, path: input, reason: "empty clip range [\(start), \(end)) seconds")
         }
-        let demuxer = try Demuxer(path: input)
+        return try Source(input: input).cut(output: output, start: start, end: end)
+    }
+
+    /// One opening of a recording that several clips are cut from (`cut(output:start:end:)`, the same as
+    /// `ClipWriter.cut`): each opening reads the container's index again (~25 MiB and a second for a
+    /// 3-hour MP4), so the micro-lesson writer opens the file once for all its clips. Not Sendable: one thread.
+    public final class Source {
+        let demuxer: Demuxer
+        let input: String
+
+        /// - Throws: `MediaError` (`.missing`/`.badMedia`) when the recording cannot be opened.
+        public init(input: String) throws {
+            self.input = input
+            demuxer = try Demuxer(path: input)
+        }
+
+        /// Cuts `[start, end)` into a clip next to `output`: see `ClipWriter.cut`.
+        public func cut(output: String, start: Double, end: Double) throws -> ClipInfo {
+            guard end > start, start.isFinite, end.isFinite else {
+                throw MediaError(.badMedia, path: input, reason: "empty clip range [\(start), \(end)) seconds")
+            }
+            return try ClipWriter.cut(demuxer, input: input, output: output, start: start, end: end)
+        }
+    }
+
+    static func cut(_ demuxer: Demuxer, input: String, output: String, start: Double, end: Double) throws -> ClipInfo {
         let (stem, requestedExtension) = splitExtension(output)
         let audioOnlyOutput = ClipContainer.audioOrder.contains { $0.fileExtension == requestedExtension }
         let videoIndex: Int? = audioOnlyOutput ? nil : demuxer.bestStream(AVMEDIA_TYPE_VIDEO).flatMap { i in
@@ -149,8 +174,9 @@ public enum ClipWriter {
         if length > 0 && start >= length {
             throw MediaError(.badMedia, path: input, reason: "clip start \(start) s is past the end of the recording (\(length) s)")
         }
-        for i in 0..<demuxer.streamCount where !kept.contains(i) {
-            demuxer.stream(i).pointee.discard = AVDISCARD_ALL
+        // Set for every stream on each cut: an earlier clip from the same opening may have kept other streams.
+        for i in 0..<demuxer.streamCount {
+            demuxer.stream(i).pointee.discard = kept.contains(i) ? AVDISCARD_DEFAULT : AVDISCARD_ALL
         }
         // Phase 1: the keyframe at or before `start` (seek lands on an earlier one on some containers).
         var clipStart: Double

@@ -18,11 +18,13 @@ enum MicroLessonWriter {
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/clips", withIntermediateDirectories: true)
         var failures: [String] = []
+        // One opening for every clip (ClipWriter.Source); a recording that cannot be opened fails each clip alike.
+        let source = Result { try ClipWriter.Source(input: path) }
         for i in lessons.indices {
             // The preferred container; ClipWriter picks .mkv, .wav or .mka when it cannot hold the codecs (PCM, FLAC, Opus…).
             let name = String(format: "%02d-", lessons[i].index) + Slug.make(lessons[i].title) + (hasVideo ? ".mp4" : ".m4a")
             do {
-                let info = try ClipWriter.cut(input: path, output: dir + "/clips/" + name, start: lessons[i].start, end: lessons[i].end)
+                let info = try source.get().cut(output: dir + "/clips/" + name, start: lessons[i].start, end: lessons[i].end)
                 lessons[i].clip = "clips/" + ((info.path as NSString).lastPathComponent)
             } catch {
                 failures.append("\(name): \(error)")

@@ -125,6 +125,21 @@ enum ClipFixtures {
         #expect(try ClipFixtures.probe(out).streams.map(\.codec_type) == ["audio"])
     }
 
+    /// One opening, several clips in any order (a later clip before an earlier one, audio only between two with
+    /// video): each is the clip a fresh opening cuts, byte for byte.
+    @Test func oneSourceCutsTheSameClipsAsFreshOpenings() throws {
+        let source = try ClipWriter.Source(input: ClipFixtures.video)
+        let ranges: [(Double, Double, String)] = [(8, 14, "mp4"), (2.5, 6, "m4a"), (0, 3, "mp4"), (5.3, 11.7, "mp4")]
+        for (n, (start, end, ext)) in ranges.enumerated() {
+            let shared = try source.cut(output: ClipFixtures.folder + "/src-\(n).\(ext)", start: start, end: end)
+            let fresh = try ClipWriter.cut(input: ClipFixtures.video, output: ClipFixtures.folder + "/fresh-\(n).\(ext)", start: start, end: end)
+            #expect(shared.start == fresh.start && shared.end == fresh.end && shared.hasVideo == fresh.hasVideo, "clip \(n)")
+            let a = try Data(contentsOf: URL(fileURLWithPath: shared.path)), b = try Data(contentsOf: URL(fileURLWithPath: fresh.path))
+            #expect(a == b, "clip \(n): \(a.count) vs \(b.count) bytes")
+        }
+        #expect(throws: MediaError.self) { try source.cut(output: ClipFixtures.folder + "/src-past.mp4", start: 100, end: 110) }
+    }
+
     @Test func chineseFileNameWorks() throws {
         let out = ClipFixtures.folder + "/05-光合作用.mp4"
         _ = try ClipWriter.cut(input: ClipFixtures.video, output: out, start: 0, end: 3)
