@@ -71,6 +71,8 @@ public enum Parameters {
                       "Keep apart voices at the same distance from the microphone by a background model of the recording's voices (a GMM of its MFCCs, weights and means MAP-adapted per turn and cluster, clustered bottom-up by the cross likelihood ratio; issue 15). Off by default: on real similar-pitch voices it labels less of the second voice as teacher (held-out speaker set: 82 to 63 percent), but it also splits or swaps the teacher of some recordings (frame accuracy 0.663 to 0.615, talk-ratio error 0.192 to 0.188)."),
         ParameterSpec("voice.speakerEmbedding", .flag(\.voice.speakerEmbedding),
                       "Tell voices apart by a learned speaker embedding (Resemblyzer's GE2E voice encoder, Apache-2.0; weights installed by `make models`), computed on 1.6 s windows of speech. Off by default (see docs/MEASUREMENTS.md, issue 15); it costs about as much time as the rest of the voice analysis many times over."),
+        ParameterSpec("voice.speakerEmbeddingMinCosine", .number(\.voice.speakerEmbeddingMinCosine, 0...1), unit: "ratio",
+                      "With voice.speakerEmbedding: the smallest cosine between two voices' mean embeddings at which they are taken for one speaker."),
         ParameterSpec("video.enabled", .flag(\.videoEnabled),
                       "Decode video for slide changes, motion and thumbnails."),
         ParameterSpec("video.sampleFps", .number(\.videoSampleFps, 0.5...10), unit: "fps",

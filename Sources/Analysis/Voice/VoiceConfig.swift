@@ -98,6 +98,9 @@ public struct VoiceConfig: Sendable, Equatable {
     /// `SpeakerEncoder`; weights from `make models`) instead of the timbre features alone. Off by
     /// default; docs/MEASUREMENTS.md, "A learned speaker embedding".
     public var speakerEmbedding = false
+    /// Smallest cosine between two clusters' mean learned embeddings at which they are one voice
+    /// (`voice.speakerEmbedding`). Chosen on the dev speaker set (docs/MEASUREMENTS.md).
+    public var speakerEmbeddingMinCosine: Double = 0.8
     /// Weight of the learned model's speech evidence per 100 ms block (nats per unit of log
     /// probability). The model's probability is a posterior from a network trained on real speech
     /// and noise; its windows within one block are strongly correlated, so a block counts as one
