@@ -59,3 +59,37 @@ func encoderWindow(_ x: [Float], start: Int) -> [Float] {
         #expect(within > across, "within \(within), across \(across)")
     }
 }
+
+@Suite struct SpeakerVectorsTests {
+    /// A turn's mean takes the partials mostly inside it, weighted by overlap, and is unit length;
+    /// quantisation to 1/255 keeps cosines within 1e-3.
+    @Test func meanTakesThePartialsInsideTheTurn() throws {
+        let d = SpeakerEncoder.dimensions
+        func unit(_ hot: Int) -> [Float] { (0..<d).map { $0 == hot ? 1 : 0 } }
+        var v = SpeakerVectors()
+        // Partial k covers blocks [8k, 8k + 16).
+        v.append(partial: 0, unit(0))
+        v.append(partial: 1, unit(0))
+        v.append(partial: 2, unit(1))
+        v.append(partial: 3, unit(1))
+        // Blocks [0, 24): partials 0 and 1 lie fully inside, partial 2 half: only voice 0.
+        let a = try #require(v.mean(start: 0, end: 24))
+        #expect(abs(a[0] - 1) < 1e-3 && a[1] == 0)
+        // Blocks [16, 40): partials 2 and 3 inside (voice 1), partial 1 half inside.
+        let b = try #require(v.mean(start: 16, end: 40))
+        #expect(abs(b[1] - 1) < 1e-3 && b[0] == 0)
+        // A turn shorter than a partial takes the partials that hold 75 % of it.
+        let c = try #require(v.mean(start: 2, end: 10))
+        #expect(abs(c[0] - 1) < 1e-3)
+        // Nothing there.
+        #expect(v.mean(start: 100, end: 140) == nil)
+        // Quantisation.
+        var q = SpeakerVectors()
+        let x = (0..<d).map { Float(($0 * 37) % 101) }
+        let norm = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        q.append(partial: 0, x.map { $0 / norm })
+        let back = q.vector(0)
+        let cos = zip(back, x).reduce(0) { $0 + $1.0 * $1.1 / norm } / back.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(cos > 0.999)
+    }
+}
