@@ -192,4 +192,34 @@ public enum Dense {
             h[j] = o * tanh(cNew)
         }
     }
+
+    /// `lstmStep` for a batch of `batch` independent sequences that share the weights (the speaker
+    /// encoder's partial utterances): `h` and `c` hold `batch × hidden` floats (sequence-major),
+    /// `inputGates` `batch × 4·hidden`, `scratch` `batch × 4·hidden`. The recurrent product runs as one
+    /// `multiply` over `batch` columns, so each weight load serves two sequences.
+    /// Cost: `batch × 4·hidden × hidden` multiply-adds. Allocates: no.
+    public static func lstmStepBatch(recurrent: DenseMatrix, inputGates: UnsafePointer<Float>, batch: Int,
+                                     h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                     scratch: UnsafeMutablePointer<Float>, reference: Bool = false) {
+        let hidden = recurrent.depth
+        precondition(recurrent.rows == 4 * hidden && recurrent.stride == hidden, "lstmStepBatch: hidden size must be a multiple of \(lane)")
+        if reference {
+            multiplyReference(recurrent, columns: h, columnCount: batch, output: scratch)
+        } else {
+            multiply(recurrent, columns: h, columnCount: batch, output: scratch)
+        }
+        for b in 0..<batch {
+            let g = scratch + b * 4 * hidden, x = inputGates + b * 4 * hidden
+            let hb = h + b * hidden, cb = c + b * hidden
+            for j in 0..<hidden {
+                let i = sigmoid(g[j] + x[j])
+                let f = sigmoid(g[hidden + j] + x[hidden + j])
+                let gg = tanh(g[2 * hidden + j] + x[2 * hidden + j])
+                let o = sigmoid(g[3 * hidden + j] + x[3 * hidden + j])
+                let cNew = f * cb[j] + i * gg
+                cb[j] = cNew
+                hb[j] = o * tanh(cNew)
+            }
+        }
+    }
 }

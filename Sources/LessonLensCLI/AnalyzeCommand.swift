@@ -57,6 +57,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         modelOptions.apply()
         // A missing model stops the batch before any file, with one line (exit 69).
         _ = try Models.speechModel(for: config)
+        _ = try Models.speakerModel(for: config)
         let explicitPlan = try lessonPlan.map { try LessonPlan.load(path: $0) }
         let outDir = location.out
         try OutputFolder.create(outDir)

@@ -56,6 +56,7 @@ struct WatchCommand: AsyncParsableCommand {
             modelOptions.apply()
             // Without the model every job would fail: refuse to start, with the install command (exit 69).
             _ = try Models.speechModel(for: config)
+            _ = try Models.speakerModel(for: config)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw PipelineError.noSuchFolder(path: directory)

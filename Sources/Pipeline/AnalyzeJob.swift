@@ -114,6 +114,7 @@ public enum AnalyzePipeline {
 
         // The voice-activity model before anything else: without it nothing would be decided right.
         let speechModel = try Models.speechModel(for: config)
+        let speakerModel = try Models.speakerModel(for: config)
 
         // Open first: a missing or non-media file fails here with its own message and exit code.
         let audioTrack = settings.audioTrack
@@ -147,7 +148,7 @@ public enum AnalyzePipeline {
             sha = try SHA256.hexDigest(ofFileAt: path)
         }
 
-        let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel)
+        let voice = VoiceAnalyzer(config: settings.voice, speechModel: speechModel, speakerModel: speakerModel)
         let slides = settings.slidesEnabled ? SlideDetector(config: SlideDetectorConfig()) : nil
         let motion = MotionAnalyzer()
         // Keyframe first: the slide detector says which GOPs to look at densely (motion needs none: it is

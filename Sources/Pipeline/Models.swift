@@ -71,6 +71,42 @@ public enum Models {
     }
 }
 
+extension Models {
+    nonisolated(unsafe) private static var encoderCache: [String: SpeakerEncoderWeights] = [:]
+    private static let encoderLock = NSLock()
+
+    /// The speaker-embedding model `config` runs (`voice.speakerEmbedding`; nil when off), loaded once
+    /// per process; a missing or damaged file throws `ModelError`.
+    public static func speakerModel(for config: PipelineConfig) throws -> SpeakerEncoderWeights? {
+        let settings = config.settings
+        return settings.voiceEnabled && settings.voice.speakerEmbedding ? try speakerEncoder() : nil
+    }
+
+    /// Resemblyzer's GE2E voice encoder, verified against its pinned SHA-256 and parsed once per process.
+    public static func speakerEncoder() throws -> SpeakerEncoderWeights {
+        let name = SpeakerEncoderWeights.fileName
+        let folders = searchFolders
+        guard let path = folders.map({ ($0 as NSString).appendingPathComponent(name) })
+            .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw ModelError("speaker-embedding model '\(name)' not found in \(folders.joined(separator: ", ")): \(installHint)")
+        }
+        if let w = encoderLock.withLock({ encoderCache[path] }) { return w }
+        let digest: String
+        do { digest = try SHA256.hexDigest(ofFileAt: path) } catch {
+            throw ModelError("cannot read speaker-embedding model '\(path)': \((error as NSError).localizedDescription); \(installHint)")
+        }
+        guard digest == SpeakerEncoderWeights.sha256 else {
+            throw ModelError("speaker-embedding model '\(path)' is damaged or not the pinned version (SHA-256 \(digest.prefix(16))…, expected \(SpeakerEncoderWeights.sha256.prefix(16))…): \(installHint)")
+        }
+        let weights: SpeakerEncoderWeights
+        do { weights = try SpeakerEncoderWeights(data: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw ModelError("speaker-embedding model '\(path)' cannot be read: \(error); \(installHint)")
+        }
+        encoderLock.withLock { encoderCache[path] = weights }
+        return weights
+    }
+}
+
 /// A model file is missing or damaged (exit 69, "service unavailable": nothing is wrong with the input).
 public struct ModelError: LessonLensError {
     public var message: String

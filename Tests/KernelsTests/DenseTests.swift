@@ -87,4 +87,28 @@ import Testing
             #expect(abs(h2[j] - hExp[j]) < 1e-5 && abs(c2[j] - cExp[j]) < 1e-5, "reference \(j)")
         }
     }
+
+    /// The batched step equals the single-sequence step applied to each sequence (SIMD and reference).
+    @Test(arguments: [1, 2, 5])
+    func lstmStepBatchMatchesSingleSteps(batch: Int) {
+        let hidden = 24
+        let w = DenseMatrix(rows: 4 * hidden, depth: hidden, values: noise(4 * hidden * hidden, seed: 15))
+        let gatesIn = noise(batch * 4 * hidden, seed: 16)
+        let h0 = noise(batch * hidden, seed: 17), c0 = noise(batch * hidden, seed: 18)
+        var expH = h0, expC = c0
+        var scratch = [Float](repeating: 0, count: batch * 4 * hidden)
+        for b in 0..<batch {
+            var h = Array(h0[(b * hidden)..<((b + 1) * hidden)]), c = Array(c0[(b * hidden)..<((b + 1) * hidden)])
+            let gi = Array(gatesIn[(b * 4 * hidden)..<((b + 1) * 4 * hidden)])
+            Dense.lstmStep(recurrent: w, inputGates: gi, h: &h, c: &c, scratch: &scratch, reference: true)
+            for j in 0..<hidden { expH[b * hidden + j] = h[j]; expC[b * hidden + j] = c[j] }
+        }
+        for reference in [false, true] {
+            var h = h0, c = c0
+            Dense.lstmStepBatch(recurrent: w, inputGates: gatesIn, batch: batch, h: &h, c: &c, scratch: &scratch, reference: reference)
+            for j in 0..<(batch * hidden) {
+                #expect(abs(h[j] - expH[j]) < 1e-5 && abs(c[j] - expC[j]) < 1e-5, "reference \(reference) element \(j)")
+            }
+        }
+    }
 }

@@ -16,13 +16,21 @@ func runVoiceBenchmarks() {
     // model (`voice.speakerGMM`, off by default), then the acoustic cues alone.
     var gmm = VoiceConfig()
     gmm.speakerGMM = true
+    // And with the learned speaker embedding (`voice.speakerEmbedding`, off by default: GE2E encoder).
+    var embedding = VoiceConfig()
+    embedding.speakerEmbedding = true
+    let encoder: SpeakerEncoderWeights?
+    do { encoder = try Models.speakerEncoder() } catch { print("voice: \(error)"); encoder = nil }
     for (name, weights, config) in [("with Silero VAD", model, VoiceConfig()), ("with Silero VAD and voice.speakerGMM", model, gmm),
+                                    ("with Silero VAD and voice.speakerEmbedding", model, embedding),
                                     ("acoustic cues only", nil, VoiceConfig())] where weights != nil || name == "acoustic cues only" {
+        if config.speakerEmbedding && encoder == nil { continue }
         var best = Double.infinity
         var bestCPU = Double.infinity
         var result: VoiceResult?
         for _ in 0..<3 {
-            let analyzer = VoiceAnalyzer(config: config, speechModel: weights)
+            let analyzer = VoiceAnalyzer(config: config, speechModel: weights,
+                                         speakerModel: config.speakerEmbedding ? encoder : nil)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let c0 = voiceThreadCPUSeconds()
             audio.withUnsafeBufferPointer { buf in
@@ -45,6 +53,29 @@ func runVoiceBenchmarks() {
         if let r = result {
             print("voice: \(r.timeline.count) segments, \(r.speakers) speaker clusters, floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS")
         }
+    }
+    if let encoder {
+        // The encoder alone, on every 1.6 s partial of the audio (every 0.8 s), batches of 8.
+        let enc = SpeakerEncoder(weights: encoder)
+        let len = SpeakerEncoder.windowSamples, hop = 12800
+        var windows: [Float] = []
+        var count = 0
+        var k = 0
+        while k * hop + len <= audio.count { windows += audio[(k * hop)..<(k * hop + len)]; count += 1; k += 1 }
+        var best = Double.infinity
+        for _ in 0..<2 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var i = 0
+            while i < count {
+                let n = min(8, count - i)
+                _ = enc.embed(windows: Array(windows[(i * len)..<((i + n) * len)]), count: n)
+                i += n
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        let seconds = Double(audio.count) / Double(sampleRate)
+        print(String(format: "speaker encoder (GE2E, %d partials of 1.6 s every 0.8 s): %.3f s for %.0f s of audio = %.1fx realtime (best of 2, one core)",
+                     count, best, seconds, seconds / best))
     }
     print("voice memory: block record of \(VoiceAnalyzer.bytesPerBlock) bytes per 100 ms paged to a temporary file (\(String(format: "%.1f", Double(VoiceAnalyzer.bytesPerBlock) * 108_000 / 1e6)) MB on disk for 3 h), three pages in memory; audio is not kept")
 }

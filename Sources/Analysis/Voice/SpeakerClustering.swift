@@ -25,6 +25,9 @@ struct SpeakerClustering {
     /// The teacher's lapel-microphone track, when the recording has one: its level over the room
     /// microphone's (both above their own floors) is added to the embedding and decides the teacher.
     var lapel: BlockSource?
+    /// Learned speaker embeddings of the recording's partials (`voice.speakerEmbedding`); with them
+    /// turns are clustered by the cosine of their mean embeddings (`clusterByEmbedding`).
+    var vectors: SpeakerVectors?
 
     /// Embedding dimensions: 12 MFCC + pitch + level + rhythm (+ lapel gap with a lapel track).
     static let baseDims = 15
@@ -59,6 +62,9 @@ struct SpeakerClustering {
         /// The core's statistics against the recording's background model (`voice.speakerGMM`;
         /// empty without it).
         var voice = SpeakerGMM.Stats()
+        /// Mean learned speaker embedding of the turn (unit length; nil without the model or when
+        /// no partial lies mostly inside the turn).
+        var voiceVector: [Float]?
     }
 
     struct Outcome {
@@ -112,7 +118,14 @@ struct SpeakerClustering {
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
         let ubm = backgroundModel(source: source, path: path)
         var turns = self.turns(source: source, path: path, ubm: ubm)
-        let clustered = cluster(&turns, ubm: ubm)
+        let clustered: Int
+        if let vectors {
+            for t in turns.indices { turns[t].voiceVector = vectors.mean(start: turns[t].start, end: turns[t].end) }
+            clusterByEmbedding(&turns)
+            clustered = renumber(&turns)
+        } else {
+            clustered = cluster(&turns, ubm: ubm)
+        }
         inheritShortTurns(&turns)
         // Teacher: most speech time, weighted towards the closest cluster: the loudest one, or with a
         // lapel track the one loudest on the lapel relative to the room microphone.
@@ -520,6 +533,84 @@ struct SpeakerClustering {
             } else {
                 stats[best] = stats[best] + turns[t].voice
                 absorb(e, max(turns[t].weight, 1), into: best)
+            }
+            owner[t] = best
+        }
+        for t in turns.indices { turns[t].cluster = owner[t] }
+    }
+
+    /// Agglomerative clustering by the learned speaker embedding (`voice.speakerEmbedding`): every turn
+    /// with an embedding starts as its own cluster; the pair whose duration-weighted mean embeddings
+    /// have the highest cosine merges while that cosine is at least `speakerEmbeddingMinCosine`
+    /// (centroid linkage: a cluster's direction is the sum of its turns' embeddings × active weight).
+    /// Bottom-up for the same reason as `agglomerate`: a grown cluster's direction is surer than a
+    /// single turn's. Turns past `maxAgglomerativeTurns` join the most similar cluster when it is
+    /// similar enough, else their own; turns without an embedding (shorter than about 1.2 s) join the
+    /// cluster whose timbre centroid is nearest within `joinDistance`, else their own.
+    private func clusterByEmbedding(_ turns: inout [Turn]) {
+        let order = turns.indices.sorted { turns[$0].weight > turns[$1].weight }
+        let seeds = Array(order.filter { turns[$0].voiceVector != nil }.prefix(Self.maxAgglomerativeTurns))
+        let dims = SpeakerEncoder.dimensions
+        var sums = seeds.map { t in turns[t].voiceVector!.map { $0 * max(turns[t].weight, 1) } }
+        var centroids = seeds.map { turns[$0].embedding }
+        var mass = seeds.map { max(turns[$0].weight, 1) }
+        var alive = [Bool](repeating: true, count: seeds.count)
+        var owner = [Int](repeating: -1, count: turns.count)
+        for (c, t) in seeds.enumerated() { owner[t] = c }
+        let threshold = Float(config.speakerEmbeddingMinCosine)
+        func cosine(_ a: [Float], _ b: [Float]) -> Float {
+            var ab: Float = 0, aa: Float = 0, bb: Float = 0
+            for k in 0..<dims { ab += a[k] * b[k]; aa += a[k] * a[k]; bb += b[k] * b[k] }
+            return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : -1
+        }
+        func absorb(_ e: [Float], _ w: Float, into c: Int) {
+            for k in 0..<e.count where !e[k].isNaN {
+                centroids[c][k] = centroids[c][k].isNaN ? e[k] : (centroids[c][k] * mass[c] + e[k] * w) / (mass[c] + w)
+            }
+            mass[c] += w
+        }
+        let n = seeds.count
+        var sim = [Float](repeating: -.infinity, count: n * n)
+        for a in 0..<n { for b in (a + 1)..<max(n, a + 1) { sim[a * n + b] = cosine(sums[a], sums[b]) } }
+        while true {
+            var best = -Float.infinity, pa = -1, pb = -1
+            for a in 0..<n where alive[a] {
+                for b in (a + 1)..<max(n, a + 1) where alive[b] && sim[a * n + b] > best {
+                    best = sim[a * n + b]; pa = a; pb = b
+                }
+            }
+            guard pa >= 0, best >= threshold else { break }
+            for k in 0..<dims { sums[pa][k] += sums[pb][k] }
+            absorb(centroids[pb], mass[pb], into: pa)
+            alive[pb] = false
+            for t in owner.indices where owner[t] == pb { owner[t] = pa }
+            for c in 0..<n where alive[c] && c != pa {
+                if c < pa { sim[c * n + pa] = cosine(sums[c], sums[pa]) } else { sim[pa * n + c] = cosine(sums[pa], sums[c]) }
+            }
+        }
+        for t in order where owner[t] < 0 {
+            let e = turns[t].embedding, w = max(turns[t].weight, 1)
+            var best = -1
+            if let v = turns[t].voiceVector {
+                var bestScore = threshold
+                for c in sums.indices where alive[c] {
+                    let s = cosine(sums[c], v)
+                    if s >= bestScore { bestScore = s; best = c }
+                }
+            } else {
+                var bestDistance = Self.joinDistance
+                for c in centroids.indices where alive[c] {
+                    let d = distance(e, centroids[c])
+                    if d < bestDistance { bestDistance = d; best = c }
+                }
+            }
+            if best < 0 {
+                sums.append(turns[t].voiceVector.map { $0.map { $0 * w } } ?? [Float](repeating: 0, count: dims))
+                centroids.append(e); mass.append(w); alive.append(true)
+                best = sums.count - 1
+            } else {
+                if let v = turns[t].voiceVector { for k in 0..<dims { sums[best][k] += v[k] * w } }
+                absorb(e, w, into: best)
             }
             owner[t] = best
         }

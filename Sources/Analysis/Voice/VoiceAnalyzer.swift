@@ -27,8 +27,11 @@ public final class VoiceAnalyzer {
     ///   - speechModel: the learned voice-activity model's weights (Silero VAD); with them every block
     ///     carries a speech probability that the class costs weigh as evidence. Without them the
     ///     timeline rests on the acoustic cues alone (the method before the model; tests and comparisons).
-    public convenience init(config: VoiceConfig = .init(), sampleRate: Int = 16000, speechModel: SileroWeights? = nil) {
-        self.init(config: config, sampleRate: sampleRate, store: BlockStore(), speechModel: speechModel)
+    ///   - speakerModel: the speaker-embedding model's weights (Resemblyzer's GE2E encoder); with them
+    ///     speaker turns are clustered by learned embeddings of 1.6 s partials (`voice.speakerEmbedding`).
+    public convenience init(config: VoiceConfig = .init(), sampleRate: Int = 16000, speechModel: SileroWeights? = nil,
+                            speakerModel: SpeakerEncoderWeights? = nil) {
+        self.init(config: config, sampleRate: sampleRate, store: BlockStore(), speechModel: speechModel, speakerModel: speakerModel)
     }
 
     /// With a block store of `pageBlocks` blocks per page (tests: small pages exercise the file).
@@ -36,11 +39,13 @@ public final class VoiceAnalyzer {
         self.init(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks), speechModel: speechModel)
     }
 
-    private init(config: VoiceConfig, sampleRate: Int, store: BlockStore, speechModel: SileroWeights?) {
+    private init(config: VoiceConfig, sampleRate: Int, store: BlockStore, speechModel: SileroWeights?,
+                 speakerModel: SpeakerEncoderWeights? = nil) {
         self.config = config
         self.sampleRate = sampleRate
         self.speechModel = speechModel
-        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store, vad: Self.makeVAD(speechModel))
+        frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store, vad: Self.makeVAD(speechModel),
+                                 encoder: speakerModel.map { SpeakerEncoder(weights: $0) })
     }
 
     /// The learned voice-activity model's weights, when it runs.
@@ -126,7 +131,9 @@ public final class VoiceAnalyzer {
         let lapel = lapelFrontEnd.flatMap {
             $0.store.count > 0 ? BlockSource(store: $0.store, config: config, speechProbability: $0.hasSpeechProbability) : nil
         }
-        let speakers = SpeakerClustering(config: config, lapel: lapel).run(source: source, path: path)
+        var clustering = SpeakerClustering(config: config, lapel: lapel)
+        if !frontEnd.speakerVectors.isEmpty { clustering.vectors = frontEnd.speakerVectors }
+        let speakers = clustering.run(source: source, path: path)
         if recordsBlockFeatures { lastDiagnostics = (source, path) }
 
         var labels = path.map { c -> Label in

@@ -94,6 +94,13 @@ public struct VoiceConfig: Sendable, Equatable {
     /// −0.5 and −0.6, 0.757 at −0.7 (voices merge again); −0.5 is the middle of that plateau. The
     /// committed generated lessons are the same at all three (0.970).
     public var speakerGMMMinCLR: Float = -0.5
+    /// Cluster speaker turns by a learned speaker embedding (Resemblyzer's GE2E voice encoder,
+    /// `SpeakerEncoder`; weights from `make models`) instead of the timbre features alone. Off by
+    /// default; docs/MEASUREMENTS.md, "A learned speaker embedding".
+    public var speakerEmbedding = false
+    /// Smallest cosine between two clusters' mean learned embeddings at which they are one voice
+    /// (`voice.speakerEmbedding`). Chosen on the dev speaker set (docs/MEASUREMENTS.md).
+    public var speakerEmbeddingMinCosine: Double = 0.8
     /// Weight of the learned model's speech evidence per 100 ms block (nats per unit of log
     /// probability). The model's probability is a posterior from a network trained on real speech
     /// and noise; its windows within one block are strongly correlated, so a block counts as one

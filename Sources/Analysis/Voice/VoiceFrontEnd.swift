@@ -74,10 +74,28 @@ final class VoiceFrontEnd {
     /// Whether blocks carry the model's speech probability.
     var hasSpeechProbability: Bool { vad != nil }
 
-    init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore(), vad: SileroVAD? = nil) {
+    // Learned speaker embedding (optional, `voice.speakerEmbedding`): 1.6 s partials every 0.8 s
+    // (8 blocks), run `SpeakerEncoder.batch` at a time; only the last partial's samples are kept.
+    private let encoder: SpeakerEncoder?
+    private var encSamples: [Float] = []
+    /// Absolute index of `encSamples[0]` (negative at first: the first partial reads 200 samples before 0).
+    private var encStart = 0
+    private var nextPartial = 0
+    private var pendingWindows: [Float] = []
+    private var pendingPartials: [Int] = []
+    /// The embeddings of the partials that carried sound.
+    private(set) var speakerVectors = SpeakerVectors()
+
+    init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore(), vad: SileroVAD? = nil,
+         encoder: SpeakerEncoder? = nil) {
         precondition(sampleRate == 16000, "VoiceAnalyzer expects 16 kHz audio (MediaIO resamples to it)")
         self.store = store
         self.vad = vad
+        self.encoder = encoder
+        if encoder != nil {
+            encStart = -SpeakerEncoder.fftSize / 2
+            encSamples = [Float](repeating: 0, count: SpeakerEncoder.fftSize / 2)
+        }
         blockSamples = config.blockFrames * config.hopSamples
         self.config = config
         self.sampleRate = sampleRate
@@ -136,6 +154,45 @@ final class VoiceFrontEnd {
         buffer.append(contentsOf: samples)
         processAvailable(final: false)
         flushBlocks(final: false)
+        if encoder != nil {
+            encSamples.append(contentsOf: samples)
+            takePartials(final: false)
+        }
+    }
+
+    /// Cuts the partials the samples so far cover (at the end: those at least 75 % inside the
+    /// recording, resemblyzer's `min_coverage`), embeds them in batches, drops samples no longer needed.
+    private func takePartials(final: Bool) {
+        guard let encoder else { return }
+        let hop = SpeakerVectors.partialHopSamples, len = SpeakerEncoder.windowSamples
+        if final { encSamples.append(contentsOf: repeatElement(0, count: len)) }
+        while true {
+            let s = nextPartial * hop - SpeakerEncoder.fftSize / 2
+            if final {
+                guard Double(nextPartial * hop) + 0.75 * Double(SpeakerEncoder.frames * SpeakerEncoder.hop) <= Double(totalSamples) else { break }
+            } else if s + len > encStart + encSamples.count { break }
+            let o = s - encStart
+            // Partials without sound (below −60 dBFS RMS: digital silence, a muted input) are not embedded.
+            var e: Float = 0
+            for i in o..<(o + len) { e += encSamples[i] * encSamples[i] }
+            if e / Float(len) > 1e-6 {
+                pendingWindows.append(contentsOf: encSamples[o..<(o + len)])
+                pendingPartials.append(nextPartial)
+            }
+            nextPartial += 1
+            if pendingPartials.count >= SpeakerEncoder.batch { runEncoder(encoder) }
+        }
+        if final { runEncoder(encoder) }
+        let keepFrom = nextPartial * hop - SpeakerEncoder.fftSize / 2 - encStart
+        if keepFrom > 0 && keepFrom <= encSamples.count { encSamples.removeFirst(keepFrom); encStart += keepFrom }
+    }
+
+    private func runEncoder(_ encoder: SpeakerEncoder) {
+        guard !pendingPartials.isEmpty else { return }
+        let vectors = encoder.embed(windows: pendingWindows, count: pendingPartials.count)
+        for (k, v) in zip(pendingPartials, vectors) { speakerVectors.append(partial: k, v) }
+        pendingWindows.removeAll(keepingCapacity: true)
+        pendingPartials.removeAll(keepingCapacity: true)
     }
 
     /// Flushes the remaining frames (zero padding past the end) and the partial block.
@@ -148,6 +205,7 @@ final class VoiceFrontEnd {
         processAvailable(final: true)
         if acc.frames > 0 { deliver(acc.block(config: config)); acc = BlockAccumulator() }
         flushBlocks(final: true)
+        takePartials(final: true)
     }
 
     private func deliver(_ block: VoiceBlock) {
