@@ -143,9 +143,9 @@ extension PostgresJobQueue {
 
     public func claimNextJob(worker: String, leaseSeconds: Double) async throws -> JobRow? {
         let logger = self.logger
-        // Not repeated after a broken connection: the claim may have committed; its lease then expires
-        // and the job is requeued (the attempt counts, which `maxAttempts` bounds).
-        return try await call("claim a job for '\(worker)'", attempts: 1) { c in
+        // Repeated after a broken connection: a claim that committed but whose reply was lost leaves a
+        // running job nobody renews; its lease expires and it is requeued (one attempt, bounded by `maxAttempts`).
+        return try await call("claim a job for '\(worker)'") { c in
             guard let row = try await Self.rows(c, """
                 WITH next AS (
                     SELECT id FROM jobs WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= \(unescaped: nowSQL))

@@ -129,17 +129,63 @@ public final class PostgresJobQueue: JobQueue, @unchecked Sendable {
 /// Thrown by `withDeadline` when the body did not finish in time.
 struct DeadlineExceeded: Error {}
 
-/// Runs `body`, cancelling it after `seconds`.
+/// Runs `body`, giving up after `seconds`: the caller gets `DeadlineExceeded` at once and `body` is
+/// cancelled and left to end on its own. (A task group would wait for it, and a connection lease that
+/// ignores cancellation, on a pool reconnecting after a server restart, then hung the worker.)
 func withDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw DeadlineExceeded()
+    let once = ResumeOnce<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            once.set(continuation)
+            let work = Task {
+                do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
+            }
+            once.setWork(work)
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                work.cancel()
+                once.resume(.failure(DeadlineExceeded()))
+            }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded() }
-        return first
+    } onCancel: {
+        once.cancel()
+    }
+}
+
+/// Resumes a continuation once, from whichever of the work, the timer or a cancellation comes first.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var pending: Result<T, any Error>?
+    private var work: Task<Void, Never>?
+
+    func set(_ c: CheckedContinuation<T, any Error>) {
+        lock.lock()
+        if let pending { lock.unlock(); c.resume(with: pending); return }
+        continuation = c
+        lock.unlock()
+    }
+
+    func setWork(_ w: Task<Void, Never>) { lock.lock(); work = w; lock.unlock() }
+
+    func resume(_ r: Result<T, any Error>) {
+        lock.lock()
+        guard let c = continuation else {
+            if pending == nil { pending = r }
+            lock.unlock()
+            return
+        }
+        continuation = nil
+        pending = r
+        lock.unlock()
+        c.resume(with: r)
+    }
+
+    func cancel() {
+        lock.lock(); let w = work; lock.unlock()
+        w?.cancel()
+        resume(.failure(CancellationError()))
     }
 }
 

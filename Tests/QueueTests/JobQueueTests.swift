@@ -186,7 +186,9 @@ struct PostgresQueueTests {
 
     @Test("a terminated connection and a server restart: the next calls reconnect")
     func reconnects() async throws {
-        let cluster = try sharedCluster.get()
+        // A cluster of its own: its restart must not break the other suites' connections.
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
         let url = try cluster.createDatabase("r")
         let q = try await PostgresJobQueue(url: url)
         _ = try await q.enqueue(path: "/r/e.mp4", sha256: sha(8), size: 5, mtime: Date(), pipeline: "standard", parameters: [:])
