@@ -50,8 +50,14 @@ struct QueueFaultTests {
         let args = ["worker", "--catalog", url, "--out", out, "--workers", "2", "--lease", "1.5", "--retry-base", "0",
                     "--stub-sleep", "60", "--once"]
         let workers = try (0..<3).map { try Child(args, log: dir.path("worker\($0).log")) }
-        try await Task.sleep(for: .milliseconds(1200))
-        kill(workers[0].process.processIdentifier, SIGKILL)
+        // Kill worker 0 while it holds a job (mid-job), however slowly the loaded machine started it.
+        let victim = workers[0].process.processIdentifier
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_owner LIKE '%:\(victim):%'",
+                                                  database: db) == "0" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(victim, SIGKILL)
         try await Task.sleep(for: .milliseconds(800))
         try cluster.stop(mode: "fast")
         try await Task.sleep(for: .milliseconds(300))
