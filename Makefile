@@ -2,14 +2,15 @@
 SWIFT ?= swift
 DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
 DEMO_OUT ?= out/demo
-APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav
+APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15
 BENCH_APT = espeak-ng flite sox hyperfine
 
 .PHONY: deps apt-deps models build release demo test check-imports bench bench-deps eval heldout clean
 
 ## deps: install the Debian packages and the model weights LessonLens needs (idempotent; root or sudo for apt).
 ## pocketsphinx-testdata (real read speech) and minetest-data (real recorded foley) feed the voice-activity tests;
-## asterisk-core-sounds-en-wav and asterisk-prompt-it-menardi-wav (two real voices of similar pitch) the speaker test.
+## asterisk-core-sounds-en-wav and asterisk-prompt-it-menardi-wav (two real voices of similar pitch) the speaker test;
+## postgresql-15 the queue tests (each run starts a throw-away cluster with initdb + pg_ctl, Tests/TestSupport/PostgresCluster.swift).
 deps: apt-deps models
 
 ## models: the Silero VAD weights from the silero-vad wheel on PyPI, SHA-256 checked (scripts/fetch-models.sh).

@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Float/Double elementary functions for Kernels instead of hand-wrapped libm calls.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // The shared PostgreSQL catalog and job queue of many worker hosts (issue 12).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -51,9 +53,15 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The PostgreSQL backend of the catalog and job queue (`--catalog postgres://…`, issue 12).
+        .target(name: "CatalogPostgres", dependencies: [
+            "MediaCore", "Catalog",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Reports", dependencies: ["MediaCore"]),
         .target(name: "Pipeline", dependencies: [
-            "MediaCore", "MediaIO", "Kernels", "Analysis", "Catalog", "Reports",
+            "MediaCore", "MediaIO", "Kernels", "Analysis", "Catalog", "CatalogPostgres", "Reports",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,6 +81,8 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MediaCore", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MediaCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Analysis", "Catalog", "Reports", "MediaCore", "TestSupport"]),
+        // The job queue on both backends, on a throw-away PostgreSQL cluster (TestSupport.PostgresCluster).
+        .testTarget(name: "QueueTests", dependencies: ["Catalog", "CatalogPostgres", "Pipeline", "MediaCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MediaCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

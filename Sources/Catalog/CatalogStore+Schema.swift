@@ -93,6 +93,11 @@ extension CatalogStore {
         migrator.registerMigration("v3-jobs-interruptions") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0)")
         }
+        // The worker that committed a job's result (`host:pid:token:wN`): `jobs` shows the host of a done
+        // job, and a worker repeating `complete` after a lost reply learns that its own commit went through.
+        migrator.registerMigration("v5-jobs-completed-by") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN completed_by TEXT")
+        }
         return migrator
     }
 }

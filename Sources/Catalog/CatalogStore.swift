@@ -282,15 +282,40 @@ public final class CatalogStore: Sendable {
     /// `CatalogError.leaseLost` (and writes nothing) if `worker` no longer holds the job, so a job whose
     /// lease was taken over is never counted done twice.
     public func complete(jobID: Int64, worker: String, reportDir: String, summary: ResultSummary, now: Date = Date()) throws {
+        // Strict, as before: a second completion is refused (the queue API's `completeOnce` answers it instead).
+        if try completeOnce(jobID: jobID, worker: worker, reportDir: reportDir, summary: summary, now: now) == .alreadyCompleted {
+            throw CatalogError.leaseLost(id: jobID, worker: worker)
+        }
+    }
+
+    /// `complete`, idempotent for the worker that committed: repeated after its first reply was lost, it
+    /// answers `.alreadyCompleted` and writes nothing.
+    public func completeOnce(jobID: Int64, worker: String, reportDir: String, summary: ResultSummary,
+                             now: Date = Date()) throws -> CompletionOutcome {
         try write("complete job \(jobID)") { db in
             let t = now.timeIntervalSince1970
             try db.execute(sql: """
                 UPDATE jobs SET state = 'done', finished_at = ?, report_dir = ?, error = NULL,
-                    lease_owner = NULL, lease_expires_at = NULL
+                    lease_owner = NULL, lease_expires_at = NULL, completed_by = ?
                 WHERE id = ? AND state = 'running' AND lease_owner = ?
-                """, arguments: [t, reportDir, jobID, worker])
-            if db.changesCount != 1 { throw CatalogError.leaseLost(id: jobID, worker: worker) }
+                """, arguments: [t, reportDir, worker, jobID, worker])
+            if db.changesCount != 1 {
+                let job = try Self.fetchJob(db, id: jobID)
+                if job.state == .done, job.completedBy == worker { return .alreadyCompleted }
+                throw CatalogError.leaseLost(id: jobID, worker: worker)
+            }
             try Self.insertResult(db, jobID: jobID, summary: summary, reportDir: reportDir, time: t)
+            return .completed
+        }
+    }
+
+    /// Gives one running job of `worker` back to the queue untouched (clean shutdown: the attempt is
+    /// given back). Returns whether it changed.
+    @discardableResult
+    public func release(jobID: Int64, worker: String, now: Date = Date()) throws -> Bool {
+        try write("release job \(jobID) of '\(worker)'") { db in
+            try self.recover(db, where: "id = ? AND lease_owner = ?", [jobID, worker],
+                             why: "worker '\(worker)' shut down", countsAsAttempt: false, now: now) == 1
         }
     }
 
@@ -476,7 +501,7 @@ extension CatalogStore {
     static let jobColumns = """
         jobs.id, jobs.recording_id, jobs.path, r.sha256, jobs.state, jobs.attempts, jobs.error, jobs.pipeline,
         jobs.parameters, jobs.created_at, jobs.started_at, jobs.finished_at, jobs.lease_owner, jobs.lease_expires_at,
-        jobs.next_attempt_at, jobs.report_dir, jobs.duplicate_of
+        jobs.next_attempt_at, jobs.report_dir, jobs.duplicate_of, jobs.completed_by
         """
 
     static func jobRow(_ row: Row) -> JobRow {
@@ -487,7 +512,7 @@ extension CatalogStore {
                       createdAt: date("created_at") ?? Date(timeIntervalSince1970: 0), startedAt: date("started_at"),
                       finishedAt: date("finished_at"), leaseOwner: row["lease_owner"],
                       leaseExpiresAt: date("lease_expires_at"), nextAttemptAt: date("next_attempt_at"),
-                      reportDir: row["report_dir"], duplicateOf: row["duplicate_of"])
+                      reportDir: row["report_dir"], duplicateOf: row["duplicate_of"], completedBy: row["completed_by"])
     }
 
     static func fetchJob(_ db: Database, where clause: String, _ arguments: StatementArguments) throws -> JobRow? {

@@ -54,6 +54,32 @@ public struct JobRow: Sendable, Equatable, Codable {
     public var reportDir: String?
     /// For `duplicate` jobs: the job that holds (or will hold) the analysis of the same bytes.
     public var duplicateOf: Int64?
+    /// The worker that committed the result (`v5-jobs-completed-by`; nil before, or not done).
+    public var completedBy: String? = nil
+
+    public init(id: Int64, recordingID: Int64, path: String, sha256: String, state: JobState, attempts: Int, error: String?,
+                pipeline: String, parametersJSON: String, createdAt: Date, startedAt: Date?, finishedAt: Date?,
+                leaseOwner: String?, leaseExpiresAt: Date?, nextAttemptAt: Date?, reportDir: String?, duplicateOf: Int64?,
+                completedBy: String? = nil) {
+        self.id = id
+        self.recordingID = recordingID
+        self.path = path
+        self.sha256 = sha256
+        self.state = state
+        self.attempts = attempts
+        self.error = error
+        self.pipeline = pipeline
+        self.parametersJSON = parametersJSON
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.nextAttemptAt = nextAttemptAt
+        self.reportDir = reportDir
+        self.duplicateOf = duplicateOf
+        self.completedBy = completedBy
+    }
 }
 
 /// What `enqueue` did with a file.

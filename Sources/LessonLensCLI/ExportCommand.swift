@@ -34,7 +34,9 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let text = try JobCatalog(readingAt: catalog).resultsCSV(since: since.flatMap(CatalogExport.parseDate))
+            let text = SharedCatalog.isPostgres(catalog)
+                ? try await SharedCatalog.resultsCSV(catalog, since: since.flatMap(CatalogExport.parseDate))
+                : try JobCatalog(readingAt: catalog).resultsCSV(since: since.flatMap(CatalogExport.parseDate))
             if let out {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

@@ -69,6 +69,10 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
+                if let url = location.catalog, SharedCatalog.isPostgres(url) {
+                    print(try await SharedCatalog.jobsListing(url, state: state?.name, limit: limit, json: json))
+                    return
+                }
                 print(try location.openStoreForReading().jobsListing(state: state?.name, limit: limit, json: json))
             }
         }

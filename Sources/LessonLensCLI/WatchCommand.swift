@@ -40,6 +40,8 @@ struct WatchCommand: AsyncParsableCommand {
     var grace: Double = 30
     @Flag(name: .long, help: "Exit once every file present has been processed (batch mode) instead of watching on.")
     var once = false
+    @Flag(name: .long, help: "Ingester role: debounce, hash and enqueue into --catalog (e.g. postgres://…); no analysis (run `lessonlens worker` elsewhere).")
+    var enqueueOnly = false
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -60,6 +62,10 @@ struct WatchCommand: AsyncParsableCommand {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw PipelineError.noSuchFolder(path: directory)
+            }
+            if enqueueOnly {
+                try await ingest(config: config)
+                return
             }
             let outDir = location.out
             try OutputFolder.create(outDir)
@@ -90,6 +96,45 @@ struct WatchCommand: AsyncParsableCommand {
             let stats = try await watcher.run()
             FileHandle.standardError.write(Data(
                 "watch stopped: \(stats.done) done, \(stats.failed) failed, \(stats.duplicates) duplicate, \(stats.requeued) requeued\n".utf8))
+        }
+    }
+
+    /// `--enqueue-only`: every `--rescan` seconds (or once with `--once`), the regular non-hidden files of the
+    /// folder whose size and time have not changed for `--debounce` seconds are hashed and enqueued.
+    func ingest(config: PipelineConfig) async throws {
+        let catalog = location.catalogPath
+        var seen: [String: (size: Int64, mtime: Date, since: Date)] = [:]
+        var taken: Set<String> = []
+        // SIGTERM keeps its default (end the process): each enqueue is one transaction, nothing is half done.
+        while true {
+            let now = Date()
+            var ready: [String] = []
+            var pending = false
+            let root = URL(fileURLWithPath: directory).standardizedFileURL
+            let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])?
+                .allObjects.compactMap { $0 as? URL } ?? []
+            for url in files {
+                guard let a = try? FileManager.default.attributesOfItem(atPath: url.path),
+                      a[FileAttributeKey.type] as? FileAttributeType == FileAttributeType.typeRegular,
+                      !url.path.hasSuffix(".part"), !url.path.hasSuffix(".tmp"), !url.path.contains(".plan.") else { continue }
+                let size = (a[FileAttributeKey.size] as? NSNumber)?.int64Value ?? 0
+                let mtime = (a[FileAttributeKey.modificationDate] as? Date) ?? now
+                let key = url.path + "|\(size)|\(mtime.timeIntervalSince1970)"
+                if taken.contains(key) { continue }
+                if let s = seen[url.path], s.size == size, s.mtime == mtime {
+                    if now.timeIntervalSince(s.since) >= debounce { ready.append(url.path); taken.insert(key) } else { pending = true }
+                } else {
+                    seen[url.path] = (size, mtime, now)
+                    if debounce == 0 { ready.append(url.path); taken.insert(key) } else { pending = true }
+                }
+            }
+            if !ready.isEmpty {
+                for line in try await SharedCatalog.enqueue(catalog, files: ready, config: config) {
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+            }
+            if once && !pending { break }
+            try? await Task.sleep(for: .seconds(once ? min(1, max(0.1, debounce)) : min(rescan, max(0.5, debounce))))
         }
     }
 }

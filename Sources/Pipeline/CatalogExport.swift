@@ -22,6 +22,8 @@ public enum CatalogExport {
         public var finishedAt: String?
         public var nextAttemptAt: String?
         public var leaseOwner: String?
+        /// Host holding the job (running) or that completed it (done).
+        public var host: String?
 
         public init(_ job: JobRow) {
             id = job.id
@@ -38,11 +40,12 @@ public enum CatalogExport {
             finishedAt = job.finishedAt.map(CatalogExport.iso)
             nextAttemptAt = job.nextAttemptAt.map(CatalogExport.iso)
             leaseOwner = job.leaseOwner
+            host = job.host
         }
 
         enum CodingKeys: String, CodingKey {
             case id, file, sha256, state, error, reportDir, attempts, pipeline, duplicateOf, createdAt, startedAt,
-                 finishedAt, nextAttemptAt, leaseOwner
+                 finishedAt, nextAttemptAt, leaseOwner, host
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -61,6 +64,7 @@ public enum CatalogExport {
             try c.encodeIfPresent(finishedAt, forKey: .finishedAt)
             try c.encodeIfPresent(nextAttemptAt, forKey: .nextAttemptAt)
             try c.encodeIfPresent(leaseOwner, forKey: .leaseOwner)
+            try c.encodeIfPresent(host, forKey: .host)
         }
     }
 

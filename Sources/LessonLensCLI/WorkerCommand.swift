@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import MediaCore
+import Pipeline
+import UnixSignals
+import Logging
+
+/// `lessonlens worker --catalog postgres://… --workers N --out DIR`: the worker role of issue 12.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Claim and analyse queued jobs from a shared catalog (any number of hosts).",
+        discussion: """
+            Jobs are claimed under a lease renewed every third of --lease seconds; a worker that dies loses its \
+            lease and the job is retried elsewhere (bounded attempts, backoff). A path this host cannot read \
+            fails the job transiently, so another host may retry it. `lessonlens jobs list --catalog …` shows \
+            which host holds which job. SIGTERM/SIGINT: no new claims, running jobs finish (a second signal \
+            gives them back to the queue at once). --stub-sleep MS replaces the analysis by a readable-file \
+            check, a sleep and a small report.json: for tests and benchmarks of the queue only.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Catalog: postgres://user@host:port/db or a SQLite file.", valueName: "URL"))
+    var catalog: String
+    @Option(name: .long, help: ArgumentHelp("Report folder (shared storage).", valueName: "DIR")) var out: String = "./lessonlens-out"
+    @Option(name: .long, help: "Jobs analysed at once by this process.") var workers: Int = 1
+    @Option(name: .long, help: "Seconds a claimed job's lease lasts.") var lease: Double = 60
+    @Option(name: .long, help: "First retry delay in seconds of a transient failure or expired lease (doubles per attempt).")
+    var retryBase: Double = 30
+    @Option(name: .long, help: ArgumentHelp("Tests/benchmarks: stand-in analysis that sleeps MS milliseconds.", valueName: "MS"))
+    var stubSleep: Int?
+    @Flag(name: .long, help: "Exit once no job is queued or running.") var once = false
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
+        guard lease >= 0.3 else { throw ValidationError("--lease must be at least 0.3 seconds") }
+        guard retryBase >= 0 else { throw ValidationError("--retry-base must be at least 0") }
+        if let stubSleep, stubSleep < 0 { throw ValidationError("--stub-sleep must be at least 0") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            LogSetup.bootstrap(verbose: global.verbose, defaultLevel: .info)
+            let config = try pipelineOptions.resolve()
+            modelOptions.apply()
+            if stubSleep == nil { _ = try Models.speechModel(for: config) }
+            try OutputFolder.create(out)
+            var options = QueueWorkerOptions(outDir: out, config: config)
+            options.workers = workers
+            options.leaseSeconds = lease
+            options.stubSleepMilliseconds = stubSleep
+            options.exitWhenIdle = once
+            let worker = try await QueueWorker.open(catalog: catalog, options: options, retryBaseSeconds: retryBase)
+            let signals = Task {
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { await worker.stop() }
+            }
+            defer { signals.cancel() }
+            let summary = await worker.run()
+            FileHandle.standardError.write(Data("worker stopped: \(summary)\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throw-away PostgreSQL 15 cluster for the tests: `initdb` into a temporary folder (as the unprivileged
+/// `nobody` when the tests run as root, which initdb refuses), `pg_ctl start` on a free loopback port with
+/// its unix socket in that folder, one database per test (`createDatabase`), `stop()` at the end.
+/// PostgreSQL missing is an error naming the package (`make deps` installs postgresql-15), never a skip.
+public final class PostgresCluster: @unchecked Sendable {
+    public static let bin = "/usr/lib/postgresql/15/bin"
+    public let folder: String
+    public let port: Int
+    let user: String
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
+            "PostgreSQL 15 is not installed (\(PostgresCluster.bin)/initdb missing): `make deps` installs postgresql-15"
+        }
+    }
+
+    /// Creates and starts a cluster.
+    public init() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.bin + "/initdb") else { throw Missing() }
+        var template = Array("/tmp/lessonlens-pg-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw ToolError("mkdtemp failed") }
+        folder = String(cString: made)
+        user = getuid() == 0 ? "nobody" : (ProcessInfo.processInfo.environment["USER"] ?? "postgres")
+        port = Self.freePort()
+        if getuid() == 0 {
+            chmod(folder, 0o755)
+            _ = try Tool.run("/bin/chown", ["-R", "nobody:nogroup", folder])
+        }
+        let initdb = try asUser(Self.bin + "/initdb", ["-D", folder + "/data", "-U", "lessonlens", "-A", "trust",
+                                                        "--no-sync", "-E", "UTF8", "--locale=C"])
+        guard initdb.status == 0 else { throw ToolError("initdb failed: \(initdb.stderr)") }
+        try start()
+    }
+
+    /// `postgres://lessonlens@127.0.0.1:PORT/DATABASE`.
+    public func url(database: String) -> String { "postgres://lessonlens@127.0.0.1:\(port)/\(database)" }
+
+    /// A new empty database (named from `label` and a counter) and its URL.
+    public func createDatabase(_ label: String = "t") throws -> String {
+        let name = "\(label)_\(UInt32.random(in: 0...UInt32.max))".lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        try psql("CREATE DATABASE \(name)")
+        return url(database: name)
+    }
+
+    /// Runs SQL through psql as the cluster's superuser on database `postgres` (or `database`).
+    @discardableResult
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let r = try Tool.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "lessonlens", "-d", database,
+                                               "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+        guard r.status == 0 else { throw ToolError("psql '\(sql)' failed: \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `pg_ctl start` by `system(3)`, which waits for pg_ctl alone: Foundation's `Process` waits until
+    /// the started server, which inherits its descriptors, goes away, so it would never return.
+    public func start() throws {
+        let command = "\(Self.bin)/pg_ctl -D \(folder)/data -l \(folder)/log -w -t 30 start -o '-p \(port) -k \(folder) "
+            + "-c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200' </dev/null >/dev/null 2>&1"
+        let status = system(getuid() == 0 ? "cd \(folder) && /usr/sbin/runuser -u nobody -- \(command)" : command)
+        guard status == 0 else {
+            throw ToolError("pg_ctl start failed (\(status)): \((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "")")
+        }
+    }
+
+    /// `mode`: fast (disconnects clients) or immediate (like a crash).
+    public func stop(mode: String = "fast") throws {
+        let command = "\(Self.bin)/pg_ctl -D \(folder)/data -w -t 30 stop -m \(mode) </dev/null >/dev/null 2>&1"
+        let status = system(getuid() == 0 ? "cd \(folder) && /usr/sbin/runuser -u nobody -- \(command)" : command)
+        guard status == 0 else { throw ToolError("pg_ctl stop failed (\(status))") }
+    }
+
+    /// Stops the server and removes its folder.
+    public func remove() {
+        try? stop(mode: "immediate")
+        if !TestEnvironment.keepTestFolders { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    func asUser(_ program: String, _ arguments: [String]) throws -> ToolResult {
+        if getuid() == 0 { return try Tool.run("/usr/sbin/runuser", ["-u", "nobody", "--", program] + arguments, cwd: folder) }
+        return try Tool.run(program, arguments, cwd: folder)
+    }
+
+    /// A loopback TCP port nobody listens on now (bound to port 0, read back, closed).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
