@@ -47,9 +47,11 @@ struct QueueFaultTests {
         for c in ingest { #expect(c.wait(seconds: 60)) }
         #expect(try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", database: db) == "200")
 
-        let args = ["worker", "--catalog", url, "--out", out, "--workers", "2", "--lease", "1.5", "--retry-base", "0",
-                    "--stub-sleep", "60", "--once"]
-        let workers = try (0..<3).map { try Child(args, log: dir.path("worker\($0).log")) }
+        let args = { (sleepMS: Int) in ["worker", "--catalog", url, "--out", out, "--workers", "2", "--lease", "1.5", "--retry-base", "0",
+                                        "--stub-sleep", "\(sleepMS)", "--once"] }
+        // Worker 0's jobs take 5 s, so the kill below lands while it holds one (the others' take 60 ms): the
+        // checked poll and the kill are two steps, and a 60 ms job could finish between them on a loaded machine.
+        let workers = try (0..<3).map { try Child(args($0 == 0 ? 5000 : 60), log: dir.path("worker\($0).log")) }
         // Kill worker 0 while it holds a job (mid-job), however slowly the loaded machine started it.
         let victim = workers[0].process.processIdentifier
         let deadline = Date().addingTimeInterval(60)
