@@ -33,6 +33,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Float/Double elementary functions for Kernels instead of hand-wrapped libm calls.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // The teacher portal (issue 11): HTTP server, bcrypt, signed JWTs from the district identity provider.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // Already in the graph through hummingbird; named so Portal may import NIOCore and HTTPTypes itself.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
