@@ -16,6 +16,10 @@ public struct Attributor: Sendable {
     public let pattern: String
     let regex: NSRegularExpression
     let fields: [Field]
+    /// The same pattern with its time fields matching any name (`capture-17.mp4`): school and room still come
+    /// from the folders when the file name carries no time, and the start then from `creation_time`.
+    let untimedRegex: NSRegularExpression
+    let untimedFields: [Field]
     public let timeZone: TimeZone
     public let slots: [TimetableSlot]
     let slotsByRoom: [String: [TimetableSlot]]
@@ -41,42 +45,50 @@ public struct Attributor: Sendable {
         for t in teachers { names[t.name] = t.id }
         for s in slots { names[s.teacherName] = s.teacherID }
         teacherIDsByName = names
-        var re = "(?:^|/)"
-        var fields: [Field] = []
+        var re = "(?:^|/)", untimed = "(?:^|/)"
+        var fields: [Field] = [], untimedFields: [Field] = []
         var rest = Substring(pattern)
         while let c = rest.first {
             if c == "{", let close = rest.firstIndex(of: "}") {
                 let name = String(rest[rest.index(after: rest.startIndex)..<close])
                 rest = rest[rest.index(after: close)...]
                 switch name {
-                case "school": re += "([^/]+?)"; fields.append(.school)
-                case "room": re += "([^/]+?)"; fields.append(.room)
-                case "*": re += "[^/]*"
+                case "school": re += "([^/]+?)"; fields.append(.school); untimed += "([^/]+?)"; untimedFields.append(.school)
+                case "room": re += "([^/]+?)"; fields.append(.room); untimed += "([^/]+?)"; untimedFields.append(.room)
+                case "*": re += "[^/]*"; untimed += "[^/]*"
                 default:
                     guard !name.isEmpty, name.allSatisfy({ "yMdHms-_ T:.".contains($0) }) else {
                         throw SimpleError(.usage, "path pattern '\(pattern)': unknown field {\(name)} (use {school}, {room}, {yyyyMMdd-HHmmss}-style times, *)")
                     }
                     var part = ""
                     for ch in name { part += "yMdHms".contains(ch) ? "[0-9]" : NSRegularExpression.escapedPattern(for: String(ch)) }
-                    re += "(\(part))"; fields.append(.time(name))
+                    re += "(\(part))"; fields.append(.time(name)); untimed += "[^/]*?"
                 }
             } else {
                 rest = rest.dropFirst()
-                re += c == "*" ? "[^/]*" : NSRegularExpression.escapedPattern(for: String(c))
+                let piece = c == "*" ? "[^/]*" : NSRegularExpression.escapedPattern(for: String(c))
+                re += piece; untimed += piece
             }
         }
-        re += "$"
+        re += "$"; untimed += "$"
         do { regex = try NSRegularExpression(pattern: re) } catch {
             throw SimpleError(.usage, "path pattern '\(pattern)' is not usable: \(error)")
         }
         self.fields = fields
+        do { untimedRegex = try NSRegularExpression(pattern: untimed) } catch {
+            throw SimpleError(.usage, "path pattern '\(pattern)' is not usable: \(error)")
+        }
+        self.untimedFields = untimedFields
     }
 
     /// School, room and start from `path` (and `creationTime` when the path has no time).
     public func placement(path: String, creationTime: String?) -> Placement {
         var p = Placement()
         let ns = path as NSString
-        if let m = regex.firstMatch(in: path, range: NSRange(location: 0, length: ns.length)) {
+        let range = NSRange(location: 0, length: ns.length)
+        let matched = regex.firstMatch(in: path, range: range).map { ($0, fields) }
+            ?? untimedRegex.firstMatch(in: path, range: range).map { ($0, untimedFields) }
+        if let (m, fields) = matched {
             for (i, f) in fields.enumerated() {
                 let r = m.range(at: i + 1)
                 guard r.location != NSNotFound else { continue }
