@@ -93,6 +93,84 @@ extension CatalogStore {
         migrator.registerMigration("v3-jobs-interruptions") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0)")
         }
+        // Issue 11, the teacher portal: who taught each lesson (timetable attribution), accounts, sessions,
+        // the audit log. Attribution lives on the job (it survives a re-analysis, which replaces the
+        // result row); `attribution` says where it came from: plan, timetable, manual (an administrator
+        // assigned it) or unmatched (listed for an administrator). Times of day are minutes after midnight,
+        // local wall-clock (the recorders' and the timetable's clock); `recorded_at` is local text
+        // `yyyy-MM-dd HH:mm:ss`.
+        migrator.registerMigration("v4-attribution-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE teachers (
+                    id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+                    name TEXT NOT NULL,
+                    school TEXT NOT NULL
+                );
+                CREATE TABLE terms (
+                    name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+                    imported_at REAL NOT NULL
+                );
+                CREATE TABLE timetable_slots (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    term TEXT NOT NULL REFERENCES terms(name) ON DELETE CASCADE,
+                    school TEXT NOT NULL,
+                    room TEXT NOT NULL,
+                    weekday INTEGER CHECK (weekday BETWEEN 1 AND 7),
+                    date TEXT CHECK (date IS NULL OR length(date) = 10),
+                    start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+                    end_minute INTEGER NOT NULL CHECK (end_minute BETWEEN 1 AND 1440),
+                    teacher_id TEXT NOT NULL REFERENCES teachers(id),
+                    subject TEXT NOT NULL,
+                    class_name TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    CHECK ((weekday IS NULL) <> (date IS NULL)),
+                    CHECK (end_minute > start_minute)
+                );
+                CREATE INDEX timetable_slots_by_room ON timetable_slots(school, room);
+                ALTER TABLE jobs ADD COLUMN school TEXT;
+                ALTER TABLE jobs ADD COLUMN room TEXT;
+                ALTER TABLE jobs ADD COLUMN teacher_id TEXT;
+                ALTER TABLE jobs ADD COLUMN subject TEXT;
+                ALTER TABLE jobs ADD COLUMN class_name TEXT;
+                ALTER TABLE jobs ADD COLUMN recorded_at TEXT;
+                ALTER TABLE jobs ADD COLUMN slot_id INTEGER;
+                ALTER TABLE jobs ADD COLUMN attribution TEXT CHECK (attribution IN ('plan','timetable','manual','unmatched'));
+                CREATE INDEX jobs_by_teacher ON jobs(teacher_id);
+                CREATE INDEX jobs_by_school ON jobs(school);
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                    role TEXT NOT NULL CHECK (role IN ('teacher','schoolAdmin','districtAdmin')),
+                    password_hash TEXT,
+                    teacher_id TEXT,
+                    school TEXT,
+                    created_at REAL NOT NULL,
+                    CHECK (role <> 'teacher' OR teacher_id IS NOT NULL),
+                    CHECK (role <> 'schoolAdmin' OR school IS NOT NULL)
+                );
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+                -- Portal settings, e.g. `attribution.pathPattern` (one source for analyze, watch and serve).
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    user_name TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL DEFAULT '',
+                    ip TEXT NOT NULL DEFAULT ''
+                );
+                """)
+        }
         // The worker that committed a job's result (`host:pid:token:wN`): `jobs` shows the host of a done
         // job, and a worker repeating `complete` after a lost reply learns that its own commit went through.
         migrator.registerMigration("v5-jobs-completed-by") { db in

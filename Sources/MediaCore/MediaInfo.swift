@@ -14,6 +14,9 @@ public struct MediaInfo: Codable, Sendable, Equatable {
     public var audio: AudioInfo?
     /// Every stream in the file.
     public var streams: [StreamInfo]
+    /// The container's `creation_time` tag as written (ISO 8601, usually UTC), when it has one (issue 11:
+    /// the recording's start when the file name does not say).
+    public var creationTime: String?
 
     public init(file: String, container: String, durationSeconds: Double, startSeconds: Double, bitRate: Int?,
                 video: VideoInfo?, audio: AudioInfo?, streams: [StreamInfo]) {
@@ -27,7 +30,7 @@ public struct MediaInfo: Codable, Sendable, Equatable {
         self.streams = streams
     }
 
-    enum CodingKeys: String, CodingKey { case file, container, durationSeconds, startSeconds, bitRate, video, audio, streams }
+    enum CodingKeys: String, CodingKey { case file, container, durationSeconds, startSeconds, bitRate, video, audio, streams, creationTime }
 
     // `video` and `audio` are written as explicit nulls when absent: the contract says so.
     public func encode(to encoder: any Encoder) throws {
@@ -40,6 +43,7 @@ public struct MediaInfo: Codable, Sendable, Equatable {
         try c.encode(video, forKey: .video)
         try c.encode(audio, forKey: .audio)
         try c.encode(streams, forKey: .streams)
+        try c.encodeIfPresent(creationTime, forKey: .creationTime)
     }
 }
 

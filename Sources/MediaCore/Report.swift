@@ -82,6 +82,8 @@ public struct RecordingSummary: Codable, Sendable, Equatable {
     public var container: String
     public var video: VideoInfo?
     public var audio: AudioInfo?
+    /// The container's `creation_time` tag (issue 11), when it has one.
+    public var creationTime: String?
 
     public init(id: String, file: String, path: String? = nil, sha256: String, sizeBytes: Int64, durationSeconds: Double,
                 startSeconds: Double, container: String, video: VideoInfo?, audio: AudioInfo?) {
@@ -97,7 +99,7 @@ public struct RecordingSummary: Codable, Sendable, Equatable {
         self.audio = audio
     }
 
-    enum CodingKeys: String, CodingKey { case id, file, path, sha256, sizeBytes, durationSeconds, startSeconds, container, video, audio }
+    enum CodingKeys: String, CodingKey { case id, file, path, sha256, sizeBytes, durationSeconds, startSeconds, container, video, audio, creationTime }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -111,6 +113,7 @@ public struct RecordingSummary: Codable, Sendable, Equatable {
         try c.encode(container, forKey: .container)
         try c.encode(video, forKey: .video)  // explicit null when absent
         try c.encode(audio, forKey: .audio)
+        try c.encodeIfPresent(creationTime, forKey: .creationTime)
     }
 }
 

@@ -114,6 +114,15 @@ final class Demuxer {
 
     var streams: [StreamInfo] { (0..<streamCount).map(streamInfo) }
 
+    /// The container's `creation_time` tag, else the first stream's.
+    var creationTime: String? {
+        if let e = av_dict_get(context.pointee.metadata, "creation_time", nil, 0), let v = e.pointee.value { return String(cString: v) }
+        for i in 0..<streamCount {
+            if let e = av_dict_get(stream(i).pointee.metadata, "creation_time", nil, 0), let v = e.pointee.value { return String(cString: v) }
+        }
+        return nil
+    }
+
     func streamInfo(_ index: Int) -> StreamInfo {
         let s = stream(index).pointee
         let par = s.codecpar.pointee

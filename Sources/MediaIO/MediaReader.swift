@@ -135,9 +135,11 @@ public final class MediaReader {
             return AudioInfo(codec: s.codec, sampleRate: s.sampleRate ?? 0, channels: s.channels ?? 0, streamIndex: i)
         }
         let bitRate = d.context.pointee.bit_rate > 0 ? Int(d.context.pointee.bit_rate) : nil
-        return MediaInfo(file: d.path.split(separator: "/").last.map(String.init) ?? d.path, container: d.containerName,
-                         durationSeconds: d.durationSeconds, startSeconds: d.startSeconds, bitRate: bitRate,
-                         video: video, audio: audio, streams: d.streams)
+        var info = MediaInfo(file: d.path.split(separator: "/").last.map(String.init) ?? d.path, container: d.containerName,
+                             durationSeconds: d.durationSeconds, startSeconds: d.startSeconds, bitRate: bitRate,
+                             video: video, audio: audio, streams: d.streams)
+        info.creationTime = d.creationTime
+        return info
     }
 
     /// Decodes the file once. `onAudio` receives consecutive 16 kHz mono chunks starting at time 0;

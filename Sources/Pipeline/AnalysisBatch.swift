@@ -145,13 +145,14 @@ public struct AnalysisBatch: Sendable {
         request.displayPath = item.displayPath
         let store = self.store, config = self.config, path = item.path, shownPath = item.shownPath
         request.commit = { report, reportDir in
-            _ = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
+            let job = try store.recordAnalysis(path: shownPath, sha256: report.recording.sha256,
                                          size: report.recording.sizeBytes,
                                          mtime: FileIdentity.of(path: path)?.mtime ?? Date(),
                                          pipeline: config.name, parameters: config.parameters,
                                          reportDir: reportDir,
                                          summary: ResultSummary(report: report, reportDir: reportDir),
                                          startedAt: started)
+            Attributor.attributeQuietly(store, jobID: job.id, path: shownPath, report: report)
         }
         return try AnalyzePipeline.run(request) { p in onEvent(.progress(index: index, p)) }
     }

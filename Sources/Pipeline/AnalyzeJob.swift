@@ -225,10 +225,11 @@ public enum AnalyzePipeline {
     /// Stage 3: the report (without micro-lessons and thumbnails, which the last stage cuts).
     static func assemble(_ decoded: Decoded, _ analysed: Analysed, request: AnalyzeRequest) -> Report {
         let info = decoded.info, hasAudio = decoded.hasAudio, analytics = analysed.analytics
-        let recording = RecordingSummary(id: decoded.id, file: decoded.fileName, path: request.displayPath ?? request.path,
+        var recording = RecordingSummary(id: decoded.id, file: decoded.fileName, path: request.displayPath ?? request.path,
                                          sha256: decoded.sha, sizeBytes: decoded.attributes.size,
                                          durationSeconds: decoded.duration, startSeconds: info.startSeconds, container: info.container,
                                          video: info.video, audio: hasAudio ? info.audio : nil)
+        recording.creationTime = info.creationTime
         var report = Report(generator: "lessonlens \(LessonLensVersion.string)", generatedAt: iso8601(Date()),
                             language: OpenEnum(rawValue: language(of: request)), recording: recording, lesson: request.plan?.meta,
                             pipeline: request.config.summary,

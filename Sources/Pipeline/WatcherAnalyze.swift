@@ -31,6 +31,7 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
             let jobID = job.id
             request.commit = { report, dir in
                 try store.complete(jobID: jobID, worker: worker, reportDir: dir, summary: ResultSummary(report: report, reportDir: dir))
+                Attributor.attributeQuietly(store, jobID: jobID, path: job.path, report: report)
             }
         }
         let outcome = try AnalyzePipeline.run(request)

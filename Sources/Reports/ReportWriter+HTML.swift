@@ -18,6 +18,9 @@ extension ReportWriter {
         var builder = HTMLBuilder(report: r, lang: lang)
         return builder.build()
     }
+
+    /// The report's stylesheet, for pages that should look like the report (the portal, issue 11).
+    public static var stylesheet: String { HTMLBuilder.css }
 }
 
 /// Builds the HTML text of one report.
@@ -44,7 +47,7 @@ private struct HTMLBuilder {
         var out = "<!DOCTYPE html>\n<html lang=\"\(lang.htmlLang)\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         out += "<meta name=\"generator\" content=\"\(e(report.generator))\">\n"
-        out += "<title>\(e(lessonTitle)) — \(t(.reportTitle))</title>\n<style>\(css)</style>\n</head>\n<body>\n"
+        out += "<title>\(e(lessonTitle)) — \(t(.reportTitle))</title>\n<style>\(Self.css)</style>\n</head>\n<body>\n"
         out += header()
         out += summarySection()
         out += timelineSection()
@@ -275,7 +278,7 @@ private struct HTMLBuilder {
 
     // MARK: Style
 
-    var css: String {
+    static var css: String {
         """
         :root{--ink:#1f2933;--mute:#5f6b7a;--line:#e3e6ea;--bg:#f6f7f9;--accent:#0072B2}
         *{box-sizing:border-box}
