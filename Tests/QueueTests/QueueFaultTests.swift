@@ -51,14 +51,17 @@ struct QueueFaultTests {
                                         "--stub-sleep", "\(sleepMS)", "--once"] }
         // Worker 0's jobs take 5 s, so the kill below lands while it holds one (the others' take 60 ms): the
         // checked poll and the kill are two steps, and a 60 ms job could finish between them on a loaded machine.
-        let workers = try (0..<3).map { try Child(args($0 == 0 ? 5000 : 60), log: dir.path("worker\($0).log")) }
-        // Kill worker 0 while it holds a job (mid-job), however slowly the loaded machine started it.
-        let victim = workers[0].process.processIdentifier
+        // Worker 0 starts alone and the others only once it holds a job: on a loaded machine it could otherwise
+        // start after the other two had emptied the queue, and never be killed mid-job.
+        let victimChild = try Child(args(5000), log: dir.path("worker0.log"))
+        let victim = victimChild.process.processIdentifier
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_owner LIKE '%:\(victim):%'",
                                                   database: db) == "0" {
             try await Task.sleep(for: .milliseconds(20))
         }
+        let workers = try [victimChild] + (1..<3).map { try Child(args(60), log: dir.path("worker\($0).log")) }
+        try await Task.sleep(for: .milliseconds(300))
         kill(victim, SIGKILL)
         try await Task.sleep(for: .milliseconds(800))
         try cluster.stop(mode: "fast")
