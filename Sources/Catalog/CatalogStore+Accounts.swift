@@ -153,16 +153,7 @@ extension CatalogStore {
             if let jobID { sql += " AND j.id = ?"; args += [jobID] }
             sql += " ORDER BY coalesce(j.recorded_at, '') DESC, res.created_at DESC, res.job_id DESC"
             return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
-                let summary = ResultSummary(
-                    durationSeconds: row["duration"], teacherRatio: row["teacher_ratio"],
-                    studentRatio: row["student_ratio"], multiRatio: row["multi_ratio"],
-                    silenceRatio: row["silence_ratio"], rt: row["rt"], ch: row["ch"], mode: row["mode"],
-                    medianWaitSeconds: row["median_wait"], questionCount: row["question_count"],
-                    turnExchanges: row["turn_exchanges"], findingsCount: row["findings_count"],
-                    slideChanges: row["slide_changes"], microLessons: row["micro_lessons"],
-                    language: row["language"], lessonTitle: row["lesson_title"], teacher: row["teacher"],
-                    subject: row["subject"], school: row["school"], reportDir: row["report_dir"],
-                    warnings: (row["warnings"] as String?).map { $0.split(separator: ",").map(String.init) })
+                let summary = ResultSummary(row: row)
                 let attribution = (row["a_source"] as String?).flatMap(AttributionSource.init(rawValue:)).map {
                     Attribution(school: row["a_school"], room: row["a_room"], teacherID: row["a_teacher_id"],
                                 subject: row["a_subject"], className: row["a_class"], recordedAt: row["a_recorded_at"],

@@ -480,16 +480,7 @@ public final class CatalogStore: Sendable {
             return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
                 ResultRow(jobID: row["job_id"], path: row["job_path"], sha256: row["sha256"], pipeline: row["pipeline"],
                           createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                          summary: ResultSummary(
-                            durationSeconds: row["duration"], teacherRatio: row["teacher_ratio"],
-                            studentRatio: row["student_ratio"], multiRatio: row["multi_ratio"],
-                            silenceRatio: row["silence_ratio"], rt: row["rt"], ch: row["ch"], mode: row["mode"],
-                            medianWaitSeconds: row["median_wait"], questionCount: row["question_count"],
-                            turnExchanges: row["turn_exchanges"], findingsCount: row["findings_count"],
-                            slideChanges: row["slide_changes"], microLessons: row["micro_lessons"],
-                            language: row["language"], lessonTitle: row["lesson_title"], teacher: row["teacher"],
-                            subject: row["subject"], school: row["school"], reportDir: row["report_dir"],
-                            warnings: (row["warnings"] as String?).map { $0.split(separator: ",").map(String.init) }))
+                          summary: ResultSummary(row: row))
             }
         }
     }
@@ -604,5 +595,21 @@ extension CatalogStore {
         do { return try pool.read(body) } catch let e as CatalogError { throw e } catch {
             throw CatalogError.database(path: path, operation: operation, reason: Self.reason(error))
         }
+    }
+}
+
+extension ResultSummary {
+    /// A result row's summary columns (`results` joined as `res`, the names `results(since:)` and the portal's
+    /// lesson list select).
+    init(row: Row) {
+        self.init(durationSeconds: row["duration"], teacherRatio: row["teacher_ratio"],
+                  studentRatio: row["student_ratio"], multiRatio: row["multi_ratio"],
+                  silenceRatio: row["silence_ratio"], rt: row["rt"], ch: row["ch"], mode: row["mode"],
+                  medianWaitSeconds: row["median_wait"], questionCount: row["question_count"],
+                  turnExchanges: row["turn_exchanges"], findingsCount: row["findings_count"],
+                  slideChanges: row["slide_changes"], microLessons: row["micro_lessons"],
+                  language: row["language"], lessonTitle: row["lesson_title"], teacher: row["teacher"],
+                  subject: row["subject"], school: row["school"], reportDir: row["report_dir"],
+                  warnings: (row["warnings"] as String?).map { $0.split(separator: ",").map(String.init) })
     }
 }
