@@ -72,8 +72,9 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // Shared by the test targets: seeded RNG, temporary folders, the built binary's path, process
-        // runners (ffmpeg, ffprobe, sh, the lessonlens binary), media generators, test tags.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // runners (ffmpeg, ffprobe, sh, the lessonlens binary), media generators, test tags, waits that hold no
+        // thread and the `.ownThread` trait (on Pipeline's ThreadPoolExecutor).
+        .target(name: "TestSupport", dependencies: ["Pipeline"], path: "Tests/TestSupport"),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "MediaCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", .product(name: "RealModule", package: "swift-numerics")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "MediaCore", "Kernels", "Pipeline", "TestSupport"],

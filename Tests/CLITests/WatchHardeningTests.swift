@@ -5,7 +5,7 @@ import Testing
 /// Issue 14 end to end with the built binary: plans and FIFOs in a watched folder, temporary folders
 /// of killed runs, a catalog on read-only media, a full output disk, a watcher killed repeatedly.
 /// `LESSONLENS_TEST_BINARY` runs them against another build (e.g. main's, to see them fail before the fix).
-@Suite(.serialized, .tags(.media, .slow)) struct WatchHardeningTests {
+@Suite(.serialized, .ownThread, .tags(.media, .slow)) struct WatchHardeningTests {
     static let binary = TestEnvironment.lessonlensBinary
     static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
@@ -92,7 +92,7 @@ import Testing
     /// 7: a watcher killed with -9 while analysing, five times over, leaves the recording `done`, not
     /// "failed … may crash the analyser".
     @Test(.enabled(if: hasBinary, "build the binary first: swift build"), .timeLimit(.minutes(5)))
-    func repeatedKillNineDoesNotFailARecording() throws {
+    func repeatedKillNineDoesNotFailARecording() async throws {
         let dir = try TempFolder("cli").url
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in").path, out = dir.appendingPathComponent("out").path
@@ -107,7 +107,7 @@ import Testing
             let deadline = Date().addingTimeInterval(60)
             var running = false
             while Date() < deadline, !running {
-                usleep(50_000)
+                try await Wait.sleep(0.05)
                 running = ((try? Self.jobs(out: out)) ?? []).contains { $0["state"] as? String == "running" }
             }
             #expect(running, "round \(round): the job never started")

@@ -5,7 +5,7 @@ import Testing
 /// End-to-end tests of `lessonlens watch` as a process: SIGTERM and kill -9 followed by a restart.
 /// They run the built binary (`swift build` first); without it they are skipped with a message.
 /// Tiny generated WAV files keep them fast with the real pipeline (`--pipeline audio-only`).
-@Suite(.serialized, .tags(.media, .slow)) struct WatchProcessTests {
+@Suite(.serialized, .ownThread, .tags(.media, .slow)) struct WatchProcessTests {
     static let binary = TestEnvironment.lessonlensBinary
     static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
@@ -51,13 +51,9 @@ import Testing
             return r.stdout.split(separator: "\r\n").count - 1
         }
 
-        func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) throws {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if try condition() { return }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            Issue.record("timed out waiting for \(what)")
+        /// Polls every 0.1 s, holding no thread (TestSupport's `Wait`).
+        func waitFor(_ what: String, seconds: Double = 120, _ condition: () throws -> Bool) async throws {
+            if try await !Wait.until(seconds: seconds, poll: 0.1, condition) { Issue.record("timed out waiting for \(what)") }
         }
 
         func cleanup() {
@@ -67,28 +63,24 @@ import Testing
         }
     }
 
-    static func waitExit(_ p: Process, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return !p.isRunning
-    }
+    static func waitExit(_ p: Process, seconds: Double) async -> Bool { await p.exited(within: seconds) }
 
     /// kill -9 while jobs run, then restart: every file ends in exactly one terminal state and every
     /// done job has exactly one result row.
     @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked beside the test bundle, then .build/debug/lessonlens)"))
-    func killNineThenRestartIsExactlyOnce() throws {
+    func killNineThenRestartIsExactlyOnce() async throws {
         let files = 8
         let box = try Box(files: files)
         defer { box.cleanup() }
         let first = try box.launch(["--workers", "2"])
-        try box.waitFor("a running or finished job") {
+        try await box.waitFor("a running or finished job") {
             try box.jobs().contains { ($0["state"] as? String) != "queued" }
         }
         kill(first.processIdentifier, SIGKILL)
-        #expect(Self.waitExit(first, seconds: 10))
+        #expect(await Self.waitExit(first, seconds: 10))
 
         let second = try box.launch(["--workers", "2", "--once"])
-        #expect(Self.waitExit(second, seconds: 300), "restarted watcher did not finish")
+        #expect(await Self.waitExit(second, seconds: 300), "restarted watcher did not finish")
         #expect(second.terminationStatus == 0)
         let jobs = try box.jobs()
         let states = jobs.compactMap { $0["state"] as? String }
@@ -103,13 +95,13 @@ import Testing
     /// SIGTERM: exits 0; with a grace period the running job finishes, with none it is requeued.
     @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked beside the test bundle, then .build/debug/lessonlens)"),
           arguments: [30.0, 0.0])
-    func sigtermStopsCleanly(grace: Double) throws {
+    func sigtermStopsCleanly(grace: Double) async throws {
         let box = try Box(files: 2)
         defer { box.cleanup() }
         let p = try box.launch(["--workers", "1", "--grace", String(grace)])
-        try box.waitFor("a job") { !(try box.jobs().isEmpty) }
+        try await box.waitFor("a job") { !(try box.jobs().isEmpty) }
         kill(p.processIdentifier, SIGTERM)
-        #expect(Self.waitExit(p, seconds: 60))
+        #expect(await Self.waitExit(p, seconds: 60))
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
         let states = try box.jobs().compactMap { $0["state"] as? String }
         #expect(!states.contains("running"), "\(states)")
@@ -118,13 +110,13 @@ import Testing
     /// Several processes creating the same new catalog at once all succeed (WAL switch and migration
     /// race between processes).
     @Test(.enabled(if: hasBinary, "build the binary first: swift build (looked beside the test bundle, then .build/debug/lessonlens)"))
-    func concurrentProcessesShareANewCatalog() throws {
+    func concurrentProcessesShareANewCatalog() async throws {
         for _ in 0..<3 {
             let box = try Box(files: 0)
             defer { box.cleanup() }
             let procs = try (0..<6).map { _ in try box.launch(["--once"]) }
             for p in procs {
-                #expect(Self.waitExit(p, seconds: 60))
+                #expect(await Self.waitExit(p, seconds: 60))
                 #expect(p.terminationStatus == 0)
             }
         }
@@ -135,7 +127,7 @@ import Testing
     /// of 100, waits until every file has a terminal job, sends SIGTERM, and checks each file ended in
     /// exactly one terminal state. Prints the throughput.
     @Test(.enabled(if: hasBinary && TestEnvironment.variable("LESSONLENS_SOAK") != nil))
-    func soak() throws {
+    func soak() async throws {
         let n = Int(TestEnvironment.variable("LESSONLENS_SOAK") ?? "") ?? 1000
         let box = try Box(files: 0)
         defer { box.cleanup() }
@@ -157,16 +149,16 @@ import Testing
             let final = box.input + "/" + name
             try data.write(to: URL(fileURLWithPath: final + ".part"))
             try FileManager.default.moveItem(atPath: final + ".part", toPath: final)
-            if i % 100 == 99 { Thread.sleep(forTimeInterval: 0.5) }
+            if i % 100 == 99 { try await Wait.sleep(0.5) }
         }
         let dropped = Date()
-        try box.waitFor("all files terminal", seconds: 3600) {
+        try await box.waitFor("all files terminal", seconds: 3600) {
             let jobs = try box.jobs()
             return jobs.count >= n && jobs.allSatisfy { ["done", "failed", "duplicate"].contains($0["state"] as? String ?? "") }
         }
         let end = Date()
         kill(p.processIdentifier, SIGTERM)
-        #expect(Self.waitExit(p, seconds: 60) && p.terminationStatus == 0)
+        #expect(await Self.waitExit(p, seconds: 60) && p.terminationStatus == 0)
         let jobs = try box.jobs()
         var perFile: [String: Int] = [:]
         for j in jobs { perFile[((j["file"] as? String ?? "") as NSString).lastPathComponent, default: 0] += 1 }

@@ -226,7 +226,7 @@ import Testing
         // Pauses of 1 s, more than three times the debounce: each pause alone would look like a finished file.
         let writer = try Self.slowWriter(source: Self.sample(sample), target: target, pieces: 7, pauseSeconds: 1,
                                          holdOpen: holdOpen)
-        writer.waitUntilExit()
+        #expect(await writer.exited(within: 60), "the writer did not finish")
         #expect(writer.terminationStatus == 0)
         let full = try #require(FileSignature.of(path: Self.sample(sample))).size
         let deadline = Date().addingTimeInterval(30)

@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import TestSupport
 import Testing
 @testable import Pipeline
 
@@ -7,7 +8,7 @@ import Testing
 /// process was paused, or the database was unreachable for a lease period) is abandoned: its analysis is
 /// cancelled at once and nothing of it is recorded (issue 13, item 2). Before, `LeaseKeeper.isLost` was
 /// never consulted: the analysis ran on to its end and then failed to record.
-@Suite struct WatcherLeaseTests {
+@Suite(.ownThread) struct WatcherLeaseTests {
     /// What the fake analysis saw, recorded synchronously from its own thread (an actor hop would wait
     /// for the cooperative pool, which other tests may be keeping busy).
     final class Seen: @unchecked Sendable {
@@ -42,7 +43,7 @@ import Testing
             seen.finish()
             return ("\(box.output)/\(job.id)", fakeSummary("\(box.output)/\(job.id)"))
         }
-        let run = Task { try await watcher.run() }
+        let run = Task(executorPreference: OwnThread.current) { try await watcher.run() }
         defer { run.cancel() }
         try await Self.waitFor("the analysis to start") { seen.started }
         let job = try #require(try box.store.jobs(state: .running).first)

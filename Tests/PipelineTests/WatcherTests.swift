@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import MediaCore
+import TestSupport
 import Testing
 @testable import Pipeline
 
@@ -221,17 +222,22 @@ func runUntilIdle(_ watcher: Watcher) async throws -> WatcherStats {
         options.debounceSeconds = 1
         let log = CallLog()
         let watcher = Watcher(store: box.store, options: options, analyze: fakeAnalyzer(log, outDir: box.output))
-        let writer = Task {
-            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            for _ in 0..<20 {
-                try await Task.sleep(for: .milliseconds(100))
-                try h.seekToEnd()
-                try h.write(contentsOf: Data(repeating: 0x41, count: 1000))
+        // The writer is a thread of its own, not a task: a task's writes could be held up for longer than the
+        // debounce while other tests keep the concurrency pool busy, and the file would look finished.
+        let writerDone = WriterDone()
+        Thread {
+            if let h = FileHandle(forWritingAtPath: path) {
+                for _ in 0..<20 {
+                    usleep(100_000)
+                    h.seekToEndOfFile()
+                    h.write(Data(repeating: 0x41, count: 1000))
+                }
+                h.closeFile()
             }
-            try h.close()
-        }
+            writerDone.set()
+        }.start()
         try await runUntilIdle(watcher)
-        try await writer.value
+        #expect(try await Wait.until(seconds: 30) { writerDone.value })
         #expect(await log.calls.map(\.size) == [20_001])
         #expect(try box.store.jobs().count == 1)
     }
@@ -427,6 +433,14 @@ final class EventLog: @unchecked Sendable {
         case .finished: kinds.append("finished")
         }
     }
+}
+
+/// Set once by a writer thread.
+final class WriterDone: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    var value: Bool { lock.withLock { done } }
+    func set() { lock.withLock { done = true } }
 }
 
 /// Blocks the calling thread (not a suspension): stands in for CPU-bound analysis.

@@ -18,15 +18,11 @@ final class Child: @unchecked Sendable {
         process.standardError = handle
         try process.run()
     }
-    /// Waits up to `seconds`; false if still running.
-    func wait(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        return !process.isRunning
-    }
+    /// Waits up to `seconds` (holding no thread: TestSupport's `Wait`); false if still running.
+    func wait(seconds: Double) async -> Bool { await process.exited(within: seconds) }
 }
 
-@Suite("Queue faults: real workers on a real PostgreSQL", .serialized, .tags(.slow))
+@Suite("Queue faults: real workers on a real PostgreSQL", .serialized, .ownThread, .tags(.slow))
 struct QueueFaultTests {
     @Test("3 workers, 200 jobs, two ingesters; kill -9 a worker, restart PostgreSQL, drop connections: each job done once")
     func faults() async throws {
@@ -44,7 +40,7 @@ struct QueueFaultTests {
         // Two ingesters see the same files at once.
         let ingest = try (0..<2).map { try Child(["watch", inbox, "--enqueue-only", "--once", "--debounce", "0", "--catalog", url],
                                                  log: dir.path("ingest\($0).log")) }
-        for c in ingest { #expect(c.wait(seconds: 60)) }
+        for c in ingest { #expect(await c.wait(seconds: 60)) }
         #expect(try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", database: db) == "200")
 
         let args = { (sleepMS: Int) in ["worker", "--catalog", url, "--out", out, "--workers", "2", "--lease", "1.5", "--retry-base", "0",
@@ -69,7 +65,7 @@ struct QueueFaultTests {
         try cluster.start()
         try await Task.sleep(for: .milliseconds(1000))
         _ = try cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(db)' AND pid <> pg_backend_pid()")
-        for w in workers.dropFirst() { #expect(w.wait(seconds: 120), "a worker did not finish") }
+        for w in workers.dropFirst() { #expect(await w.wait(seconds: 120), "a worker did not finish") }
 
         #expect(try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'running'", database: db) == "0")
         #expect(try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'done'", database: db) == "200")
