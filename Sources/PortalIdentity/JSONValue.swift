@@ -27,10 +27,42 @@ enum JSONValue: Decodable, Sendable, Equatable {
         }
     }
 
-    /// Decodes `data` as one JSON object; nil for anything else (an array, a number, broken JSON).
+    /// Tokens and config files nest two or three levels; a deeper document is refused before decoding, so
+    /// an unauthenticated header of 8 KiB of `[` cannot recurse the decoder into the stack's end.
+    static let maxDepth = 32
+
+    /// Decodes `data` as one JSON object; nil for anything else (an array, a number, broken JSON, nesting
+    /// deeper than `maxDepth`).
     static func object(from data: Data) -> [String: JSONValue]? {
-        guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        guard nestingDepth(data) <= maxDepth,
+              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
         return fields
+    }
+
+    /// The deepest nesting of `[` and `{` outside string literals (brackets inside strings do not count).
+    static func nestingDepth(_ data: Data) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in data {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     var stringValue: String? {

@@ -81,6 +81,7 @@ import Testing
         #expect(refusal(withFirstKey { $0["d"] = "AQAB" }) == .badKey(keyID: kid, reason: "contains private key material; give the verifier the public key set only"))
         #expect(refusal(withFirstKey { $0["n"] = "AQAB" }) == .badKey(keyID: kid, reason: "RSA modulus is shorter than 2048 bits"))
         #expect(refusal(withFirstKey { $0["n"] = "not base64url!" }) == .badKey(keyID: kid, reason: "RSA key needs base64url n and e"))
+        #expect(refusal(withFirstKey { $0["n"] = b64url(Data(repeating: 0xC5, count: 1025)) }) == .badKey(keyID: kid, reason: "RSA modulus is longer than 8192 bits"))
         #expect(refusal(withFirstKey { $0["kty"] = "oct" }) == .unsupportedKeyType(keyID: kid, keyType: "oct"))
         #expect(refusal(withFirstKey { $0["kid"] = LocalIssuer.ecKeyID }) == .badKey(keyID: LocalIssuer.ecKeyID, reason: "kid appears twice in the key set"))
         #expect(refusal(withFirstKey { $0["kid"] = nil })?.description.contains("missing or unusable kid") == true)
@@ -125,6 +126,8 @@ import Testing
             _ = try IdentityProviderConfig.load(contentsOf: URL(fileURLWithPath: "/dev/zero"))
         }
         #expect(zero == .tooLarge(path: "/dev/zero", limitBytes: 1 << 20))
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(refusal(Data("{\"issuer\": \(deep)}".utf8)) == .malformed(path: "<config>", reason: "expected one JSON object"))
         #expect(refusal(Data("[1]".utf8)) == .malformed(path: "<config>", reason: "expected one JSON object"))
         #expect(refusal(Data("{\"issuer\": ".utf8)) == .malformed(path: "<config>", reason: "expected one JSON object"))
     }

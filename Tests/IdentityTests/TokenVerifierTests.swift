@@ -172,6 +172,22 @@ import Testing
         #expect(refusal(token, by: verifier) == .malformed("payload is not base64url JSON"))
     }
 
+    /// Nesting is bounded before decoding: an unauthenticated header of brackets, or a signed payload of
+    /// nested objects, is malformed, never a deep recursion.
+    @Test func deeplyNestedJSONIsMalformed() async throws {
+        let verifier = try await issuer.verifier()
+        let brackets = b64url(Data((String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)).utf8))
+        #expect(refusal(brackets + ".e30.sig", by: verifier) == .tooLarge(bytes: brackets.utf8.count + 8))
+        let header = b64url(Data((String(repeating: "{\"a\":", count: 1000) + "1" + String(repeating: "}", count: 1000)).utf8))
+        #expect(refusal(header + ".e30.sig", by: verifier) == .malformed("header is not base64url JSON"))
+        var nested: Any = "x"
+        for _ in 0..<40 { nested = ["n": nested] }
+        #expect(refusal(issuer.sign(LocalIssuer.claims(["deep": nested])), by: verifier) == .malformed("payload is not base64url JSON"))
+        // Brackets inside strings are text, not nesting.
+        let bracketsInText = issuer.sign(LocalIssuer.claims(["name": String(repeating: "[{", count: 100) + "\\\"" + "]"]))
+        #expect(try verifier.verify(bracketsInText, now: now).name?.hasPrefix("[{[{") == true)
+    }
+
     @Test func missingClaimsAreRefused() async throws {
         let verifier = try await issuer.verifier()
         for claim in ["teacher_id", "exp", "iat"] {
