@@ -148,3 +148,40 @@ struct FakeTokenEndpoint: TokenExchanger {
         }
     }
 }
+
+/// The real exchanger against a server on loopback: the POST it sends and how it reads the answer.
+@Suite struct URLSessionTokenExchangerTests {
+    func request(port: UInt16, secret: String?) -> TokenRequest {
+        TokenRequest(tokenEndpoint: URL(string: "http://127.0.0.1:\(port)/realms/t/token")!, code: "code-9",
+                     codeVerifier: PKCE.makeVerifier(), redirectURI: URL(string: "https://portal.school.test/auth/callback")!,
+                     clientID: "lessonlens-portal", clientSecret: secret)
+    }
+
+    @Test func postsTheCodeAndReadsTheIDToken() async throws {
+        let server = try LoopbackHTTPServer(status: 200, body: #"{"access_token":"at","token_type":"Bearer","expires_in":300,"id_token":"h.p.s"}"#)
+        let request = request(port: server.port, secret: "s3cret")
+        let response = try await URLSessionTokenExchanger(timeoutSeconds: 20).exchange(request)
+        #expect(response.idToken == "h.p.s")
+        let seen = server.request
+        #expect(seen.hasPrefix("POST /realms/t/token HTTP/1.1\r\n"))
+        let head = seen.lowercased()
+        #expect(head.contains("content-type: application/x-www-form-urlencoded"))
+        #expect(head.contains("authorization: basic " + Data("lessonlens-portal:s3cret".utf8).base64EncodedString().lowercased()))
+        #expect(seen.hasSuffix("\r\n\r\n" + request.formBody))
+    }
+
+    @Test func errorAnswerIsReportedWithTheProvidersCode() async throws {
+        let server = try LoopbackHTTPServer(status: 400, body: #"{"error":"invalid_grant","error_description":"Code not valid"}"#)
+        await #expect(throws: TokenExchangeError.http(status: 400, error: "invalid_grant")) {
+            try await URLSessionTokenExchanger(timeoutSeconds: 20).exchange(request(port: server.port, secret: nil))
+        }
+        #expect(server.request.contains("client_id=lessonlens-portal"))
+    }
+
+    @Test func answerWithoutIDTokenIsRefused() async throws {
+        let server = try LoopbackHTTPServer(status: 200, body: #"{"access_token":"at"}"#)
+        await #expect(throws: TokenExchangeError.badResponse("no id_token in the JSON answer")) {
+            try await URLSessionTokenExchanger(timeoutSeconds: 20).exchange(request(port: server.port, secret: nil))
+        }
+    }
+}
