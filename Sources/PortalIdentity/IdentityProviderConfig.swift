@@ -5,23 +5,23 @@ public import Foundation
 /// docs/ARCHITECTURE.md "Identity provider"); an unknown field is an error that lists the valid ones.
 public struct IdentityProviderConfig: Sendable {
     /// `iss` must equal this exactly (no trailing-slash or case folding).
-    public var issuer: String
+    public let issuer: String
     /// `aud` must contain at least one of these (the portal's client id or ids).
-    public var audiences: [String]
+    public let audiences: [String]
     /// The verification keys by `kid`: the JWKS's RSA and EC P-256 keys, plus the HS256 shared secret
     /// when one is configured.
-    public var keys: [IdentityKey]
+    public let keys: [IdentityKey]
     /// The claim holding the timetable's teacher id (`sub` unless the provider has a dedicated claim).
-    public var teacherIDClaim: String
-    public var nameClaim: String?
-    public var roleClaim: String?
-    public var schoolClaim: String?
+    public let teacherIDClaim: String
+    public let nameClaim: String?
+    public let roleClaim: String?
+    public let schoolClaim: String?
     /// Tolerance for clocks that disagree, applied to `exp`, `nbf` and `iat`.
-    public var clockSkewSeconds: Int
+    public let clockSkewSeconds: Int
     /// `exp - iat` may not exceed this: a token valid for a week is a leaked long-lived credential.
-    public var maxTokenLifetimeSeconds: Int
+    public let maxTokenLifetimeSeconds: Int
     /// The authorization-code flow's endpoints and client; nil when the provider only posts signed JWTs.
-    public var oidc: OIDCClientConfig?
+    public let oidc: OIDCClientConfig?
 
     /// Config and JWKS files above this size are refused before parsing.
     public static let maxFileBytes = 1 << 20
@@ -129,17 +129,17 @@ public struct IdentityProviderConfig: Sendable {
 
 /// The authorization-code flow's settings (`oidc` in the config file).
 public struct OIDCClientConfig: Sendable {
-    public var authorizationEndpoint: URL
-    public var tokenEndpoint: URL
-    public var clientID: String
+    public let authorizationEndpoint: URL
+    public let tokenEndpoint: URL
+    public let clientID: String
     /// Where the provider sends the browser back (the portal's callback route), registered with the provider.
-    public var redirectURI: URL
-    public var scopes: [String]
+    public let redirectURI: URL
+    public let scopes: [String]
     /// The confidential client's secret, read from `clientSecretFile` (never inline in the config); nil for
     /// a public client, which PKCE alone protects.
-    public var clientSecret: String?
+    public let clientSecret: String?
     /// How long a started sign-in (state, nonce, PKCE verifier) may wait for its callback.
-    public var maxSignInSeconds: Int
+    public let maxSignInSeconds: Int
 
     static let fields = ["authorizationEndpoint", "tokenEndpoint", "clientID", "redirectURI", "scopes",
                          "clientSecretFile", "maxSignInSeconds"]

@@ -66,7 +66,8 @@ public enum TokenExchangeError: Error, Sendable, Equatable, CustomStringConverti
     }
 }
 
-/// The token endpoint over URLSession (FoundationNetworking on Linux): one POST, a timeout, a bounded answer.
+/// The token endpoint over URLSession (FoundationNetworking on Linux): one POST with a timeout. URLSession
+/// buffers the whole answer; one above `maxResponseBytes` is then refused unread.
 public struct URLSessionTokenExchanger: TokenExchanger {
     public static let maxResponseBytes = 64 * 1024
     let session: URLSession
