@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         // The shared PostgreSQL catalog and job queue of many worker hosts (issue 12).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Signature checks of the district identity provider's tokens (JWKS keys, RS256/ES256; issue 11).
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,6 +62,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reports", dependencies: ["MediaCore"]),
+        // Sign-in with the district identity provider: config, token verification, OIDC code flow (issue 11).
+        .target(name: "PortalIdentity", dependencies: [
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Pipeline", dependencies: [
             "MediaCore", "MediaIO", "Kernels", "Analysis", "Catalog", "CatalogPostgres", "Reports",
             .product(name: "Yams", package: "Yams"),
@@ -85,6 +92,13 @@ let package = Package(
         // The job queue on both backends, on a throw-away PostgreSQL cluster (TestSupport.PostgresCluster).
         .testTarget(name: "QueueTests", dependencies: ["Catalog", "CatalogPostgres", "Pipeline", "MediaCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MediaCore", "TestSupport"]),
+        // A local issuer (RSA and ECDSA keys generated in the test) signs the tokens the verifier judges.
+        .testTarget(name: "IdentityTests", dependencies: [
+            "PortalIdentity",
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
