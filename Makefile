@@ -2,16 +2,22 @@
 SWIFT ?= swift
 DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
 DEMO_OUT ?= out/demo
-APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15
+APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15 chromium chromium-driver
 BENCH_APT = espeak-ng flite sox hyperfine
 
-.PHONY: deps apt-deps models build release demo test check-imports bench bench-deps eval heldout clean
+.PHONY: deps apt-deps python-deps models build serve-demo bench-portal release demo test check-imports bench bench-deps eval heldout clean
 
 ## deps: install the Debian packages and the model weights LessonLens needs (idempotent; root or sudo for apt).
 ## pocketsphinx-testdata (real read speech) and minetest-data (real recorded foley) feed the voice-activity tests;
 ## asterisk-core-sounds-en-wav and asterisk-prompt-it-menardi-wav (two real voices of similar pitch) the speaker test;
-## postgresql-15 the queue tests (each run starts a throw-away cluster with initdb + pg_ctl, Tests/TestSupport/PostgresCluster.swift).
-deps: apt-deps models
+## postgresql-15 the queue tests (each run starts a throw-away cluster with initdb + pg_ctl, Tests/TestSupport/PostgresCluster.swift);
+## chromium, chromium-driver and selenium (PyPI) the portal's browser test (Tests/Browser/portal_test.py).
+deps: apt-deps python-deps models
+
+## python-deps: selenium for the browser test, for the python3 on PATH (the one the test runs).
+python-deps:
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium \
+	  || python3 -m pip install --quiet --break-system-packages selenium
 
 ## models: the Silero VAD weights from the silero-vad wheel on PyPI, SHA-256 checked (scripts/fetch-models.sh).
 models:
@@ -34,6 +40,15 @@ release: deps
 ## demo: analyse a sample recording and print where the report is.
 demo: release
 	.build/release/lessonlens analyze "$(DEMO_FILE)" --out "$(DEMO_OUT)" --lesson-plan "$(basename $(DEMO_FILE)).plan.yml"
+
+## serve-demo: the teacher portal on the analysed samples, demo accounts with random passwords printed at start.
+serve-demo: release
+	scripts/serve-demo.sh
+
+## bench-portal: wrk against `serve` with 10,000 lessons in the catalog (p99 of the lesson list and a report page).
+bench-portal: release
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	scripts/bench-portal.sh
 
 ## check-imports: every import allowed by docs/ARCHITECTURE.md's module table and declared in Package.swift.
 check-imports:

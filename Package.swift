@@ -37,6 +37,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Signature checks of the district identity provider's tokens (JWKS keys, RS256/ES256; issue 11).
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // The teacher portal (`lessonlens serve`, issue 11). Only the FullFoundation trait: the default
+        // ConfigurationSupport would pull swift-configuration, which the portal does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        // NIOCore for the portal's peer address (rate limiting, audit log); already in the graph through hummingbird.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // HTTPField (headers the portal appends: Set-Cookie, security headers); hummingbird's own dependency.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // bcrypt password hashes of local portal accounts (HummingbirdBcrypt).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -72,8 +81,17 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The teacher portal: `lessonlens serve` as a library, so tests start it in-process on loopback.
+        .target(name: "Portal", dependencies: [
+            "MediaCore", "Catalog", "Reports",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "LessonLensCLI", dependencies: [
-            "Pipeline", "MediaCore",
+            "Pipeline", "MediaCore", "Portal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -99,6 +117,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "Catalog", "MediaCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,6 +27,12 @@ public struct SessionRow: Sendable, Equatable {
     public var user: UserRow
     public var csrf: String
     public var expiresAt: Date
+
+    public init(user: UserRow, csrf: String, expiresAt: Date) {
+        self.user = user
+        self.csrf = csrf
+        self.expiresAt = expiresAt
+    }
 }
 
 /// One analysed lesson as the portal lists it: the result row, its job and its attribution.

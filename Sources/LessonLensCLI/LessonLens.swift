@@ -16,7 +16,7 @@ struct LessonLens: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failure, 3 analysed but the recording is truncated (its report has a
             truncated-recording finding), 64 usage, 65 bad or corrupt media, 66 input missing or unreadable,
             69 a required model file is missing or damaged (install it with `make models`),
-            70 internal error, 73 cannot create output, 74 I/O error.
+            70 internal error, 73 cannot create output, 74 I/O error, 78 configuration (`serve` without accounts).
             """,
         version: LessonLensVersion.string,
         subcommands: LessonLens.allSubcommands

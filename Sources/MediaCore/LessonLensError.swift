@@ -13,6 +13,8 @@ public enum ExitCode: Int32, Sendable {
     case internalError = 70
     case cannotCreateOutput = 73
     case ioError = 74
+    /// The configuration does not allow a start (sysexits EX_CONFIG), e.g. `serve` with no account.
+    case config = 78
 }
 
 /// An error that knows which exit code it maps to and how to say itself in one line.

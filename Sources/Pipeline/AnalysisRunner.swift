@@ -46,7 +46,7 @@ struct AnalysisFailure: Error, Sendable {
             exitCode = e.exitCode
             switch e.exitCode {
             case .ioError, .cannotCreateOutput, .unavailable: transient = true
-            case .ok, .failure, .truncated, .usage, .badMedia, .inputMissing, .internalError: transient = false
+            case .ok, .failure, .truncated, .usage, .badMedia, .inputMissing, .internalError, .config: transient = false
             }
         } else if error is CancellationError {
             (message, exitCode, transient) = ("cancelled (shutdown)", .failure, true)
