@@ -83,7 +83,7 @@ let package = Package(
         ]),
         // The teacher portal: `lessonlens serve` as a library, so tests start it in-process on loopback.
         .target(name: "Portal", dependencies: [
-            "MediaCore", "Catalog", "Reports",
+            "MediaCore", "Catalog", "Reports", "PortalIdentity",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -117,7 +117,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "Catalog", "MediaCore", "TestSupport"]),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "Catalog", "MediaCore", "TestSupport",
+                                                    .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

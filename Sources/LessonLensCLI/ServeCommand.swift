@@ -25,6 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
     var secureCookies = false
     @Flag(name: .long, help: "Print one line per request to stdout (address, method, path, status, range).")
     var accessLog = false
+    @Option(name: .long, help: ArgumentHelp(
+        "Also sign in with the district identity provider's signed JWT (issuer, audience, key set, teacher-id claim: docs/examples/identity-provider.json).",
+        valueName: "FILE"))
+    var identityProvider: String?
 
     func run() async throws {
         try await runReportingErrors {
@@ -32,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             var config = PortalConfiguration(catalogPath: catalog, outputFolder: out, host: host, port: port,
                                              secureCookies: secureCookies)
             if accessLog { config.accessLog = Self.printLine }
+            if let identityProvider { config.signIn = try await IdentityProviderSignIn.load(configFile: identityProvider) }
             let portal: RunningPortal = try await PortalServer.start(config)
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Self.printLine("serving http://\(shownHost):\(portal.port)/ (catalog \(catalog), reports under \(out))")

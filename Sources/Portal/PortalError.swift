@@ -10,10 +10,12 @@ public enum PortalError: LessonLensError, Equatable {
     case noOutputFolder(String)
     /// An account argument is wrong (role without teacher id or school, empty password).
     case badAccount(String)
+    /// `--identity-provider FILE` cannot be used (unreadable, malformed, unusable keys): the one-line reason.
+    case badIdentityProvider(path: String, reason: String)
 
     public var exitCode: ExitCode {
         switch self {
-        case .noAccounts: return .config
+        case .noAccounts, .badIdentityProvider: return .config
         case .badListen, .badAccount: return .usage
         case .noOutputFolder: return .inputMissing
         }
@@ -26,6 +28,7 @@ public enum PortalError: LessonLensError, Equatable {
         case .badListen(let s): return "--listen '\(s)': expected HOST:PORT, e.g. 127.0.0.1:8080"
         case .noOutputFolder(let s): return "no output folder at '\(s)': give the --out folder that `analyze` or `watch` wrote to"
         case .badAccount(let s): return s
+        case .badIdentityProvider(let path, let reason): return "identity provider config '\(path)': \(reason)"
         }
     }
 }

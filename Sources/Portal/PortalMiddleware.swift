@@ -75,7 +75,7 @@ struct SessionMiddleware: RouterMiddleware {
             }
         } else if request.uri.path.hasPrefix("/api/"), let method = state.config.signIn,
                   let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
-            if let user = try await PortalRoutes.userForToken(state, String(auth.dropFirst(7)), method: method) {
+            if case (let user?, _) = try await PortalRoutes.userForToken(state, String(auth.dropFirst(7)), method: method) {
                 context.session = SessionRow(user: user, csrf: "", expiresAt: Date())
             }
         }

@@ -172,18 +172,24 @@ enum PortalRoutes {
         if await state.limiter.isBlocked(key) {
             return try loginPage(state, request, context, message: PortalStrings.t(.tooManyAttempts, context.language), status: .tooManyRequests)
         }
-        guard let user = try await userForToken(state, form["token"] ?? "", method: method) else {
+        let (user, reason) = try await userForToken(state, form["token"] ?? "", method: method)
+        guard let user else {
             await state.limiter.recordFailure(key)
-            try state.catalog.audit(user: "-", action: "sign-in-failed", detail: method.name, ip: context.remoteIP)
+            try state.catalog.audit(user: "-", action: "sign-in-failed", detail: "\(method.name): \(reason)", ip: context.remoteIP)
             return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
         }
         return try startSession(state, request, context, user, method: method.name)
     }
 
-    /// The hook of the identity provider: a verified token's teacher-id claim → the account with that id.
-    static func userForToken(_ state: PortalState, _ token: String, method: any SignInMethod) async throws -> UserRow? {
-        guard !token.isEmpty, let teacherID = try? await method.verifiedTeacherID(token: token), !teacherID.isEmpty else { return nil }
-        return try state.catalog.user(teacherID: teacherID)
+    /// The hook of the identity provider: a verified token's teacher-id claim → the account with that id;
+    /// without one, the reason for the audit log (the caller only ever sees the same 401).
+    static func userForToken(_ state: PortalState, _ token: String, method: any SignInMethod) async throws -> (UserRow?, String) {
+        guard !token.isEmpty else { return (nil, "empty") }
+        let teacherID: String?
+        do { teacherID = try await method.verifiedTeacherID(token: token) } catch { return (nil, method.auditReason(error)) }
+        guard let teacherID, !teacherID.isEmpty else { return (nil, "no teacher id") }
+        guard let user = try state.catalog.user(teacherID: teacherID) else { return (nil, "no account for the teacher id") }
+        return (user, "")
     }
 
     static func startSession(_ state: PortalState, _ request: Request, _ context: PortalContext, _ user: UserRow,
