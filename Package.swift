@@ -117,7 +117,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "Catalog", "MediaCore", "TestSupport",
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "PortalIdentity", "Catalog", "MediaCore", "TestSupport",
                                                     .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

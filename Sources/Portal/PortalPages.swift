@@ -30,7 +30,7 @@ enum PortalPages {
             """
     }
 
-    static func login(lang: ReportLanguage, csrf: String, message: String?, tokenSignIn: Bool) -> String {
+    static func login(lang: ReportLanguage, csrf: String, message: String?, tokenSignIn: Bool, providerSignIn: Bool = false) -> String {
         var b = "<section class=\"login\"><h1>\(t(.signIn, lang))</h1>"
         if let message { b += "<p class=\"perr\" role=\"alert\">\(e(message))</p>" }
         b += """
@@ -39,6 +39,9 @@ enum PortalPages {
             <label>\(t(.password, lang)) <input name="password" id="password" type="password" autocomplete="current-password" maxlength="1000" required></label>
             <button type="submit" id="signin">\(t(.signIn, lang))</button></form>
             """
+        if providerSignIn {
+            b += "<p><a class=\"button\" id=\"oidc\" href=\"/login/oidc\">\(t(.providerSignIn, lang))</a></p>"
+        }
         if tokenSignIn {
             b += """
                 <form method="post" action="/login/token"><input type="hidden" name="csrf" value="\(e(csrf))">

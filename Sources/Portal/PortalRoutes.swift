@@ -24,6 +24,7 @@ enum PortalRoutes {
         router.get("/login") { request, context -> Response in try loginPage(state, request, context, message: nil, status: .ok) }
         router.post("/login") { request, context -> Response in try await login(state, request, context) }
         router.post("/login/token") { request, context -> Response in try await tokenLogin(state, request, context) }
+        addAuthorizationCodeRoutes(router, state)
         router.post("/logout") { request, context -> Response in try await logout(state, request, context) }
 
         router.get("/lessons") { request, context -> Response in
@@ -117,7 +118,8 @@ enum PortalRoutes {
     static func loginPage(_ state: PortalState, _ request: Request, _ context: PortalContext, message: String?,
                           status: HTTPResponse.Status) throws -> Response {
         let token = request.cookies[loginCookie]?.value ?? Tokens.random()
-        var r = Response.html(PortalPages.login(lang: context.language, csrf: token, message: message, tokenSignIn: state.config.signIn != nil),
+        var r = Response.html(PortalPages.login(lang: context.language, csrf: token, message: message, tokenSignIn: state.config.signIn != nil,
+                                                    providerSignIn: (state.config.signIn as? IdentityProviderSignIn)?.callbackPath != nil),
                               status: status)
         r.headers.append(HTTPField(name: .setCookie, value: cookie(loginCookie, token, maxAge: 3600, path: "/login", sameSite: "Strict",
                                                                    secure: secure(state, request))))

@@ -9,7 +9,7 @@ enum PortalText: String {
     case tooLarge, badRequest, serverError, serverErrorBody, signInRequired, exportCSV, bySubject, byClass
     case byTeacher, lessons, meanTalk, meanRt, meanCh, meanWait, meanQuestions, talkHistogram
     case teacherShareTrend, rtChTrend, questionsTrend, goal, questions, waitTime, noTrend, back, language
-    case tokenSignIn, idToken, csrfFailed, any
+    case tokenSignIn, idToken, csrfFailed, any, providerSignIn
 }
 
 enum PortalStrings {
@@ -85,7 +85,8 @@ enum PortalStrings {
         .noTrend: ("还没有可显示的课。", "No lessons to show yet."),
         .back: ("返回", "Back"),
         .language: ("English", "中文"),
-        .tokenSignIn: ("用统一身份认证登录", "Sign in with the district identity provider"),
+        .tokenSignIn: ("用身份令牌登录", "Sign in with an identity token"),
+        .providerSignIn: ("用统一身份认证登录", "Sign in with the district account"),
         .idToken: ("身份令牌", "Identity token"),
         .csrfFailed: ("表单已过期，请重新提交。", "The form expired; please submit it again."),
         .any: ("全部", "all"),
