@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${1:-.build/release/lessonlens}")
 PGBIN=/usr/lib/postgresql/15/bin
-JOBS=${BENCH_JOBS:-2000}
+JOBS=${BENCH_JOBS:-1000}
 OVERHEAD_JOBS=${BENCH_OVERHEAD_JOBS:-1000}
 [ -x "$PGBIN/initdb" ] || { echo "PostgreSQL 15 missing ($PGBIN/initdb): make deps installs postgresql-15" >&2; exit 69; }
 [ -x "$BIN" ] || { echo "no lessonlens binary at $BIN: run make release" >&2; exit 66; }

@@ -4,7 +4,8 @@ import MediaCore
 
 /// `make bench-queue`'s overhead measurement (`lessonlens worker --bench-overhead N`, hidden): the
 /// queue calls one job costs a worker, each timed through the real `JobQueue` API on one connection
-/// pool: claim, one heartbeat, complete (with its result row). Not a test.
+/// pool: claim, one heartbeat, complete (with its result row); then an idle lane's poll on the empty
+/// queue. Not a test.
 public enum QueueBench {
     /// Enqueues `jobs` synthetic jobs into `catalog`, then claims, renews and completes them one by one.
     /// Returns the printed table: median and p95 per call and of their sum, in milliseconds.
@@ -34,13 +35,23 @@ public enum QueueBench {
             let d = WorkerMetrics.seconds(since: t2)
             claim.add(c); beat.add(h); commit.add(d); total.add(c + h + d)
         }
+        // An idle lane's poll (every 0.25 s while nothing is queued): the expired-lease sweep and a claim
+        // that finds nothing.
+        var idle = WorkerMetrics.Samples(window: n)
+        for _ in 0..<n {
+            let t = ContinuousClock.now
+            _ = try await queue.requeueExpiredLeases()
+            _ = try await queue.claimNextJob(worker: worker, leaseSeconds: 60)
+            idle.add(WorkerMetrics.seconds(since: t))
+        }
         await queue.close()
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         func row(_ name: String, _ s: WorkerMetrics.Samples) -> String {
-            pad(name, 28) + String(format: " %8.2f %8.2f", (s.percentile(0.5) ?? .nan) * 1000, (s.percentile(0.95) ?? .nan) * 1000)
+            pad(name, 32) + String(format: " %8.2f %8.2f", (s.percentile(0.5) ?? .nan) * 1000, (s.percentile(0.95) ?? .nan) * 1000)
         }
-        return ([pad("queue call (\(total.count) jobs)", 28) + "   p50 ms   p95 ms",
-                 row("claim", claim), row("heartbeat", beat), row("complete", commit), row("claim+heartbeat+complete", total)])
+        return ([pad("queue call (\(total.count) jobs)", 32) + "   p50 ms   p95 ms",
+                 row("claim", claim), row("heartbeat", beat), row("complete", commit), row("claim+heartbeat+complete", total),
+                 row("idle poll (sweep + empty claim)", idle)])
             .joined(separator: "\n")
     }
 }
