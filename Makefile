@@ -5,7 +5,7 @@ DEMO_OUT ?= out/demo
 APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15 chromium chromium-driver
 BENCH_APT = espeak-ng flite sox hyperfine
 
-.PHONY: deps apt-deps python-deps models build serve-demo bench-portal release demo test check-imports bench bench-deps eval heldout clean
+.PHONY: deps apt-deps python-deps models build serve-demo bench-portal release demo test check-imports bench bench-deps bench-queue eval heldout clean
 
 ## deps: install the Debian packages and the model weights LessonLens needs (idempotent; root or sudo for apt).
 ## pocketsphinx-testdata (real read speech) and minetest-data (real recorded foley) feed the voice-activity tests;
@@ -64,6 +64,11 @@ bench: release
 	@for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq $$p; }; done
 	cd Benchmarks && $(SWIFT) build -c release
 	Benchmarks/.build/release/LessonLensBench
+
+## bench-queue: the PostgreSQL queue's per-job overhead and the throughput of 1/2/4/8 stub workers and of
+## 2 real workers, on a throw-away cluster (scripts/bench-queue.sh; numbers in docs/MEASUREMENTS.md).
+bench-queue: release
+	scripts/bench-queue.sh .build/release/lessonlens
 
 ## eval: accuracy of the committed samples and a freshly generated held-out set against their truth files.
 eval: release

@@ -67,6 +67,10 @@ struct WatchCommand: AsyncParsableCommand {
                 try await ingest(config: config)
                 return
             }
+            if SharedCatalog.isPostgres(location.catalogPath) {
+                try await ingestAndWork(config: config)
+                return
+            }
             let outDir = location.out
             try OutputFolder.create(outDir)
             let store = try location.openStore(create: true)
@@ -101,22 +105,25 @@ struct WatchCommand: AsyncParsableCommand {
 
     /// `--enqueue-only`: every `--rescan` seconds (or once with `--once`), the regular non-hidden files of the
     /// folder whose size and time have not changed for `--debounce` seconds are hashed and enqueued.
-    func ingest(config: PipelineConfig) async throws {
+    func ingest(config: PipelineConfig, until stopped: StopFlag? = nil) async throws {
         let catalog = location.catalogPath
         var seen: [String: (size: Int64, mtime: Date, since: Date)] = [:]
         var taken: Set<String> = []
         // SIGTERM keeps its default (end the process): each enqueue is one transaction, nothing is half done.
-        while true {
+        while stopped?.isSet != true {
             let now = Date()
             var ready: [String] = []
             var pending = false
             let root = URL(fileURLWithPath: directory).standardizedFileURL
+            // Never our own reports, when the output folder sits inside the watched one.
+            let ownOutput = URL(fileURLWithPath: location.out).standardizedFileURL.path + "/"
             let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])?
                 .allObjects.compactMap { $0 as? URL } ?? []
             for url in files {
                 guard let a = try? FileManager.default.attributesOfItem(atPath: url.path),
                       a[FileAttributeKey.type] as? FileAttributeType == FileAttributeType.typeRegular,
-                      !url.path.hasSuffix(".part"), !url.path.hasSuffix(".tmp"), !url.path.contains(".plan.") else { continue }
+                      !url.path.hasSuffix(".part"), !url.path.hasSuffix(".tmp"), !url.path.contains(".plan."),
+                      !url.standardizedFileURL.path.hasPrefix(ownOutput) else { continue }
                 let size = (a[FileAttributeKey.size] as? NSNumber)?.int64Value ?? 0
                 let mtime = (a[FileAttributeKey.modificationDate] as? Date) ?? now
                 let key = url.path + "|\(size)|\(mtime.timeIntervalSince1970)"
@@ -134,7 +141,51 @@ struct WatchCommand: AsyncParsableCommand {
                 }
             }
             if once && !pending { break }
-            try? await Task.sleep(for: .seconds(once ? min(1, max(0.1, debounce)) : min(rescan, max(0.5, debounce))))
+            // In steps, so a stop is noticed within a fifth of a second.
+            let pause = Date().addingTimeInterval(once ? min(1, max(0.1, debounce)) : min(rescan, max(0.5, debounce)))
+            while Date() < pause, stopped?.isSet != true { try? await Task.sleep(for: .milliseconds(200)) }
         }
     }
+
+    /// `watch DIR --catalog postgres://…` without `--enqueue-only`: the ingester and `--workers` queue workers
+    /// in one process, on the shared queue (other hosts' `lessonlens worker` may take jobs too). SIGTERM/SIGINT
+    /// stops the ingester and claiming, running jobs finish; a second signal gives them back at once. With
+    /// --once, the process exits when every file present is enqueued and nothing is queued or running.
+    func ingestAndWork(config: PipelineConfig) async throws {
+        let outDir = URL(fileURLWithPath: location.out).standardizedFileURL.path
+        try OutputFolder.create(outDir)
+        var options = QueueWorkerOptions(outDir: outDir, config: config)
+        options.workers = workers
+        let worker = try await QueueWorker.open(catalog: location.catalogPath, options: options, retryBaseSeconds: 30)
+        let stopped = StopFlag()
+        let signals = Task {
+            var received = 0
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                received += 1
+                stopped.set()
+                await worker.stop(immediately: received > 1)
+            }
+        }
+        defer { signals.cancel() }
+        let working = Task { await worker.run() }
+        do {
+            try await ingest(config: config, until: stopped)
+        } catch {
+            await worker.stop()
+            _ = await working.value
+            throw error
+        }
+        if once { await worker.finishWhenIdle() }
+        let summary = await working.value
+        FileHandle.standardError.write(Data("watch stopped: \(summary)\n".utf8))
+    }
+}
+
+/// Set once by the signal task, read by the ingest loop.
+final class StopFlag: @unchecked Sendable {
+    // @unchecked: `value` is guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -14,8 +14,13 @@ struct WorkerCommand: AsyncParsableCommand {
             Jobs are claimed under a lease renewed every third of --lease seconds; a worker that dies loses its \
             lease and the job is retried elsewhere (bounded attempts, backoff). A path this host cannot read \
             fails the job transiently, so another host may retry it. `lessonlens jobs list --catalog …` shows \
-            which host holds which job. SIGTERM/SIGINT: no new claims, running jobs finish (a second signal \
-            gives them back to the queue at once). --stub-sleep MS replaces the analysis by a readable-file \
+            which host holds which job. Reports are written to a hidden staging folder and renamed into place only \
+            after the result is committed (publish-after-commit). SIGTERM/SIGINT: no new claims, running jobs \
+            finish; a second signal gives them back to the queue at once (queued again, the attempt not counted) \
+            and exits. Every --metrics-interval seconds a `metrics` log line gives the queue depth, jobs per \
+            state, this process's done/failed counts, mean/p95 job duration and claim latency; --metrics-file \
+            writes the same in Prometheus text format (atomically; name it *.prom in node_exporter's \
+            textfile-collector folder). --stub-sleep MS replaces the analysis by a readable-file \
             check, a sleep and a small report.json: for tests and benchmarks of the queue only.
             """)
 
@@ -29,6 +34,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tests/benchmarks: stand-in analysis that sleeps MS milliseconds.", valueName: "MS"))
     var stubSleep: Int?
     @Flag(name: .long, help: "Exit once no job is queued or running.") var once = false
+    @Option(name: .long, help: ArgumentHelp("Seconds between metrics log lines and metrics-file rewrites (0: none).", valueName: "S"))
+    var metricsInterval: Double = 60
+    @Option(name: .long, help: ArgumentHelp("Prometheus text file to rewrite atomically with the metrics (node_exporter textfile collector).",
+                                            valueName: "PATH"))
+    var metricsFile: String?
+    @Option(name: .long, help: .hidden) var benchOverhead: Int?
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var global: GlobalOptions
@@ -38,11 +49,16 @@ struct WorkerCommand: AsyncParsableCommand {
         guard lease >= 0.3 else { throw ValidationError("--lease must be at least 0.3 seconds") }
         guard retryBase >= 0 else { throw ValidationError("--retry-base must be at least 0") }
         if let stubSleep, stubSleep < 0 { throw ValidationError("--stub-sleep must be at least 0") }
+        guard metricsInterval >= 0 else { throw ValidationError("--metrics-interval must be at least 0 seconds") }
     }
 
     func run() async throws {
         try await runReportingErrors {
             LogSetup.bootstrap(verbose: global.verbose, defaultLevel: .info)
+            if let benchOverhead {
+                print(try await QueueBench.overhead(catalog: catalog, jobs: benchOverhead))
+                return
+            }
             let config = try pipelineOptions.resolve()
             modelOptions.apply()
             if stubSleep == nil { _ = try Models.speechModel(for: config) }
@@ -52,9 +68,22 @@ struct WorkerCommand: AsyncParsableCommand {
             options.leaseSeconds = lease
             options.stubSleepMilliseconds = stubSleep
             options.exitWhenIdle = once
+            options.metricsIntervalSeconds = metricsInterval
+            options.metricsFile = metricsFile
             let worker = try await QueueWorker.open(catalog: catalog, options: options, retryBaseSeconds: retryBase)
+            // First signal: no new claims, running jobs finish. Second: they go back to the queue now and the
+            // process exits without waiting for their analyses (whose staged folders the next start removes).
             let signals = Task {
-                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { await worker.stop() }
+                var received = 0
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    received += 1
+                    let given = await worker.stop(immediately: received > 1)
+                    if received > 1 {
+                        let summary = await worker.summary
+                        FileHandle.standardError.write(Data("worker stopped at once: \(given) job(s) given back; \(summary)\n".utf8))
+                        Foundation.exit(0)
+                    }
+                }
             }
             defer { signals.cancel() }
             let summary = await worker.run()

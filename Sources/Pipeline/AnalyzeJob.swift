@@ -24,6 +24,11 @@ public struct AnalyzeRequest: Sendable {
     /// then (the watcher hashed it to queue the job): when the file still has them, it is not read a
     /// second time to hash it; otherwise it is hashed as usual.
     public var knownContent: (sha256: String, size: Int64, mtime: Date)?
+    /// Publish-after-commit (the queue workers): the report is written to `<outDir>/.<id>.partial-<suffix>`
+    /// and left there, `commit` is not called, and `AnalyzeOutcome.stagedDir` names the folder; the caller
+    /// commits the result in its queue and only then renames the folder into place. Nil: written and
+    /// published here (`commit` runs after the rename).
+    public var stagingSuffix: String?
 
     public init(path: String, outDir: String, config: PipelineConfig, plan: LessonPlan? = nil, language: String? = nil) {
         self.path = path
@@ -49,6 +54,8 @@ public struct AnalyzeOutcome: Sendable {
     public var warnings: [String]
     /// Wall-clock seconds the analysis took.
     public var elapsedSeconds: Double
+    /// With `AnalyzeRequest.stagingSuffix`: the written, unpublished report folder (to rename to `reportDir`).
+    public var stagedDir: String?
 }
 
 /// The watcher's entry point: analyse `path` into `outDir/<id>/` with `config`. A lesson plan next to the
@@ -97,11 +104,12 @@ public enum AnalyzePipeline {
         progress(AnalyzeProgress(file: decoded.fileName, stage: "analysing", mediaSeconds: decoded.duration, durationSeconds: decoded.duration))
         let analysed = analyse(decoded, config: request.config)
         var report = assemble(decoded, analysed, request: request)
-        let reportDir = try write(&report, decoded, analysed, request: request, progress: progress)
+        let (reportDir, stagedDir) = try write(&report, decoded, analysed, request: request, progress: progress)
         report.recording.path = request.displayPath ?? request.path
         let elapsed = ContinuousClock.now - clock
         return AnalyzeOutcome(reportDir: reportDir, report: report, warnings: analysed.shortWarnings + decoded.summary.warnings,
-                              elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                              elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                              stagedDir: stagedDir)
     }
 
     /// Stage 1: opens the recording, hashes it (unless the caller already did) and decodes it once, feeding
@@ -246,9 +254,10 @@ public enum AnalyzePipeline {
 
     /// Stage 4: cuts the micro-lesson clips and slide thumbnails and writes the report files into a hidden
     /// temporary folder, then renames it into place together with the catalog row (`request.commit`): a
-    /// failed job leaves nothing that looks like a finished report. Returns the report folder.
+    /// failed job leaves nothing that looks like a finished report. Returns the report folder, and the
+    /// staged folder when the request asks to publish after its own commit (`stagingSuffix`).
     static func write(_ report: inout Report, _ decoded: Decoded, _ analysed: Analysed, request: AnalyzeRequest,
-                      progress: (AnalyzeProgress) -> Void) throws -> String {
+                      progress: (AnalyzeProgress) -> Void) throws -> (reportDir: String, stagedDir: String?) {
         let settings = request.config.settings
         let path = request.path, fileName = decoded.fileName, duration = decoded.duration
         let fm = FileManager.default
@@ -270,7 +279,8 @@ public enum AnalyzePipeline {
                 throw PipelineError.fileChanged(file: fileName, stage: stage)
             }
         }
-        let tempDir = (request.outDir as NSString).appendingPathComponent(".\(decoded.id).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let suffix = request.stagingSuffix ?? "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let tempDir = (request.outDir as NSString).appendingPathComponent(".\(decoded.id).partial-\(suffix)")
         try OutputFolder.create(tempDir, reportingAs: request.outDir)
         do {
             if settings.microLessonsEnabled {
@@ -294,6 +304,7 @@ public enum AnalyzePipeline {
                 .write(to: URL(fileURLWithPath: tempDir + "/report.html"))
             try Data(ReportWriter.timelineCSV(finished).utf8).write(to: URL(fileURLWithPath: tempDir + "/timeline.csv"))
             try Data(ReportWriter.chaptersVTT(finished).utf8).write(to: URL(fileURLWithPath: tempDir + "/chapters.vtt"))
+            if request.stagingSuffix != nil { return (finalDir, tempDir) }
             try publish(tempDir, at: finalDir) { try request.commit?(finished, finalDir) }
         } catch {
             try? fm.removeItem(atPath: tempDir)
@@ -304,7 +315,7 @@ public enum AnalyzePipeline {
             if error is EncodingError { throw PipelineError.reportBuildFailed(file: fileName, reason: "\(error)") }
             throw PipelineError.reportWriteFailed(file: fileName, outDir: request.outDir, reason: (error as NSError).localizedDescription)
         }
-        return finalDir
+        return (finalDir, nil)
     }
 
     /// The lesson's length: the decoded audio when there is audio (exact to a sample; a truncated file is as

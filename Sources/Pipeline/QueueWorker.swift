@@ -24,6 +24,11 @@ public struct QueueWorkerOptions: Sendable {
     public var stubSleepMilliseconds: Int?
     /// Exit once no job is queued or running (batch runs, tests).
     public var exitWhenIdle = false
+    /// Seconds between metrics log lines (and rewrites of `metricsFile`); 0: none.
+    public var metricsIntervalSeconds: Double = 60
+    /// Prometheus text exposition file, rewritten atomically every `metricsIntervalSeconds` and at exit
+    /// (node_exporter's textfile collector scrapes it). Nil: none.
+    public var metricsFile: String?
 
     public init(outDir: String, config: PipelineConfig) {
         self.outDir = outDir
@@ -33,20 +38,34 @@ public struct QueueWorkerOptions: Sendable {
 
 /// The worker role: claims jobs from a shared queue (`JobQueue`, PostgreSQL or SQLite), runs each under
 /// a lease renewed by a heartbeat task (a lost lease cancels the work), commits the result, and only
-/// then publishes the report folder (stub pipeline; the real one publishes right before its commit and
-/// removes nothing another owner wrote). `stop()` stops claiming; running jobs finish.
+/// then publishes the report folder (publish-after-commit, the stub and the real pipeline alike): the
+/// report is written to a hidden staging folder `.<id>.partial-job<N>-<pid>-<n>` and renamed into place
+/// after `complete` returns, so a worker whose commit fails or whose lease was lost leaves no report folder
+/// that looks complete, and a job whose result is committed is published by that one worker only.
+/// The analyses run on threads of their own (`ThreadPoolExecutor`), never on Swift's cooperative pool,
+/// which stays free for heartbeats, claims, metrics and signals.
+/// `stop()` stops claiming (running jobs finish); `stop(immediately: true)` also gives them back.
 public actor QueueWorker {
     let queue: any JobQueue
     let options: QueueWorkerOptions
     let logger = Logger(label: "lessonlens.worker")
+    let threads: ThreadPoolExecutor
     /// `host:pid:token`; lanes are `<identity>:w<N>`.
     public nonisolated let identity: String
     var stopping = false
-    var done = 0, failed = 0, abandoned = 0
+    var exitWhenIdle: Bool
+    var done = 0, failed = 0, abandoned = 0, released = 0
+    /// Running jobs: their lane and the task of their analysis (for `stop(immediately:)`).
+    var running: [Int64: (worker: String, work: Task<Staged, any Error>)] = [:]
+    /// Jobs given back by `stop(immediately:)` while their analysis was still running.
+    var givenBack: Set<Int64> = []
+    var metrics = WorkerMetrics()
 
     init(queue: any JobQueue, options: QueueWorkerOptions) {
         self.queue = queue
         self.options = options
+        exitWhenIdle = options.exitWhenIdle
+        threads = ThreadPoolExecutor(threads: max(1, options.workers), name: "lessonlens-worker")
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(token)"
     }
@@ -56,23 +75,52 @@ public actor QueueWorker {
         QueueWorker(queue: try await SharedCatalog.openQueue(catalog, retryBaseSeconds: retryBaseSeconds), options: options)
     }
 
-    public func stop() { stopping = true }
+    /// Stops claiming; running jobs finish. `immediately`: running jobs are also cancelled and given back to
+    /// the queue at once (`queued`, the attempt not counted); their analyses' staged folders are removed.
+    /// Returns how many jobs were given back.
+    @discardableResult
+    public func stop(immediately: Bool = false) async -> Int {
+        stopping = true
+        guard immediately else { return 0 }
+        // Released first, cancelled after: a cancelled analysis ends its lane, and the last lane to end
+        // closes the queue, which would fail a release still to come.
+        var count = 0
+        let jobs = running.filter { !givenBack.contains($0.key) }
+        for (jobID, entry) in jobs {
+            givenBack.insert(jobID)
+            if (try? await queue.release(jobID: jobID, worker: entry.worker)) == true {
+                count += 1
+                released += 1
+                logger.info("job given back to the queue", metadata: ["job": "\(jobID)"])
+            }
+        }
+        for entry in jobs.values { entry.work.cancel() }
+        return count
+    }
 
-    /// Runs until `stop()` (or idle with `exitWhenIdle`); returns "N done, N failed, N abandoned".
+    /// From now on the lanes end once nothing is queued or running (`watch --once` after its last enqueue).
+    public func finishWhenIdle() { exitWhenIdle = true }
+
+    /// Runs until `stop()` (or idle with `exitWhenIdle`); returns "N done, N failed, N abandoned, N released".
     public func run() async -> String {
         try? FileManager.default.createDirectory(atPath: options.outDir, withIntermediateDirectories: true)
         logger.info("worker started", metadata: ["catalog": "\(queue.location)", "identity": "\(identity)", "workers": "\(options.workers)"])
-        let metrics = Task { await self.logMetrics() }
+        let reporter = Task { await self.reportMetrics() }
         await withTaskGroup(of: Void.self) { group in
             for lane in 0..<max(1, options.workers) {
                 group.addTask { await self.lane("\(self.identity):w\(lane)") }
             }
         }
-        metrics.cancel()
+        reporter.cancel()
         await recoverStaged()
+        await writeMetricsFileNow()
         await queue.close()
-        return "\(done) done, \(failed) failed, \(abandoned) abandoned"
+        threads.shutdown()
+        return summary
     }
+
+    /// "N done, N failed, N abandoned, N released" (this process).
+    public var summary: String { "\(done) done, \(failed) failed, \(abandoned) abandoned, \(released) released" }
 
     /// A worker killed between its commit and the rename leaves a done job with its report staged
     /// (`.<id>.partial-job<N>-<pid>-…`): a staged folder of a dead process (on this host) whose job is
@@ -97,17 +145,6 @@ public actor QueueWorker {
         }
     }
 
-    /// Periodic log line: jobs per state (queue depth = queued).
-    func logMetrics() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(10))
-            if let counts = try? await queue.counts() {
-                logger.info("queue", metadata: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, "\(counts[$0] ?? 0)") })
-                    .merging(["thisProcessDone": "\(done)", "thisProcessFailed": "\(failed)"]) { a, _ in a })
-            }
-        }
-    }
-
     func lane(_ worker: String) async {
         var failures = 0
         await recoverStaged()
@@ -115,7 +152,9 @@ public actor QueueWorker {
             let job: JobRow?
             do {
                 _ = try? await queue.requeueExpiredLeases()
+                let asked = ContinuousClock.now
                 job = try await queue.claimNextJob(worker: worker, leaseSeconds: options.leaseSeconds)
+                if job != nil { metrics.claimSeconds.add(WorkerMetrics.seconds(since: asked)) }
                 failures = 0
             } catch {
                 failures += 1
@@ -124,9 +163,14 @@ public actor QueueWorker {
                 continue
             }
             guard let job else {
-                if options.exitWhenIdle, let c = try? await queue.counts(), (c[.queued] ?? 0) == 0, (c[.running] ?? 0) == 0 { return }
+                if exitWhenIdle, let c = try? await queue.counts(), (c[.queued] ?? 0) == 0, (c[.running] ?? 0) == 0 { return }
                 try? await Task.sleep(for: .seconds(options.pollSeconds))
                 continue
+            }
+            if stopping {
+                // Signalled while the claim was under way: give it back untouched.
+                if (try? await queue.release(jobID: job.id, worker: worker)) == true { released += 1 }
+                return
             }
             await process(job, worker: worker)
         }
@@ -134,8 +178,10 @@ public actor QueueWorker {
 
     func process(_ job: JobRow, worker: String) async {
         let (opts, queue) = (options, self.queue)
-        let started = Date()
-        let work = Task { try await QueueWorker.analyse(job, options: opts) }
+        let started = ContinuousClock.now
+        let work = Task(executorPreference: threads) { try await QueueWorker.analyse(job, options: opts) }
+        running[job.id] = (worker, work)
+        defer { running[job.id] = nil; givenBack.remove(job.id) }
         let lost = LostFlag()
         let heartbeat = Task {
             while !Task.isCancelled {
@@ -154,27 +200,46 @@ public actor QueueWorker {
         }
         let result = await work.result
         heartbeat.cancel()
-        if lost.isSet {
-            abandoned += 1
+        if lost.isSet || givenBack.contains(job.id) {
             if case .success(let staged) = result, let dir = staged.staging { try? FileManager.default.removeItem(atPath: dir) }
-            logger.warning("lease lost: job abandoned", metadata: ["job": "\(job.id)"])
+            if lost.isSet {
+                abandoned += 1
+                logger.warning("lease lost: job abandoned", metadata: ["job": "\(job.id)"])
+            }
             return
         }
         switch result {
         case .success(let staged):
+            let committing = ContinuousClock.now
             do {
                 _ = try await queue.complete(jobID: job.id, worker: worker, reportDir: staged.reportDir, summary: staged.summary)
-                if let staging = staged.staging { try QueueWorker.publish(staging, at: staged.reportDir, job: job, worker: worker, outDir: opts.outDir) }
-                done += 1
-                logger.info("done", metadata: ["job": "\(job.id)", "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
             } catch {
+                // Not committed (lease lost, or the catalog refused): nothing is published; the staged folder goes.
                 if let staging = staged.staging { try? FileManager.default.removeItem(atPath: staging) }
-                logger.error("cannot record outcome", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                logger.error("cannot record outcome; report not published", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                if let e = error as? CatalogError, case .leaseLost = e { abandoned += 1; return }
+                let state = try? await queue.fail(jobID: job.id, worker: worker, error: "cannot record the result: \(error)",
+                                                  transient: true, retryDelaySeconds: nil)
+                if state == .failed { failed += 1 }
+                return
             }
+            metrics.completeSeconds.add(WorkerMetrics.seconds(since: committing))
+            if let staging = staged.staging {
+                do {
+                    try QueueWorker.publish(staging, at: staged.reportDir, job: job, worker: worker, outDir: opts.outDir)
+                } catch {
+                    logger.error("result committed but the report could not be renamed into place; the next start publishes it",
+                                 metadata: ["job": "\(job.id)", "staged": "\(staging)", "error": "\(error)"])
+                }
+            }
+            done += 1
+            let seconds = WorkerMetrics.seconds(since: started)
+            metrics.jobSeconds.add(seconds)
+            logger.info("done", metadata: ["job": "\(job.id)", "seconds": "\(String(format: "%.3f", seconds))"])
         case .failure(let error):
             let failure = AnalysisFailure(error, file: job.path)
             if error is CancellationError, stopping {
-                _ = try? await queue.release(jobID: job.id, worker: worker)
+                if (try? await queue.release(jobID: job.id, worker: worker)) == true { released += 1 }
                 return
             }
             let state = try? await queue.fail(jobID: job.id, worker: worker, error: failure.message, transient: failure.transient,
@@ -191,6 +256,10 @@ public actor QueueWorker {
         var staging: String?
     }
 
+    /// `job<N>-<pid>-<random>`: the staging folder's suffix, which `recoverStaged` reads back.
+    static func stagingSuffix(_ job: JobRow) -> String { "job\(job.id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
+
+    @concurrent
     static func analyse(_ job: JobRow, options: QueueWorkerOptions) async throws -> Staged {
         // Shared storage: a path this host cannot read fails the job, transiently (another host may).
         guard Watcher.withUsablePath(job.path, { access($0, R_OK) }) == 0 else {
@@ -198,13 +267,13 @@ public actor QueueWorker {
         }
         let outDir = URL(fileURLWithPath: options.outDir).standardizedFileURL.path
         guard let ms = options.stubSleepMilliseconds else {
-            let r = try await analyzeForWatcher(job: job, outDir: outDir, config: options.config)
-            return Staged(reportDir: r.reportDir, summary: r.summary, staging: nil)
+            let r = try await analyzeForQueue(job: job, outDir: outDir, config: options.config, stagingSuffix: stagingSuffix(job))
+            return Staged(reportDir: r.reportDir, summary: r.summary, staging: r.stagedDir)
         }
-        try await Task.sleep(for: .milliseconds(ms))
+        if ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
         let id = String(job.sha256.prefix(16))
         let final = outDir + "/" + id
-        let staging = outDir + "/.\(id).partial-job\(job.id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let staging = outDir + "/.\(id).partial-\(stagingSuffix(job))"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let json = "{\"pipeline\": \"stub-sleep\", \"job\": \(job.id), \"sha256\": \"\(job.sha256)\"}\n"
         try Data(json.utf8).write(to: URL(fileURLWithPath: staging + "/report.json"))
@@ -214,11 +283,11 @@ public actor QueueWorker {
         return Staged(reportDir: final, summary: summary, staging: staging)
     }
 
-    /// Renames the staged folder into place after the commit and notes it in `<out>/.published`
-    /// (one line per publish: job, folder, worker), which the fault tests read.
+    /// Renames the staged folder into place after the commit (an older report of the same content is set
+    /// aside first and removed after, as `analyze` does) and notes it in `<out>/.published` (one line per
+    /// publish: job, folder, worker), which the tests read.
     static func publish(_ staging: String, at final: String, job: JobRow, worker: String, outDir: String) throws {
-        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
-        try FileManager.default.moveItem(atPath: staging, toPath: final)
+        try AnalyzePipeline.publish(staging, at: final, commit: {})
         let line = "\(job.id)\t\(final)\t\(worker)\n"
         let fd = Glibc.open(outDir + "/.published", O_WRONLY | O_APPEND | O_CREAT, 0o644)
         if fd >= 0 { _ = line.withCString { write(fd, $0, strlen($0)) }; close(fd) }

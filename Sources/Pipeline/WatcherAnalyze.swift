@@ -12,6 +12,24 @@ import MediaCore
 /// Before the analysis starts, the output folder must have room for the clips and the report.
 public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfig, store: CatalogStore? = nil) async throws
     -> (reportDir: String, summary: ResultSummary) {
+    let r = try analyzeJobRow(job, outDir: outDir, config: config, store: store, stagingSuffix: nil)
+    return (r.reportDir, r.summary)
+}
+
+/// The queue workers' analysis step (publish-after-commit): like `analyzeForWatcher` without a store,
+/// but the report is left in the hidden folder `<outDir>/.<id>.partial-<stagingSuffix>` (`stagedDir`)
+/// for the worker to rename to `reportDir` once its result is committed in the shared queue.
+public func analyzeForQueue(job: JobRow, outDir: String, config: PipelineConfig, stagingSuffix: String) async throws
+    -> (reportDir: String, summary: ResultSummary, stagedDir: String) {
+    let r = try analyzeJobRow(job, outDir: outDir, config: config, store: nil, stagingSuffix: stagingSuffix)
+    guard let staged = r.stagedDir else {
+        throw PipelineError.reportWriteFailed(file: job.path, outDir: outDir, reason: "the report was not staged")
+    }
+    return (r.reportDir, r.summary, staged)
+}
+
+func analyzeJobRow(_ job: JobRow, outDir: String, config: PipelineConfig, store: CatalogStore?, stagingSuffix: String?) throws
+    -> (reportDir: String, summary: ResultSummary, stagedDir: String?) {
     let jobConfig = PipelineConfig.recorded(name: job.pipeline, parametersJSON: job.parametersJSON) ?? config
     let size = FileSignature.of(path: job.path)?.size ?? 0
     let clipBytes = jobConfig.settings.writesClips ? size : 0
@@ -23,6 +41,7 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
     return try Watcher.withUsablePath(job.path) { usable in
         var request = AnalyzeRequest(path: usable, outDir: outDir, config: jobConfig, plan: plan)
         if usable != job.path { request.displayPath = job.path }
+        request.stagingSuffix = stagingSuffix
         // Hashed once, to queue the job: not again for the report while the file is unchanged.
         if let seen = try? store?.seenSignature(recordingID: job.recordingID, path: job.path) {
             request.knownContent = (job.sha256, seen.size, seen.mtime)
@@ -35,7 +54,7 @@ public func analyzeForWatcher(job: JobRow, outDir: String, config: PipelineConfi
             }
         }
         let outcome = try AnalyzePipeline.run(request)
-        return (outcome.reportDir, ResultSummary(report: outcome.report, reportDir: outcome.reportDir))
+        return (outcome.reportDir, ResultSummary(report: outcome.report, reportDir: outcome.reportDir), outcome.stagedDir)
     }
 }
 
