@@ -23,7 +23,10 @@ struct WatchCommand: AsyncParsableCommand {
             --grace seconds to finish, then go back to the queue (a second Ctrl-C requeues at once). After a \
             crash, the next start requeues what was running: no job is lost or done twice; only a crash of the \
             analysis itself counts against a recording, not the watcher being killed. With --once, \
-            the command exits when every file present has a final state (it waits for pending retries).
+            the command exits when every file present has a final state (it waits for pending retries). \
+            With --catalog postgres://… the folder is ingested into the shared queue and this process also \
+            runs --workers of its jobs (other hosts' `lessonlens worker` may take them too); --enqueue-only \
+            ingests only.
 
             Pipeline parameters (set them in a copy of pipelines/standard.yml or with --set KEY=VALUE; a job keeps \
             the parameters it was queued with):

@@ -32,7 +32,9 @@ struct WorkerShutdownTests {
         let (cluster, url, dir) = try await Self.queued("term1", count: 2)
         defer { cluster.remove(); dir.remove() }
         let db = QueueProcess.database(of: url)
-        let w = try Self.worker(url, dir, stubMS: 2500)
+        // 8 s jobs: the poll that sees the first one running and the signal land well within it, even on a
+        // loaded machine where one psql call takes a second.
+        let w = try Self.worker(url, dir, stubMS: 8000)
         #expect(try await QueueProcess.eventually(within: 60) {
             try cluster.psql("SELECT COUNT(*) FROM jobs WHERE state = 'running'", database: db) == "1"
         })
