@@ -39,7 +39,7 @@ public struct QueueWorkerOptions: Sendable {
 /// The worker role: claims jobs from a shared queue (`JobQueue`, PostgreSQL or SQLite), runs each under
 /// a lease renewed by a heartbeat task (a lost lease cancels the work), commits the result, and only
 /// then publishes the report folder (publish-after-commit, the stub and the real pipeline alike): the
-/// report is written to a hidden staging folder `.<id>.partial-job<N>-<pid>-<n>` and renamed into place
+/// report is written to a hidden staging folder `.<id>.partial-job<N>-h<host>-<pid>-<n>` and renamed into place
 /// after `complete` returns, so a worker whose commit fails or whose lease was lost leaves no report folder
 /// that looks complete, and a job whose result is committed is published by that one worker only.
 /// The analyses run on threads of their own (`ThreadPoolExecutor`), never on Swift's cooperative pool,
@@ -123,17 +123,26 @@ public actor QueueWorker {
     public var summary: String { "\(done) done, \(failed) failed, \(abandoned) abandoned, \(released) released" }
 
     /// A worker killed between its commit and the rename leaves a done job with its report staged
-    /// (`.<id>.partial-job<N>-<pid>-…`): a staged folder of a dead process (on this host) whose job is
-    /// done and whose report folder is missing is published; other dead staged folders are removed.
+    /// (`.<id>.partial-job<N>-h<host>-<pid>-…`): a staged folder of a dead process whose job is done and
+    /// whose report folder is missing is published; other dead staged folders are removed. Whether the
+    /// process is dead is known only on its own host (its pid); a folder of another host sharing the output
+    /// folder is judged only once it is older than two leases (a live worker renames within moments of its
+    /// commit, and its job would be running again if its lease had been taken over).
     func recoverStaged() async {
         let outDir = URL(fileURLWithPath: options.outDir).standardizedFileURL.path
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: outDir) else { return }
         for name in names where name.hasPrefix(".") && name.contains(".partial-job") {
             let parts = name.components(separatedBy: ".partial-job")
             let fields = parts.last?.split(separator: "-") ?? []
-            guard parts.count == 2, fields.count >= 2, let jobID = Int64(fields[0]), let pid = Int32(fields[1]) else { continue }
-            if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            guard parts.count == 2, fields.count >= 3, let jobID = Int64(fields[0]), fields[1].hasPrefix("h"),
+                  let pid = Int32(fields[2]) else { continue }
             let staged = outDir + "/" + name
+            if String(fields[1].dropFirst()) == QueueWorker.hostToken {
+                if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            } else {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: staged)[.modificationDate] as? Date) ?? Date()
+                if Date().timeIntervalSince(modified) < 2 * options.leaseSeconds { continue }
+            }
             let final = outDir + "/" + String(parts[0].dropFirst())
             if let job = try? await queue.job(id: jobID), job.state == .done, job.reportDir == final,
                !FileManager.default.fileExists(atPath: final) {
@@ -256,8 +265,18 @@ public actor QueueWorker {
         var staging: String?
     }
 
-    /// `job<N>-<pid>-<random>`: the staging folder's suffix, which `recoverStaged` reads back.
-    static func stagingSuffix(_ job: JobRow) -> String { "job\(job.id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
+    /// `job<N>-h<host>-<pid>-<random>`: the staging folder's suffix, which `recoverStaged` reads back.
+    static func stagingSuffix(_ job: JobRow) -> String {
+        "job\(job.id)-h\(hostToken)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// This host in a file name: 8 hex digits of the FNV-1a hash of its name (a host name may hold '-' and
+    /// is not needed in full: it only tells this host's folders from others').
+    static let hostToken: String = {
+        var h: UInt32 = 2_166_136_261
+        for b in ProcessInfo.processInfo.hostName.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return String(format: "%08x", h)
+    }()
 
     @concurrent
     static func analyse(_ job: JobRow, options: QueueWorkerOptions) async throws -> Staged {
