@@ -14,10 +14,13 @@ BENCH_APT = espeak-ng flite sox hyperfine
 ## chromium, chromium-driver and selenium (PyPI) the portal's browser test (Tests/Browser/portal_test.py).
 deps: apt-deps python-deps models
 
-## python-deps: selenium for the browser test, for the python3 on PATH (the one the test runs).
+## python-deps: selenium (PyPI) for the browser test, for the python3 on PATH (the one the test runs); on a
+## Debian python without pip, Debian's python3-selenium instead.
 python-deps:
-	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium \
-	  || python3 -m pip install --quiet --break-system-packages selenium
+	@python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium 2>/dev/null \
+	  || python3 -m pip install --quiet --break-system-packages selenium 2>/dev/null \
+	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq python3-selenium; }
+	@python3 -c 'import selenium' || { echo "python-deps: selenium is not importable by python3"; exit 1; }
 
 ## models: the Silero VAD weights from the silero-vad wheel on PyPI, SHA-256 checked (scripts/fetch-models.sh).
 models:

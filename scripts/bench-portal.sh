@@ -17,6 +17,7 @@ printf '<!DOCTYPE html><title>report</title><p>%s</p>\n' "$(head -c 60000 /dev/z
 echo '{"findings":[],"microLessons":[]}' > "$OUT/report/report.json"
 PW=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
 printf '%s\n' "$PW" | "$BIN" users add bench --role teacher --teacher-id T0 --catalog "$CATALOG" >/dev/null
+printf '%s\n' "$PW" | "$BIN" users add bench-district --role district-admin --catalog "$CATALOG" >/dev/null
 python3 - "$CATALOG" "$OUT/report" "$LESSONS" "$TEACHER_LESSONS" <<'PY'
 import sqlite3, sys, time
 db, report, n, mine = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -40,17 +41,23 @@ PY
 "$BIN" serve --catalog "$CATALOG" --out "$OUT" --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
-JAR="$WORK/jar"
-curl -s -c "$JAR" -b "$JAR" -o /dev/null "http://127.0.0.1:$PORT/login"
-CSRF=$(awk '$6 == "ll_login" {print $7}' "$JAR")
-curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "csrf=$CSRF" --data-urlencode "user=bench" --data-urlencode "password=$PW" "http://127.0.0.1:$PORT/login"
-SESSION=$(awk '$6 == "ll_session" {print $7}' "$JAR")
-[ -n "$SESSION" ] || { echo "bench-portal: sign-in failed"; cat "$WORK/serve.log"; exit 1; }
+sign_in() {  # USER → the session token
+  local jar="$WORK/jar-$1" csrf
+  curl -s -c "$jar" -b "$jar" -o /dev/null "http://127.0.0.1:$PORT/login"
+  csrf=$(awk '$6 == "ll_login" {print $7}' "$jar")
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode "user=$1" --data-urlencode "password=$PW" "http://127.0.0.1:$PORT/login"
+  awk '$6 == "ll_session" {print $7}' "$jar"
+}
+SESSION=$(sign_in bench); ADMIN=$(sign_in bench-district)
+[ -n "$SESSION" ] && [ -n "$ADMIN" ] || { echo "bench-portal: sign-in failed"; cat "$WORK/serve.log"; exit 1; }
 JOB=$(curl -s -b "ll_session=$SESSION" "http://127.0.0.1:$PORT/api/v1/lessons?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 echo "catalog: $LESSONS lessons; teacher T0 has $TEACHER_LESSONS; wrk -c 50 -d $DUR on $(nproc) cores"
-for path in "/lessons" "/lessons?page=5&sort=talk" "/lessons/$JOB" "/lessons/$JOB/files/report.html" "/api/v1/lessons"; do
-  R=$(wrk -c 50 -t 2 -d "$DUR" --latency -H "Cookie: ll_session=$SESSION" "http://127.0.0.1:$PORT$path")
+for run in "teacher /lessons" "teacher /lessons?page=5&sort=talk" "teacher /lessons/$JOB" "teacher /lessons/$JOB/files/report.html" \
+           "teacher /api/v1/lessons" "district /lessons" "district /lessons?page=100&sort=talk"; do
+  who=${run%% *}; path=${run#* }
+  cookie=$SESSION; [ "$who" = district ] && cookie=$ADMIN
+  R=$(wrk -c 50 -t 2 -d "$DUR" --latency -H "Cookie: ll_session=$cookie" "http://127.0.0.1:$PORT$path")
   P50=$(echo "$R" | awk '$1 == "50%" {print $2}'); P99=$(echo "$R" | awk '$1 == "99%" {print $2}')
   RPS=$(echo "$R" | awk '/Requests\/sec/ {print $2}'); NON2XX=$(echo "$R" | awk '/Non-2xx/ {print $5}')
-  printf '%-36s p50 %-9s p99 %-9s %s req/s%s\n' "$path" "$P50" "$P99" "$RPS" "${NON2XX:+ non-2xx: $NON2XX}"
+  printf '%-9s %-36s p50 %-9s p99 %-9s %s req/s%s\n' "$who" "$path" "$P50" "$P99" "$RPS" "${NON2XX:+ non-2xx: $NON2XX}"
 done

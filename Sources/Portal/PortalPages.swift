@@ -171,8 +171,8 @@ enum PortalPages {
             if !findings.isEmpty {
                 b += "<h2>\(t(.findings, lang))</h2><ul class=\"pfindings\">"
                 for f in findings {
-                    b += "<li class=\"sev-\(e(f.severity ?? "info"))\"><span>\(e(FindingLabel.text(f, lang)))</span>"
-                    for m in f.moments ?? [] {
+                    b += "<li class=\"sev-\(e(f.severity.rawValue))\"><span>\(e(FindingLabel.text(f, lang)))</span>"
+                    for m in f.moments {
                         let label = Fmt.clock(m.start) + "–" + Fmt.clock(m.end)
                         if hasRecording {
                             b += " <button type=\"button\" class=\"seek\" data-t=\"\(String(format: "%.1f", m.start))\">\(e(label))</button>"
@@ -210,12 +210,6 @@ enum PortalPages {
 
 /// The parts of report.json the lesson page shows, decoded leniently (older reports lack fields).
 struct ReportDigest: Decodable {
-    struct DigestFinding: Decodable {
-        var code: String?
-        var severity: String?
-        var message: String?
-        var moments: [TimeRange]?
-    }
     struct DigestMicroLesson: Decodable {
         var index: Int
         var start: Double
@@ -223,12 +217,12 @@ struct ReportDigest: Decodable {
         var title: String
         var clip: String?
     }
-    var findings: [DigestFinding]?
+    var findings: [Finding]?
     var microLessons: [DigestMicroLesson]?
 }
 
 enum FindingLabel {
-    static func text(_ f: ReportDigest.DigestFinding, _ lang: ReportLanguage) -> String {
-        f.message ?? f.code ?? "?"
+    static func text(_ f: Finding, _ lang: ReportLanguage) -> String {
+        FindingText.title(f, lang) + ": " + FindingText.message(f, lang)
     }
 }

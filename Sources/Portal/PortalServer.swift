@@ -5,6 +5,7 @@ internal import Logging
 internal import NIOCore
 internal import MediaCore
 internal import Reports
+internal import ServiceLifecycle
 
 /// How `lessonlens serve` runs.
 public struct PortalConfiguration: Sendable {
@@ -51,15 +52,17 @@ public struct PortalConfiguration: Sendable {
 public final class RunningPortal: Sendable {
     public let port: Int
     let task: Task<Void, any Error>
+    let group: ServiceGroup
 
-    init(port: Int, task: Task<Void, any Error>) {
+    init(port: Int, task: Task<Void, any Error>, group: ServiceGroup) {
         self.port = port
         self.task = task
+        self.group = group
     }
 
-    /// Stops serving and waits until the server has shut down.
+    /// Stops accepting, lets running requests finish, and waits until the server has shut down.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 
@@ -82,11 +85,14 @@ public enum PortalServer {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? config.port) },
             logger: logger)
+        // A service group of our own: `stop()` shuts it down gracefully (cancelling the task would log
+        // the server's CancellationError as an error).
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
-        for await port in ports { return RunningPortal(port: port, task: task) }
+        for await port in ports { return RunningPortal(port: port, task: task, group: group) }
         try await task.value
         throw PortalError.badListen("\(config.host):\(config.port)")
     }

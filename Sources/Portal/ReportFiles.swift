@@ -52,20 +52,26 @@ enum ReportFiles {
     /// The resolved path of `parts` inside `folder`, if it is a regular file that stays inside.
     static func file(_ parts: [String], in folder: String) -> String? {
         guard let real = realPath(folder + "/" + parts.joined(separator: "/")), isInside(real, folder) else { return nil }
-        var st = stat()
-        guard stat(real, &st) == 0, (st.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else { return nil }
+        guard attributes(real)?.type == .typeRegular else { return nil }
         return real
     }
 
     static func isDirectory(_ p: String) -> Bool {
-        var st = stat()
-        return stat(p, &st) == 0 && (st.st_mode & mode_t(S_IFMT)) == mode_t(S_IFDIR)
+        attributes(p)?.type == .typeDirectory
     }
 
     static func size(_ p: String) -> Int? {
-        var st = stat()
-        guard stat(p, &st) == 0, (st.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else { return nil }
-        return Int(st.st_size)
+        guard let a = attributes(p), a.type == .typeRegular else { return nil }
+        return a.size
+    }
+
+    /// Type and size of what `p` names once symbolic links are resolved. FileManager rather than `stat`:
+    /// which module the C `stat` struct's members come from differs between a fresh and an incremental
+    /// build under MemberImportVisibility (a fresh CI build failed on `st_mode`).
+    static func attributes(_ p: String) -> (type: FileAttributeType, size: Int)? {
+        guard let real = realPath(p), let a = try? FileManager.default.attributesOfItem(atPath: real),
+              let type = a[.type] as? FileAttributeType else { return nil }
+        return (type, (a[.size] as? NSNumber)?.intValue ?? 0)
     }
 
     static func contentType(_ path: String) -> String {

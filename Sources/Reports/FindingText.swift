@@ -1,7 +1,8 @@
-import MediaCore
+public import MediaCore
 
-/// Localised titles and messages of findings, rendered from `code` and `values`.
-enum FindingText {
+/// Localised titles and messages of findings, rendered from `code` and `values` (the report's and the
+/// portal's lesson page).
+public enum FindingText {
     /// Short title of each code, (zh, en).
     static func titles(_ code: FindingCode) -> (zh: String, en: String) {
         switch code {
@@ -20,7 +21,7 @@ enum FindingText {
     }
 
     /// The title in `lang`; a code this version does not know is its own title.
-    static func title(_ f: Finding, _ lang: ReportLanguage) -> String {
+    public static func title(_ f: Finding, _ lang: ReportLanguage) -> String {
         guard let code = f.code.known else { return f.code.rawValue }
         let t = titles(code)
         return lang == .zh ? t.zh : t.en
@@ -28,7 +29,7 @@ enum FindingText {
 
     /// The message in `lang`. English uses the finding's own message; Chinese renders a template from
     /// `values`, falling back to the English message when the code is unknown or a value is missing.
-    static func message(_ f: Finding, _ lang: ReportLanguage) -> String {
+    public static func message(_ f: Finding, _ lang: ReportLanguage) -> String {
         guard lang == .zh else { return f.message.isEmpty ? f.code.rawValue : f.message }
         return chinese(f) ?? (f.message.isEmpty ? f.code.rawValue : f.message)
     }
