@@ -74,7 +74,7 @@ public enum Parameters {
         ParameterSpec("voice.speakerEmbeddingMinCosine", .number(\.voice.speakerEmbeddingMinCosine, 0...1), unit: "ratio",
                       "With voice.speakerEmbedding: the smallest cosine between two voices' mean embeddings at which they are taken for one speaker."),
         ParameterSpec("voice.speakerEmbeddingSplit", .flag(\.voice.speakerEmbeddingSplit),
-                      "With voice.speakerEmbedding: test whether the cluster with the most speech is two voices (its 1.6 s windows split in two, the split kept when the halves follow the turns: a chi-square test at 1 %) and split it. Off by default (docs/MEASUREMENTS.md, issue 15)."),
+                      "With voice.speakerEmbedding: test whether the cluster with the most speech is two voices (its 1.6 s windows split in two, the split kept when consecutive windows of one turn fall in the same half more often than chance: a binomial test at 1 %) and split it. Off by default (docs/MEASUREMENTS.md, issue 15)."),
         ParameterSpec("video.enabled", .flag(\.videoEnabled),
                       "Decode video for slide changes, motion and thumbnails."),
         ParameterSpec("video.sampleFps", .number(\.videoSampleFps, 0.5...10), unit: "fps",
