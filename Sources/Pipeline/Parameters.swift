@@ -73,6 +73,8 @@ public enum Parameters {
                       "Tell voices apart by a learned speaker embedding (Resemblyzer's GE2E voice encoder, Apache-2.0; weights installed by `make models`), computed on 1.6 s windows of speech. Off by default (see docs/MEASUREMENTS.md, issue 15); it costs about as much time as the rest of the voice analysis many times over."),
         ParameterSpec("voice.speakerEmbeddingMinCosine", .number(\.voice.speakerEmbeddingMinCosine, 0...1), unit: "ratio",
                       "With voice.speakerEmbedding: the smallest cosine between two voices' mean embeddings at which they are taken for one speaker."),
+        ParameterSpec("voice.speakerEmbeddingSplit", .flag(\.voice.speakerEmbeddingSplit),
+                      "With voice.speakerEmbedding: test whether the cluster with the most speech is two voices (its 1.6 s windows split in two, the split kept when consecutive windows of one turn fall in the same half more often than chance: a binomial test at 1 %) and split it. Off by default (docs/MEASUREMENTS.md, issue 15)."),
         ParameterSpec("video.enabled", .flag(\.videoEnabled),
                       "Decode video for slide changes, motion and thumbnails."),
         ParameterSpec("video.sampleFps", .number(\.videoSampleFps, 0.5...10), unit: "fps",

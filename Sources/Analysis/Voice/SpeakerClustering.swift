@@ -122,7 +122,15 @@ struct SpeakerClustering {
         if let vectors {
             for t in turns.indices { turns[t].voiceVector = vectors.mean(start: turns[t].start, end: turns[t].end) }
             clusterByEmbedding(&turns)
-            clustered = renumber(&turns)
+            var count = renumber(&turns)
+            if config.speakerEmbeddingSplit {
+                // Ask of the largest cluster whether it is two voices, as long as the answer is yes.
+                for _ in 0..<Self.maxSplits {
+                    guard splitLargest(&turns, vectors, clusters: count) else { break }
+                    count += 1
+                }
+            }
+            clustered = count
         } else {
             clustered = cluster(&turns, ubm: ubm)
         }
@@ -615,5 +623,166 @@ struct SpeakerClustering {
             owner[t] = best
         }
         for t in turns.indices { turns[t].cluster = owner[t] }
+    }
+
+    // MARK: Is the largest cluster two voices? (`voice.speakerEmbeddingSplit`)
+
+    /// Most times the largest cluster is split (each split adds one cluster).
+    static let maxSplits = 2
+    /// Significance level of the split test: the conventional 1 % (one-sided).
+    static let splitSignificance = 0.01
+
+    /// The partials (indices into `vectors`) of each turn: those lying mostly inside it (overlap at
+    /// least 75 % of the partial, or of the turn when it is shorter; `SpeakerVectors.mean`'s rule),
+    /// each given to the turn it overlaps most.
+    func partialsOfTurns(_ turns: [Turn], _ vectors: SpeakerVectors) -> [[Int]] {
+        var out = [[Int]](repeating: [], count: turns.count)
+        var owner: [Int: (turn: Int, overlap: Int)] = [:]
+        for (t, turn) in turns.enumerated() {
+            let need = Float(min(SpeakerVectors.spanBlocks, turn.end - turn.start)) * 0.75
+            for i in vectors.indices(overlapping: turn.start, turn.end) {
+                let a = vectors.partials[i] * SpeakerVectors.hopBlocks
+                let overlap = min(turn.end, a + SpeakerVectors.spanBlocks) - max(turn.start, a)
+                guard Float(overlap) >= need, need > 0 else { continue }
+                if let o = owner[i], o.overlap >= overlap { continue }
+                owner[i] = (t, overlap)
+            }
+        }
+        for (i, o) in owner.sorted(by: { $0.key < $1.key }) { out[o.turn].append(i) }
+        return out
+    }
+
+    /// Tests whether the cluster with the most speech is two voices, and if so splits it.
+    ///
+    /// Its partials' embeddings are split in two by spherical 2-means (started from the sign of their
+    /// first principal component). A single voice split this way is cut along what is said, which
+    /// changes from one partial to the next within a turn; two voices are cut along who speaks, which
+    /// holds for a whole turn. So the split is accepted when two consecutive non-overlapping partials
+    /// of one turn (partials k and k + 2: disjoint samples) fall in the same half more often than the
+    /// halves' sizes make likely by chance — a one-sided binomial test (normal approximation) at
+    /// `splitSignificance`. Turns then go to the half their mean embedding is nearer (cosine); turns without a partial to the half whose timbre centroid is nearer.
+    /// Returns whether the cluster was split (the new cluster is numbered `clusters`).
+    func splitLargest(_ turns: inout [Turn], _ vectors: SpeakerVectors, clusters: Int) -> Bool {
+        guard clusters > 0 else { return false }
+        var seconds = [Int](repeating: 0, count: clusters)
+        for t in turns { seconds[t.cluster] += t.end - t.start }
+        let target = seconds.indices.max { seconds[$0] < seconds[$1] }!
+        let members = turns.indices.filter { turns[$0].cluster == target }
+        let owned = partialsOfTurns(members.map { turns[$0] }, vectors)
+        var rows: [Int] = []   // member index per point
+        var partialIndex: [Int] = []   // index into `vectors` per point
+        var points: [[Float]] = []
+        for (m, list) in owned.enumerated() {
+            for i in list {
+                var v = vectors.vector(i)
+                normalise(&v)
+                points.append(v); rows.append(m); partialIndex.append(i)
+            }
+        }
+        let d = SpeakerEncoder.dimensions
+        let n = points.count
+        guard n >= 4, Set(rows).count >= 2 else { return false }
+        // First principal component by power iteration on the centred points.
+        var mean = [Float](repeating: 0, count: d)
+        for p in points { for k in 0..<d { mean[k] += p[k] / Float(n) } }
+        var axis = [Float](repeating: 0, count: d)
+        for k in 0..<d { axis[k] = points[0][k] - mean[k] }
+        if axis.allSatisfy({ $0 == 0 }) { axis[0] = 1 }
+        for _ in 0..<30 {
+            var next = [Float](repeating: 0, count: d)
+            for p in points {
+                var proj: Float = 0
+                for k in 0..<d { proj += (p[k] - mean[k]) * axis[k] }
+                for k in 0..<d { next[k] += proj * (p[k] - mean[k]) }
+            }
+            guard next.contains(where: { $0 != 0 }) else { return false }
+            normalise(&next)
+            axis = next
+        }
+        var label = points.map { p -> Int in
+            var proj: Float = 0
+            for k in 0..<d { proj += (p[k] - mean[k]) * axis[k] }
+            return proj >= 0 ? 0 : 1
+        }
+        // Spherical 2-means.
+        var centres = [[Float]](repeating: [Float](repeating: 0, count: d), count: 2)
+        for _ in 0..<20 {
+            centres = [[Float]](repeating: [Float](repeating: 0, count: d), count: 2)
+            for (p, l) in zip(points, label) { for k in 0..<d { centres[l][k] += p[k] } }
+            guard label.contains(0), label.contains(1) else { return false }
+            for c in 0..<2 { normalise(&centres[c]) }
+            let next = points.map { dot($0, centres[0]) >= dot($0, centres[1]) ? 0 : 1 }
+            if next == label { break }
+            label = next
+        }
+        guard label.contains(0), label.contains(1) else { return false }
+        // Agreement test: pairs of consecutive non-overlapping partials of one turn (k and k + 2, whose
+        // samples are disjoint) fall in the same half with probability q = p² + (1 − p)² when the
+        // halves do not depend on the turn (p: share of the first half). More agreement than that,
+        // by a one-sided normal approximation of the binomial count, says the halves follow turns.
+        var placed = [Int: (row: Int, label: Int)]()   // partial number → turn, half
+        for (j, (r, l)) in zip(rows, label).enumerated() { placed[vectors.partials[partialIndex[j]]] = (r, l) }
+        var pairs = 0.0, agree = 0.0
+        for (k, a) in placed {
+            guard let b = placed[k + 2], b.row == a.row else { continue }
+            pairs += 1
+            if a.label == b.label { agree += 1 }
+        }
+        let p = Double(label.filter { $0 == 0 }.count) / Double(n)
+        let q = p * p + (1 - p) * (1 - p)
+        guard pairs > 0, q < 1 else { return false }
+        let z = (agree - pairs * q) / (pairs * q * (1 - q)).squareRoot()
+        if ProcessInfo.processInfo.environment["LESSONLENS_SPLIT_DEBUG"] != nil {
+            FileHandle.standardError.write("split: cluster \(target) partials \(n) halves \(label.filter { $0 == 0 }.count),\(label.filter { $0 == 1 }.count) pairs \(Int(pairs)) agree \(Int(agree)) q \(q) z \(z) cos \(dot(centres[0], centres[1]))\n".data(using: .utf8)!)
+        }
+        guard z > Self.normalQuantile(1 - Self.splitSignificance) else { return false }
+        // Assign the cluster's turns to the halves.
+        let newCluster = clusters
+        var timbre = [[Float]](repeating: [Float](repeating: 0, count: dims), count: 2)
+        var timbreW = [[Float]](repeating: [Float](repeating: 0, count: dims), count: 2)
+        var unplaced: [Int] = []
+        for (m, t) in members.enumerated() {
+            guard !owned[m].isEmpty, let v = turns[t].voiceVector ?? vectors.mean(start: turns[t].start, end: turns[t].end) else {
+                unplaced.append(t); continue
+            }
+            let half = dot(v, centres[0]) >= dot(v, centres[1]) ? 0 : 1
+            if half == 1 { turns[t].cluster = newCluster }
+            let tw = max(turns[t].weight, 1)
+            for k in 0..<dims where !turns[t].embedding[k].isNaN {
+                timbre[half][k] += turns[t].embedding[k] * tw; timbreW[half][k] += tw
+            }
+        }
+        let centroids = (0..<2).map { h in (0..<dims).map { timbreW[h][$0] > 0 ? timbre[h][$0] / timbreW[h][$0] : Self.unknown($0) } }
+        for t in unplaced where distance(turns[t].embedding, centroids[1]) < distance(turns[t].embedding, centroids[0]) {
+            turns[t].cluster = newCluster
+        }
+        return turns.contains { $0.cluster == newCluster } && turns.contains { $0.cluster == target }
+    }
+
+    private func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var s: Float = 0
+        for k in 0..<min(a.count, b.count) { s += a[k] * b[k] }
+        return s
+    }
+
+    private func normalise(_ v: inout [Float]) {
+        let norm = dot(v, v).squareRoot()
+        if norm > 0 { for k in v.indices { v[k] /= norm } }
+    }
+
+    /// The standard-normal quantile of `p` (Acklam's rational approximation, relative error < 1.2e-9).
+    static func normalQuantile(_ p: Double) -> Double {
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        let low = 0.02425
+        if p < low {
+            let q = (-2 * log(p)).squareRoot()
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        if p > 1 - low { return -normalQuantile(1 - p) }
+        let q = p - 0.5, r = q * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 }

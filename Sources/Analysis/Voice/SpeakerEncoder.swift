@@ -239,6 +239,14 @@ struct SpeakerVectors: Sendable {
         return norm > 0 ? sum.map { $0 / norm } : nil
     }
 
+    /// Indices of the partials whose span can overlap blocks [start, end).
+    func indices(overlapping start: Int, _ end: Int) -> Range<Int> {
+        let lo = lowerBound(max(0, (start - Self.spanBlocks) / Self.hopBlocks))
+        var hi = lo
+        while hi < partials.count && partials[hi] <= end / Self.hopBlocks { hi += 1 }
+        return lo..<hi
+    }
+
     private func lowerBound(_ k: Int) -> Int {
         var lo = 0, hi = partials.count
         while lo < hi { let m = (lo + hi) / 2; if partials[m] < k { lo = m + 1 } else { hi = m } }

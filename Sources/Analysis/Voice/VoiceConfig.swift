@@ -101,6 +101,10 @@ public struct VoiceConfig: Sendable, Equatable {
     /// Smallest cosine between two clusters' mean learned embeddings at which they are one voice
     /// (`voice.speakerEmbedding`). Chosen on the dev speaker set (docs/MEASUREMENTS.md).
     public var speakerEmbeddingMinCosine: Double = 0.8
+    /// With `speakerEmbedding`: test whether the largest cluster is two voices (its partials split by
+    /// 2-means, the split kept when consecutive disjoint partials of a turn fall in the same half more
+    /// often than chance: a one-sided binomial test at 1 %) and split it (`SpeakerClustering.splitLargest`).
+    public var speakerEmbeddingSplit = false
     /// Weight of the learned model's speech evidence per 100 ms block (nats per unit of log
     /// probability). The model's probability is a posterior from a network trained on real speech
     /// and noise; its windows within one block are strongly correlated, so a block counts as one
