@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaCore
+import Pipeline
 import Portal
 import UnixSignals
 
@@ -37,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
                                              secureCookies: secureCookies)
             if accessLog { config.accessLog = Self.printLine }
             if let identityProvider { config.signIn = try await IdentityProviderSignIn.load(configFile: identityProvider) }
+            config.timetable = CatalogTimetableAdministration(catalog: catalog)
             let portal: RunningPortal = try await PortalServer.start(config)
             let shownHost = host.contains(":") ? "[\(host)]" : host
             Self.printLine("serving http://\(shownHost):\(portal.port)/ (catalog \(catalog), reports under \(out))")
@@ -49,6 +51,25 @@ struct ServeCommand: AsyncParsableCommand {
             defer { signals.cancel() }
             try await portal.wait()
         }
+    }
+}
+
+/// The portal's timetable pages run what `lessonlens timetable import|attribute|assign` runs.
+struct CatalogTimetableAdministration: TimetableAdministration {
+    let catalog: String
+
+    func importTimetable(csv: String, school: String?) throws -> [String] {
+        let c = try JobCatalog(path: catalog, create: false)
+        let lines: [String]
+        do { lines = try Timetable.importText(csv, into: c, onlySchool: school) } catch TimetableError.invalid(_, let errors) {
+            throw TimetableRefusal(errors)
+        }
+        let n = try c.attributeAll()
+        return lines + ["lessons: \(n.timetable) matched to the timetable, \(n.plan) from plans, \(n.manual) assigned, \(n.unmatched) unmatched"]
+    }
+
+    func assign(jobID: Int64, teacherID: String) throws -> String {
+        try JobCatalog(path: catalog, create: false).assign(jobID: jobID, teacherID: teacherID)
     }
 }
 

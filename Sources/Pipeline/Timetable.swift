@@ -80,7 +80,21 @@ public enum Timetable {
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.unreadable(path: path, reason: "cannot read") }
         guard let text = String(data: data, encoding: .utf8) else { throw TimetableError.invalid(path: path, errors: ["the file is not UTF-8"]) }
-        let (slots, errors) = parse(text)
+        return try importText(text, into: catalog, path: path)
+    }
+
+    /// Imports a timetable's text (the portal's admin page, `importFile`): all or nothing, each term replacing
+    /// that term's slots. `onlySchool`: every row must be of this school (a school administrator's import).
+    public static func importText(_ text: String, into catalog: JobCatalog, path: String = "<form>",
+                                  onlySchool: String? = nil) throws -> [String] {
+        guard text.utf8.count <= maxBytes else { throw TimetableError.invalid(path: path, errors: ["larger than \(maxBytes >> 20) MiB"]) }
+        var (slots, errors) = parse(text)
+        if let onlySchool, errors.isEmpty {
+            let others = Set(slots.map(\.school)).subtracting([onlySchool]).sorted()
+            if !others.isEmpty {
+                errors.append("rows of other schools (\(others.prefix(5).joined(separator: ", "))): an account of '\(onlySchool)' imports only its own")
+            }
+        }
         if !errors.isEmpty { throw TimetableError.invalid(path: path, errors: errors) }
         let terms = Dictionary(grouping: slots, by: \.term)
         try catalog.store.replaceTerms(terms.keys.sorted().map { ($0, terms[$0]!) })

@@ -26,6 +26,10 @@ enum PortalLimits {
     static let formBytes = 16 * 1024
     /// Requests that declare a larger body are refused before it is read.
     static let requestBytes = 64 * 1024
+    /// The timetable page's CSV (`/admin/timetable`): a school's timetable is some thousand rows of ~100
+    /// bytes; a district's larger one goes through `lessonlens timetable import` (16 MiB).
+    static let timetableBytes = 2 << 20
+    static let timetableColumns = "school,room,weekday|date,start,end,teacher_id,teacher_name,subject,class,term"
     static let pageSize = 50
     static let maxPageSize = 500
     /// Lessons a trends page plots (the most recent).

@@ -14,7 +14,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: PortalContext, next: (Request, PortalContext) async throws -> Response) async throws -> Response {
         var response: Response
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > PortalLimits.requestBytes {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > (request.uri.path == "/admin/timetable" ? PortalLimits.timetableBytes + 4096 : PortalLimits.requestBytes) {
             response = page(413, request, context)
         } else {
             do {

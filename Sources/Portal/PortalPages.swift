@@ -14,7 +14,9 @@ enum PortalPages {
         var nav = ""
         if let s = session {
             nav += "<nav class=\"pnav\"><a href=\"/lessons\">\(t(.myLessons, lang))</a> <a href=\"/trends\">\(t(.trends, lang))</a>"
-            if Access.isAdmin(s.user) { nav += " <a href=\"/school\">\(t(.school, lang))</a>" }
+            if Access.isAdmin(s.user) {
+                nav += " <a href=\"/school\">\(t(.school, lang))</a> <a href=\"/admin/timetable\">\(lang == .zh ? "课表" : "Timetable")</a>"
+            }
             nav += " <span class=\"who\">\(e(s.user.name))</span>"
             nav += "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(e(s.csrf))\"><button type=\"submit\">\(t(.signOut, lang))</button></form>"
             nav += " <a href=\"\(e(path))?lang=\(lang == .zh ? "en" : "zh")\" class=\"lang\">\(t(.language, lang))</a></nav>"

@@ -25,6 +25,7 @@ enum PortalRoutes {
         router.post("/login") { request, context -> Response in try await login(state, request, context) }
         router.post("/login/token") { request, context -> Response in try await tokenLogin(state, request, context) }
         addAuthorizationCodeRoutes(router, state)
+        addAdminRoutes(router, state)
         router.post("/logout") { request, context -> Response in try await logout(state, request, context) }
 
         router.get("/lessons") { request, context -> Response in

@@ -22,6 +22,8 @@ public struct PortalConfiguration: Sendable {
     public var accessLog: (@Sendable (String) -> Void)?
     /// The identity provider, when configured (`Identity*.swift`).
     public var signIn: (any SignInMethod)?
+    /// The administrators' timetable pages (`/admin/timetable`), when given (`lessonlens serve` does).
+    public var timetable: (any TimetableAdministration)?
 
     public init(catalogPath: String, outputFolder: String, host: String = "127.0.0.1", port: Int = 8080,
                 secureCookies: Bool = false, sessionSeconds: Double = 8 * 3600,

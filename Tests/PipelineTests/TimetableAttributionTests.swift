@@ -117,6 +117,23 @@ import TestSupport
         #expect(try check.timetableSlotCount() == 1)
     }
 
+    /// The portal's page imports text; a school administrator's import holds only her school's rows.
+    @Test func importTextLimitedToOneSchool() throws {
+        let dir = try TempFolder("timetable-school")
+        defer { dir.remove() }
+        let catalog = try JobCatalog(path: dir.path("catalog.sqlite"))
+        let mixed = Self.header + "\nS1,R1,1,,08:00,08:45,T1,Ann,Math,7A,t1\nS2,R1,1,,08:00,08:45,T2,Bob,Art,7B,t1\n"
+        #expect {
+            _ = try Timetable.importText(mixed, into: catalog, onlySchool: "S1")
+        } throws: { error in
+            ((error as? TimetableError)?.message ?? "").contains("rows of other schools (S2)")
+        }
+        #expect(try catalog.timetableSlotCount() == 0, "nothing imported")
+        #expect(try Timetable.importText(mixed, into: catalog) == ["term t1: 2 slots imported"])
+        let own = Self.header + "\nS1,R2,2,,09:00,09:45,T1,Ann,Math,7A,t2\n"
+        #expect(try Timetable.importText(own, into: catalog, onlySchool: "S1") == ["term t2: 1 slots imported"])
+    }
+
     @Test func quotedCellsAndWeekdayNamesAndDatedSlots() throws {
         let csv = Self.header + "\r\n\"一中, 东校区\",\"Room \"\"A\"\"\",周三,,08:00,08:45,T1,\"王, 老师\",数学,七(1),t\r\nS,R,,2026-09-09,08:00,08:45,T2,B,Art,7B,t\r\n"
         let (slots, errors) = Timetable.parse(csv)
