@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `lessonlens worker` as a real process (stub pipeline): graceful shutdown and the metrics it reports.
-@Suite("Worker process: shutdown and metrics", .serialized, .tags(.slow))
+@Suite("Worker process: shutdown and metrics", .serialized, .ownThread, .tags(.slow))
 struct WorkerShutdownTests {
     /// A cluster, a database and `count` small files enqueued by an ingester.
     static func queued(_ label: String, count: Int) async throws -> (PostgresCluster, String, TempFolder) {
