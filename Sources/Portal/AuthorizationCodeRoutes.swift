@@ -31,9 +31,7 @@ extension PortalRoutes {
             }
             let handle = request.cookies[oidcCookie]?.value ?? ""
             let refuse = { (reason: String) async throws -> Response in
-                await state.limiter.recordFailure(key)
-                try state.catalog.audit(user: "-", action: "sign-in-failed", detail: "oidc: \(reason)", ip: context.remoteIP)
-                return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
+                try await failedSignIn(state, request, context, key: key, user: "-", detail: "oidc: \(reason)")
             }
             let identity: String
             do { identity = try await idp.finishAuthorization(handle: handle, query: query).teacherID } catch {

@@ -155,12 +155,19 @@ enum PortalRoutes {
         // The same bcrypt work whether or not the account exists, so timing does not tell names apart.
         let ok = Bcrypt.verify(password, hash: user?.passwordHash ?? dummyHash) && user?.passwordHash != nil && !password.isEmpty
         guard ok, let user else {
-            await state.limiter.recordFailure(key)
-            try state.catalog.audit(user: name, action: "sign-in-failed", detail: "password", ip: context.remoteIP)
-            return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
+            return try await failedSignIn(state, request, context, key: key, user: name, detail: "password")
         }
         await state.limiter.reset(key)
         return try startSession(state, request, context, user, method: "password")
+    }
+
+    /// A refused sign-in, whatever the method: counted by the limiter, audited with its reason, and answered
+    /// with the one generic 401 page.
+    static func failedSignIn(_ state: PortalState, _ request: Request, _ context: PortalContext, key: String, user: String,
+                             detail: String) async throws -> Response {
+        await state.limiter.recordFailure(key)
+        try state.catalog.audit(user: user, action: "sign-in-failed", detail: detail, ip: context.remoteIP)
+        return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
     }
 
     static let dummyHash = Bcrypt.hash("lessonlens-no-such-account", cost: 12)
@@ -177,9 +184,7 @@ enum PortalRoutes {
         }
         let (user, reason) = try await userForToken(state, form["token"] ?? "", method: method)
         guard let user else {
-            await state.limiter.recordFailure(key)
-            try state.catalog.audit(user: "-", action: "sign-in-failed", detail: "\(method.name): \(reason)", ip: context.remoteIP)
-            return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
+            return try await failedSignIn(state, request, context, key: key, user: "-", detail: "\(method.name): \(reason)")
         }
         return try startSession(state, request, context, user, method: method.name)
     }
