@@ -1,14 +1,13 @@
 import Foundation
 internal import Catalog
+internal import PortalIdentity
 
 /// Session and CSRF tokens: 32 random bytes from the system's CSPRNG, base64url; stored as SHA-256.
 enum Tokens {
     static func random() -> String {
         var g = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(bytes)
     }
 
     static func sha256Hex(_ s: String) -> String {

@@ -3,8 +3,8 @@ import Foundation
 /// Base64url without padding (RFC 7515 §2, RFC 7636 §3), strict on reading: only the URL-safe alphabet,
 /// no padding, no whitespace, and no length that cannot come from whole bytes. jwt-kit's helpers for
 /// this are `package`-visible only.
-enum Base64URL {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+public enum Base64URL {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
