@@ -13,8 +13,14 @@ public struct QueueWorkerOptions: Sendable {
     public var workers = 1
     /// Seconds a claimed job's lease lasts; renewed every third of it.
     public var leaseSeconds: Double = 60
-    /// Seconds between claims while the queue is empty.
+    /// Seconds before the first claim again after the queue was found empty; each further empty claim
+    /// doubles the pause up to `maxPollSeconds`, and a claimed job resets it.
     public var pollSeconds: Double = 0.25
+    /// Longest pause between claims of an idle lane. Why 2 s: an idle lane then costs the database at most
+    /// 0.5 claims a second (1,000 idle lanes: ~500 claims/s, which one PostgreSQL serves with room to spare,
+    /// where a fixed 0.25 s poll would be 4,000/s), and a job enqueued into an idle fleet starts within 2 s,
+    /// nothing beside an analysis that takes minutes.
+    public var maxPollSeconds: Double = 2
     /// Report folder (shared storage).
     public var outDir: String
     /// The pipeline of jobs whose recorded parameters no longer validate.
@@ -60,6 +66,9 @@ public actor QueueWorker {
     /// Jobs given back by `stop(immediately:)` while their analysis was still running.
     var givenBack: Set<Int64> = []
     var metrics = WorkerMetrics()
+    /// When this process last asked the queue to requeue expired leases (one ask per third of a lease for all
+    /// lanes, not one per claim: with many idle lanes that UPDATE would otherwise be most of the queue's load).
+    var lastRequeue: ContinuousClock.Instant?
 
     init(queue: any JobQueue, options: QueueWorkerOptions) {
         self.queue = queue
@@ -154,13 +163,30 @@ public actor QueueWorker {
         }
     }
 
+    /// Whether a lane should ask the queue to requeue expired leases now (at most once per third of a lease
+    /// per process; a lease that expired is taken back at most `leaseSeconds / 3` late).
+    func requeueIsDue() -> Bool {
+        let now = ContinuousClock.now
+        if let last = lastRequeue, now - last < .seconds(max(0.05, options.leaseSeconds / 3)) { return false }
+        lastRequeue = now
+        return true
+    }
+
+    /// The pause after `emptyClaims` empty claims in a row: `pollSeconds` doubled per empty claim, at most
+    /// `maxPollSeconds`, times a jitter in [0.75, 1.25) so idle lanes of many hosts do not poll in step.
+    nonisolated static func idlePause(emptyClaims: Int, poll: Double, max maxPoll: Double, jitter: Double) -> Double {
+        let base = min(poll * pow(2, Double(min(max(emptyClaims - 1, 0), 30))), Swift.max(poll, maxPoll))
+        return base * (0.75 + 0.5 * min(max(jitter, 0), 1))
+    }
+
     func lane(_ worker: String) async {
         var failures = 0
+        var emptyClaims = 0
         await recoverStaged()
         while !stopping {
             let job: JobRow?
             do {
-                _ = try? await queue.requeueExpiredLeases()
+                if requeueIsDue() { _ = try? await queue.requeueExpiredLeases() }
                 let asked = ContinuousClock.now
                 job = try await queue.claimNextJob(worker: worker, leaseSeconds: options.leaseSeconds)
                 if job != nil { metrics.claimSeconds.add(WorkerMetrics.seconds(since: asked)) }
@@ -173,9 +199,13 @@ public actor QueueWorker {
             }
             guard let job else {
                 if exitWhenIdle, let c = try? await queue.counts(), (c[.queued] ?? 0) == 0, (c[.running] ?? 0) == 0 { return }
-                try? await Task.sleep(for: .seconds(options.pollSeconds))
+                emptyClaims += 1
+                let pause = Self.idlePause(emptyClaims: emptyClaims, poll: options.pollSeconds, max: options.maxPollSeconds,
+                                           jitter: Double.random(in: 0..<1))
+                try? await Task.sleep(for: .seconds(pause))
                 continue
             }
+            emptyClaims = 0
             if stopping {
                 // Signalled while the claim was under way: give it back untouched.
                 if (try? await queue.release(jobID: job.id, worker: worker)) == true { released += 1 }
