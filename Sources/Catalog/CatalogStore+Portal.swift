@@ -51,6 +51,26 @@ public struct LessonGroupStats: Sendable, Equatable, Codable {
     public var teacherRatioHistogram: [Int]
 }
 
+/// The school view's grouping keys as SQL over `results res JOIN jobs j LEFT JOIN teachers t`, the same
+/// text on SQLite and PostgreSQL (both backends use it, so they group alike).
+public enum LessonGroupKey {
+    public static let all = ["subject", "class", "teacher", "grade"]
+
+    public static func sql(_ groupBy: String) -> String {
+        switch groupBy {
+        case "class": return "coalesce(j.class_name, '?')"
+        case "teacher": return "coalesce(t.name || ' (' || j.teacher_id || ')', j.teacher_id, res.teacher, '?')"
+        case "grade": return "coalesce(CAST(j.grade AS TEXT), '?')"
+        default: return "coalesce(j.subject, res.subject, '?')"
+        }
+    }
+
+    /// ORDER BY of the grouped rows: grades by number (then `?`), other keys by their text.
+    public static func order(_ groupBy: String) -> String {
+        groupBy == "grade" ? "min(coalesce(j.grade, 99)), k" : "k"
+    }
+}
+
 extension CatalogStore {
     static let lessonSelect = """
         SELECT res.*, j.path AS job_path, j.school AS a_school, j.room AS a_room, j.teacher_id AS a_teacher_id,
@@ -140,9 +160,11 @@ extension CatalogStore {
         }
     }
 
-    /// Lesson statistics grouped by `groupBy` (`subject` or `class`), in SQL: one row per group in memory.
+    /// Lesson statistics grouped by `groupBy`, in SQL: one row per group in memory. The keys
+    /// (`LessonGroupKey`): `subject`, `class`, `teacher` (`name (id)`, else the plan's teacher), `grade`
+    /// (`1`…`12`, sorted by number); `?` for a lesson without one. Anything else groups by subject.
     public func lessonGroups(_ q: LessonQuery, groupBy: String) throws -> [LessonGroupStats] {
-        let key = groupBy == "class" ? "coalesce(j.class_name, '?')" : "coalesce(j.subject, res.subject, '?')"
+        let key = LessonGroupKey.sql(groupBy)
         var bins = ""
         for i in 0..<10 {
             let hi = i == 9 ? "res.teacher_ratio <= 1.0001" : "res.teacher_ratio < \(Double(i + 1) / 10)"
@@ -154,7 +176,7 @@ extension CatalogStore {
                 SELECT \(key) AS k, COUNT(*) AS n, AVG(res.teacher_ratio) AS tr, AVG(res.rt) AS rt, AVG(res.ch) AS ch,
                     AVG(res.median_wait) AS wait, AVG(res.question_count) AS q\(bins)
                 FROM results res JOIN jobs j ON j.id = res.job_id LEFT JOIN teachers t ON t.id = j.teacher_id
-                """ + w + " GROUP BY k ORDER BY k"
+                """ + w + " GROUP BY k ORDER BY " + LessonGroupKey.order(groupBy)
             return try Row.fetchAll(db, sql: sql, arguments: args).map { r in
                 LessonGroupStats(key: r["k"], lessons: r["n"], meanTeacherRatio: r["tr"] ?? 0, meanRt: r["rt"], meanCh: r["ch"],
                                  meanWaitSeconds: r["wait"], meanQuestions: r["q"] ?? 0,

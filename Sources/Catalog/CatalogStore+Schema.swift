@@ -176,6 +176,18 @@ extension CatalogStore {
         migrator.registerMigration("v5-jobs-completed-by") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN completed_by TEXT")
         }
+        // The grade (1-12) the attributed class name states (`SchoolGrade.parse`), for the school view's
+        // per-grade distributions; NULL when the class names none. Written with every attribution; lessons
+        // attributed before this migration get it here (at most one row per job read at a time).
+        migrator.registerMigration("v6-jobs-grade") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN grade INTEGER CHECK (grade BETWEEN 1 AND 12)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, class_name FROM jobs WHERE class_name IS NOT NULL")
+            var grades: [(Int64, Int)] = []
+            while let r = try rows.next() {
+                if let g = SchoolGrade.parse(r["class_name"]) { grades.append((r["id"], g)) }
+            }
+            for (id, g) in grades { try db.execute(sql: "UPDATE jobs SET grade = ? WHERE id = ?", arguments: [g, id]) }
+        }
         return migrator
     }
 }

@@ -140,9 +140,9 @@ extension CatalogStore {
         try write("attribute job \(jobID)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET school = ?, room = ?, teacher_id = ?, subject = ?, class_name = ?, recorded_at = ?,
-                    slot_id = ?, attribution = ? WHERE id = ?
+                    slot_id = ?, attribution = ?, grade = ? WHERE id = ?
                 """, arguments: [a.school, a.room, a.teacherID, a.subject, a.className, a.recordedAt, a.slotID,
-                                 a.source.rawValue, jobID])
+                                 a.source.rawValue, a.className.flatMap(SchoolGrade.parse), jobID])
             if db.changesCount != 1 { throw CatalogError.noSuchJob(id: jobID) }
         }
     }

@@ -53,4 +53,46 @@ import TestSupport
         let facets = try store.lessonFacets(LessonQuery(school: "S0"))
         #expect(facets.subjects == ["数学", "物理"] && facets.classes == ["C0", "C1", "C2", "C3"])
     }
+
+    @Test("groups by teacher and by grade (parsed from the class name, sorted by number), ? for none")
+    func teacherAndGradeGroups() throws {
+        let temp = try TempFolder("lesson-groups")
+        defer { temp.remove() }
+        let store = try seeded(temp, count: 12)
+        try store.replaceTerms([("2026-autumn", [TimetableSlot(term: "2026-autumn", school: "S0", room: "R1", weekday: 1, date: nil,
+                                                               startMinute: 480, endMinute: 525, teacherID: "T1", teacherName: "王老师",
+                                                               subject: "数学", className: "七年级3班", line: 2)])])
+        let classes = ["七年级3班", "初二(3)班", "高一3班", "Chemistry club", "10A", "Grade 9"]
+        for (i, row) in try store.lessonsPage(LessonQuery(sort: .date, ascending: true), limit: 12, offset: 0).rows.enumerated() {
+            var a = try #require(row.attribution)
+            a.className = classes[i % classes.count]
+            try store.setAttribution(jobID: row.jobID, a)
+        }
+        let grades = try store.lessonGroups(LessonQuery(), groupBy: "grade")
+        #expect(grades.map(\.key) == ["7", "8", "9", "10", "?"])
+        #expect(grades.map(\.lessons) == [2, 2, 2, 4, 2])
+        let teachers = try store.lessonGroups(LessonQuery(), groupBy: "teacher")
+        #expect(teachers.map(\.key) == ["T0", "T2", "T3", "T4", "王老师 (T1)"])
+        #expect(teachers.map(\.lessons).reduce(0, +) == 12)
+    }
+
+    @Test("v6-jobs-grade fills the grade of lessons attributed before it")
+    func gradeMigrationBackfills() throws {
+        let temp = try TempFolder("grade-migration")
+        defer { temp.remove() }
+        let store = try seeded(temp, count: 3)
+        let path = temp.path("catalog.sqlite")
+        _ = store
+        // Undo v6 by hand (as a catalog from before it): drop the column, forget the migration.
+        let script = """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            c.executescript("UPDATE jobs SET class_name = '初三(1)班'; ALTER TABLE jobs DROP COLUMN grade; DELETE FROM grdb_migrations WHERE identifier = 'v6-jobs-grade';")
+            """
+        let sqlite = try Tool.run("python3", ["-c", script, path])
+        #expect(sqlite.status == 0, "\(sqlite.stderr)")
+        let reopened = try CatalogStore(path: path)
+        let grades = try reopened.lessonGroups(LessonQuery(), groupBy: "grade")
+        #expect(grades.map(\.key) == ["9"] && grades.map(\.lessons) == [3])
+    }
 }
