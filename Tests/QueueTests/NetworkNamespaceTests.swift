@@ -66,9 +66,10 @@ struct NetworkNamespaceTests {
                     "host \(host.label) cannot reach PostgreSQL at \(network.gateway):\(cluster.port)")
         }
 
-        // 1.5 s jobs, 2 lanes a host, 2 s leases (renewed every 0.67 s).
-        let args = ["worker", "--catalog", remote, "--out", out, "--workers", "2", "--lease", "2", "--retry-base", "0",
-                    "--stub-sleep", "1500", "--once"]
+        // 4 s jobs, 3 lanes a host, 2 s leases (renewed every 0.67 s): a job a holds at the cut, claimed just
+        // before it, has its lease run out (2 s after its last renewal) well before its analysis would end.
+        let args = ["worker", "--catalog", remote, "--out", out, "--workers", "3", "--lease", "2", "--retry-base", "0",
+                    "--stub-sleep", "4000", "--once"]
         for host in [a, b] {
             workers.append(try Self.start(network.command(on: host, TestEnvironment.lessonlensBinary, args),
                                           log: dir.path("worker-\(host.label).log")))
@@ -97,9 +98,10 @@ struct NetworkNamespaceTests {
 
         // a cannot renew: its running jobs stop once their leases run out by its own clock (the analysis
         // cancelled, nothing staged or published), while b requeues the expired leases and runs everything.
-        #expect(try await QueueProcess.eventually(within: 15) {
+        #expect(try await QueueProcess.eventually(within: 10) {
             QueueProcess.log(dir.path("worker-a.log")).components(separatedBy: "lease lost: job abandoned").count - 1 >= held.count
         }, "host a went on with jobs whose leases had run out:\n\(QueueProcess.log(dir.path("worker-a.log")))")
+        #expect(QueueProcess.log(dir.path("worker-a.log")).contains("lease ran out without a renewal"))
         #expect(await workerB.exited(within: 60), "host b did not finish the queue")
         #expect(workerB.terminationStatus == 0)
         #expect(workerA.isRunning, "host a exited while cut off")
