@@ -29,13 +29,8 @@ struct NetworkNamespaceTests {
     @Test("20 jobs on hosts a and b; a is cut off mid-job: its work stops, b requeues and finishes everything once, a exits when back")
     func cutHost() async throws {
         let began = Date()
-        let network: HostNetwork
-        do {
-            network = try await QueueProcess.offPool { try HostNetwork(hosts: ["a", "b"]) }
-        } catch let e as HostNetwork.Unavailable {
-            Issue.record("\(e)")
-            throw e
-        }
+        // No root, no iproute2, no network namespaces: the error thrown names what is missing and fails the test.
+        let network = try await QueueProcess.offPool { try HostNetwork(hosts: ["a", "b"]) }
         var workers: [Process] = []
         defer {
             // Whatever happened: no worker left running (a process in a namespace keeps it alive), no namespace left.
