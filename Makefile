@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_FILE ?= SampleMedia/lesson-en-dialogue.mp4
 DEMO_OUT ?= out/demo
-APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15 chromium chromium-driver
+APT_PACKAGES = pkg-config libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libsqlite3-dev ffmpeg pocketsphinx-testdata minetest-data asterisk-core-sounds-en-wav asterisk-prompt-it-menardi-wav postgresql-15 iproute2 chromium chromium-driver
 BENCH_APT = espeak-ng flite sox hyperfine
 
 .PHONY: deps apt-deps python-deps models build serve-demo bench-portal release demo test check-imports bench bench-deps bench-queue eval heldout clean
@@ -11,6 +11,7 @@ BENCH_APT = espeak-ng flite sox hyperfine
 ## pocketsphinx-testdata (real read speech) and minetest-data (real recorded foley) feed the voice-activity tests;
 ## asterisk-core-sounds-en-wav and asterisk-prompt-it-menardi-wav (two real voices of similar pitch) the speaker test;
 ## postgresql-15 the queue tests (each run starts a throw-away cluster with initdb + pg_ctl, Tests/TestSupport/PostgresCluster.swift);
+## iproute2 (ip netns, veth pairs) the queue test whose workers are hosts in network namespaces (Tests/TestSupport/HostNetwork.swift);
 ## chromium, chromium-driver and selenium (PyPI) the portal's browser test (Tests/Browser/portal_test.py).
 deps: apt-deps python-deps models
 

@@ -222,23 +222,44 @@ public actor QueueWorker {
         running[job.id] = (worker, work)
         defer { running[job.id] = nil; givenBack.remove(job.id) }
         let lost = LostFlag()
+        let lease = LeaseClock(seconds: opts.leaseSeconds, from: started)
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(opts.leaseSeconds / 3))
                 if Task.isCancelled { return }
+                let sent = ContinuousClock.now
                 do {
                     try await queue.heartbeat(jobID: job.id, worker: worker, leaseSeconds: opts.leaseSeconds)
+                    lease.renewed(at: sent)
                 } catch CatalogError.leaseLost {
                     lost.set()
                     work.cancel()
                     return
                 } catch {
-                    // Unreachable catalog: try again; the lease has two thirds of its time left.
+                    // Unreachable catalog: try again while the lease lasts (`expiry` below ends the work after).
                 }
+            }
+        }
+        // A worker cut off from the catalog cannot renew, and a call to it can hang for a minute (its
+        // deadline, per try): once the lease has run out by this worker's clock another host may have
+        // requeued and claimed the job, so the analysis is stopped then, instead of running on to a commit
+        // that would be refused (or, a catalog that never answers again, hanging on to the job's resources).
+        let expiry = Task {
+            while !Task.isCancelled {
+                let left = lease.remaining
+                if left <= 0 {
+                    lost.set()
+                    work.cancel()
+                    self.logger.warning("lease ran out without a renewal (catalog unreachable): analysis stopped",
+                                        metadata: ["job": "\(job.id)"])
+                    return
+                }
+                try? await Task.sleep(for: .seconds(left))
             }
         }
         let result = await work.result
         heartbeat.cancel()
+        expiry.cancel()
         if lost.isSet || givenBack.contains(job.id) {
             if case .success(let staged) = result, let dir = staged.staging { try? FileManager.default.removeItem(atPath: dir) }
             if lost.isSet {
@@ -340,6 +361,22 @@ public actor QueueWorker {
         let line = "\(job.id)\t\(final)\t\(worker)\n"
         let fd = Glibc.open(outDir + "/.published", O_WRONLY | O_APPEND | O_CREAT, 0o644)
         if fd >= 0 { _ = line.withCString { write(fd, $0, strlen($0)) }; close(fd) }
+    }
+}
+
+/// A job's lease as its worker knows it: it ends `seconds` after the claim, then after the sending of the last
+/// renewal that succeeded (the server counts from when it ran the statement, a little later: this end is the
+/// earlier, safe one).
+final class LeaseClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private let seconds: Double
+    private var renewedAt: ContinuousClock.Instant
+    init(seconds: Double, from start: ContinuousClock.Instant) { self.seconds = seconds; renewedAt = start }
+    func renewed(at instant: ContinuousClock.Instant) { lock.lock(); renewedAt = max(renewedAt, instant); lock.unlock() }
+    /// Seconds until the lease runs out (0 or less: it has).
+    var remaining: Double {
+        lock.lock(); defer { lock.unlock() }
+        return seconds - WorkerMetrics.seconds(since: renewedAt)
     }
 }
 

@@ -6,11 +6,15 @@ import Glibc
 /// A throw-away PostgreSQL 15 cluster for the tests: `initdb` into a temporary folder (as the unprivileged
 /// `nobody` when the tests run as root, which initdb refuses), `pg_ctl start` on a free loopback port with
 /// its unix socket in that folder, one database per test (`createDatabase`), `stop()` at the end.
+/// `alsoListenOn`/`trusting`: further addresses it listens on (same port) and networks pg_hba lets in
+/// without a password (the multi-host tests' private network, `HostNetwork`); by default loopback only.
 /// PostgreSQL missing is an error naming the package (`make deps` installs postgresql-15), never a skip.
 public final class PostgresCluster: @unchecked Sendable {
     public static let bin = "/usr/lib/postgresql/15/bin"
     public let folder: String
     public let port: Int
+    /// `127.0.0.1` and the `alsoListenOn` addresses.
+    public let listenAddresses: [String]
     let user: String
 
     public struct Missing: Error, CustomStringConvertible {
@@ -19,14 +23,16 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
-    /// Creates and starts a cluster.
-    public init() throws {
+    /// Creates and starts a cluster: on loopback, and on `extraAddresses` (which must exist) with trust
+    /// authentication for clients from `networks` (CIDR, e.g. `10.213.7.0/24`).
+    public init(alsoListenOn extraAddresses: [String] = [], trusting networks: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.bin + "/initdb") else { throw Missing() }
         var template = Array("/tmp/lessonlens-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw ToolError("mkdtemp failed") }
         folder = String(cString: made)
         user = getuid() == 0 ? "nobody" : (ProcessInfo.processInfo.environment["USER"] ?? "postgres")
         port = Self.freePort()
+        listenAddresses = ["127.0.0.1"] + extraAddresses
         if getuid() == 0 {
             chmod(folder, 0o755)
             _ = try Tool.run("/bin/chown", ["-R", "nobody:nogroup", folder])
@@ -34,11 +40,17 @@ public final class PostgresCluster: @unchecked Sendable {
         let initdb = try asUser(Self.bin + "/initdb", ["-D", folder + "/data", "-U", "lessonlens", "-A", "trust",
                                                         "--no-sync", "-E", "UTF8", "--locale=C"])
         guard initdb.status == 0 else { throw ToolError("initdb failed: \(initdb.stderr)") }
+        if !networks.isEmpty {
+            let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/data/pg_hba.conf"))
+            defer { try? hba.close() }
+            try hba.seekToEnd()
+            try hba.write(contentsOf: Data(networks.map { "host all all \($0) trust\n" }.joined().utf8))
+        }
         try start()
     }
 
-    /// `postgres://lessonlens@127.0.0.1:PORT/DATABASE`.
-    public func url(database: String) -> String { "postgres://lessonlens@127.0.0.1:\(port)/\(database)" }
+    /// `postgres://lessonlens@HOST:PORT/DATABASE` (HOST: 127.0.0.1, or one of the `alsoListenOn` addresses).
+    public func url(database: String, host: String = "127.0.0.1") -> String { "postgres://lessonlens@\(host):\(port)/\(database)" }
 
     /// A new empty database (named from `label` and a counter) and its URL.
     public func createDatabase(_ label: String = "t") throws -> String {
@@ -60,7 +72,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// the started server, which inherits its descriptors, goes away, so it would never return.
     public func start() throws {
         let command = "\(Self.bin)/pg_ctl -D \(folder)/data -l \(folder)/log -w -t 30 start -o '-p \(port) -k \(folder) "
-            + "-c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200' </dev/null >/dev/null 2>&1"
+            + "-c listen_addresses=\(listenAddresses.joined(separator: ",")) -c fsync=off -c max_connections=200' </dev/null >/dev/null 2>&1"
         let status = system(getuid() == 0 ? "cd \(folder) && /usr/sbin/runuser -u nobody -- \(command)" : command)
         guard status == 0 else {
             throw ToolError("pg_ctl start failed (\(status)): \((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "")")
