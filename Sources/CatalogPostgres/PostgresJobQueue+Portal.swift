@@ -1,5 +1,5 @@
 public import Catalog
-public import Foundation
+import Foundation
 import Logging
 import PostgresNIO
 

@@ -195,7 +195,7 @@ enum ParityFixture {
             LessonQuery(text: "o'b"), LessonQuery(text: "'; drop"), LessonQuery(text: "7B"), LessonQuery(text: "lesson_1"),
             LessonQuery(text: "müller"), LessonQuery(text: "王"), LessonQuery(text: "room"), LessonQuery(text: "zzz-none"),
             LessonQuery(teacherID: "T1", school: "S1", subject: "Math", text: "lesson", sort: .findings, ascending: true),
-            LessonQuery(school: "S1", className: "7A", fromDate: "2026-09-01", toDate: "2026-09-30", text: "e",
+            LessonQuery(school: "S1", className: "7A", text: "e", fromDate: "2026-09-01", toDate: "2026-09-30",
                         sort: .className, ascending: false),
         ]
         return out
