@@ -26,27 +26,18 @@ extension PostgresJobQueue: PortalCatalog {
                         now: Date) async throws -> UserRow {
         let (logger, location, t, roleName) = (self.logger, self.location, now.timeIntervalSince1970, role.rawValue)
         return try await call("add user '\(name)'") { c in
-            try await Self.transaction(c, logger: logger) { c in
-                // An existing name is updated first: an upsert's INSERT takes a number from the id sequence
-                // even when it ends up updating, and the next account's id would then differ from SQLite's.
-                if let row = try await Self.rows(c, """
-                    UPDATE users u SET role = \(roleName), password_hash = \(passwordHash), teacher_id = \(teacherID),
-                        school = \(school) WHERE u.name = \(name) RETURNING \(unescaped: Self.userColumns)
-                    """, logger).first {
-                    return try Self.userRow(row)
-                }
-                // A concurrent adder of the same name is caught by the conflict clause.
-                guard let row = try await Self.rows(c, """
-                    INSERT INTO users AS u (name, role, password_hash, teacher_id, school, created_at)
-                    VALUES (\(name), \(roleName), \(passwordHash), \(teacherID), \(school), \(t))
-                    ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
-                        teacher_id = excluded.teacher_id, school = excluded.school
-                    RETURNING \(unescaped: Self.userColumns)
-                    """, logger).first else {
-                    throw CatalogError.database(path: location, operation: "add user", reason: "row vanished")
-                }
-                return try Self.userRow(row)
+            // One upsert, as SQLite's: an update of an existing name takes an id from the sequence as SQLite's
+            // AUTOINCREMENT does (the parity test sees the same ids on both).
+            guard let row = try await Self.rows(c, """
+                INSERT INTO users AS u (name, role, password_hash, teacher_id, school, created_at)
+                VALUES (\(name), \(roleName), \(passwordHash), \(teacherID), \(school), \(t))
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
+                    teacher_id = excluded.teacher_id, school = excluded.school
+                RETURNING \(unescaped: Self.userColumns)
+                """, logger).first else {
+                throw CatalogError.database(path: location, operation: "add user", reason: "row vanished")
             }
+            return try Self.userRow(row)
         }
     }
 
