@@ -20,6 +20,16 @@ public struct UserRow: Sendable, Equatable, Codable {
     public var passwordHash: String?
     public var teacherID: String?
     public var school: String?
+
+    public init(id: Int64, name: String, role: UserRole, passwordHash: String? = nil, teacherID: String? = nil,
+                school: String? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+        self.teacherID = teacherID
+        self.school = school
+    }
 }
 
 /// A signed-in browser: the token's SHA-256 is stored, never the token.
@@ -44,6 +54,16 @@ public struct LessonRow: Sendable, Equatable, Codable {
     public var attribution: Attribution?
     /// The teacher's name from the timetable, when the lesson has a teacher id.
     public var teacherName: String?
+
+    public init(jobID: Int64, path: String, createdAt: Date, summary: ResultSummary, attribution: Attribution? = nil,
+                teacherName: String? = nil) {
+        self.jobID = jobID
+        self.path = path
+        self.createdAt = createdAt
+        self.summary = summary
+        self.attribution = attribution
+        self.teacherName = teacherName
+    }
 }
 
 /// A row of the audit log.
@@ -53,6 +73,14 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var action: String
     public var detail: String
     public var ip: String
+
+    public init(at: Date, userName: String, action: String, detail: String, ip: String) {
+        self.at = at
+        self.userName = userName
+        self.action = action
+        self.detail = detail
+        self.ip = ip
+    }
 }
 
 extension CatalogStore {

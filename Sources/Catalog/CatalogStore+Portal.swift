@@ -49,6 +49,18 @@ public struct LessonGroupStats: Sendable, Equatable, Codable {
     public var meanQuestions: Double
     /// Lessons per teacher-talk decile, `[0, 0.1)`, …, `[0.9, 1]`.
     public var teacherRatioHistogram: [Int]
+
+    public init(key: String, lessons: Int, meanTeacherRatio: Double, meanRt: Double? = nil, meanCh: Double? = nil,
+                meanWaitSeconds: Double? = nil, meanQuestions: Double, teacherRatioHistogram: [Int]) {
+        self.key = key
+        self.lessons = lessons
+        self.meanTeacherRatio = meanTeacherRatio
+        self.meanRt = meanRt
+        self.meanCh = meanCh
+        self.meanWaitSeconds = meanWaitSeconds
+        self.meanQuestions = meanQuestions
+        self.teacherRatioHistogram = teacherRatioHistogram
+    }
 }
 
 /// The school view's grouping keys as SQL over `results res JOIN jobs j LEFT JOIN teachers t`, the same

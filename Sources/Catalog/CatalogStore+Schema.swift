@@ -1,6 +1,9 @@
 internal import GRDB
 
 extension CatalogStore {
+    /// The names of the migrations, in the order they are applied (the PostgreSQL catalog keeps the same list).
+    public static var migrationNames: [String] { migrator.migrations }
+
     /// Named, append-only migrations: never edit a registered one, add a new one after it.
     /// Plain SQL kept to what PostgreSQL also accepts (partial indexes, CHECK, REFERENCES), so the same
     /// schema can move there when several machines share one queue. Times are REAL seconds since 1970.

@@ -84,6 +84,14 @@ public struct UnmatchedLesson: Sendable, Equatable, Codable {
     public var school: String?
     public var room: String?
     public var recordedAt: String?
+
+    public init(jobID: Int64, path: String, school: String? = nil, room: String? = nil, recordedAt: String? = nil) {
+        self.jobID = jobID
+        self.path = path
+        self.school = school
+        self.room = room
+        self.recordedAt = recordedAt
+    }
 }
 
 extension CatalogStore {

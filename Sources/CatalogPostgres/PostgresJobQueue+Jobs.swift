@@ -329,20 +329,9 @@ extension PostgresJobQueue {
                 """, logger).map { row in
                 let r = row.makeRandomAccess()
                 func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
-                let warnings: String? = try v("warnings")
                 return ResultRow(
                     jobID: try v("job_id"), path: try v("job_path"), sha256: try v("sha256"), pipeline: try v("pipeline"),
-                    createdAt: Date(timeIntervalSince1970: try v("created_at")),
-                    summary: ResultSummary(
-                        durationSeconds: try v("duration"), teacherRatio: try v("teacher_ratio"),
-                        studentRatio: try v("student_ratio"), multiRatio: try v("multi_ratio"), silenceRatio: try v("silence_ratio"),
-                        rt: try v("rt"), ch: try v("ch"), mode: try v("mode"), medianWaitSeconds: try v("median_wait"),
-                        questionCount: try v("question_count"), turnExchanges: try v("turn_exchanges"),
-                        findingsCount: try v("findings_count"), slideChanges: try v("slide_changes"),
-                        microLessons: try v("micro_lessons"), language: try v("language"), lessonTitle: try v("lesson_title"),
-                        teacher: try v("teacher"), subject: try v("subject"), school: try v("school"),
-                        reportDir: try v("report_dir"),
-                        warnings: warnings.map { $0.split(separator: ",").map(String.init) }))
+                    createdAt: Date(timeIntervalSince1970: try v("created_at")), summary: try Self.resultSummary(r))
             }
         }
     }

@@ -26,8 +26,16 @@ public final class PostgresJobQueue: JobQueue, @unchecked Sendable {
     /// Connects (lazily: the pool opens connections as calls need them) and applies the migrations.
     /// - Parameter url: `postgres://user[:password]@host[:port]/database` or `postgresql://…`; a `host`
     ///   query item (`?host=/run/postgresql`) names a unix-socket folder.
-    public init(url: String, maxAttempts: Int = 4, retryBaseSeconds: Double = 30, callTimeoutSeconds: Double = 15,
-                maxConnections: Int = 4) async throws {
+    public convenience init(url: String, maxAttempts: Int = 4, retryBaseSeconds: Double = 30, callTimeoutSeconds: Double = 15,
+                            maxConnections: Int = 4) async throws {
+        try await self.init(url: url, maxAttempts: maxAttempts, retryBaseSeconds: retryBaseSeconds,
+                            callTimeoutSeconds: callTimeoutSeconds, maxConnections: maxConnections,
+                            migrations: PostgresMigrations.all)
+    }
+
+    /// Connects and applies `migrations` (tests: a database as an older release left it).
+    init(url: String, maxAttempts: Int, retryBaseSeconds: Double, callTimeoutSeconds: Double, maxConnections: Int,
+         migrations: [(name: String, sql: [String])]) async throws {
         let parsed = try PostgresURL(url)
         location = parsed.display
         self.maxAttempts = max(1, maxAttempts)
@@ -53,7 +61,7 @@ public final class PostgresJobQueue: JobQueue, @unchecked Sendable {
         self.client = client
         runner = Task { await client.run() }
         do {
-            try await PostgresMigrations.migrate(self)
+            try await PostgresMigrations.migrate(self, migrations)
         } catch {
             runner.cancel()
             throw error
@@ -71,13 +79,14 @@ public final class PostgresJobQueue: JobQueue, @unchecked Sendable {
     /// Runs `body` on a pooled connection with a deadline; a broken connection or a timeout is retried on
     /// another connection until `attempts` tries or the overall deadline are used up. `body` must be
     /// safe to repeat (each is one transaction, or idempotent).
-    func call<T: Sendable>(_ operation: String, attempts: Int = 4,
+    /// `timeoutSeconds` replaces `callTimeoutSeconds` for a call known to take longer (a timetable import).
+    func call<T: Sendable>(_ operation: String, attempts: Int = 4, timeoutSeconds: Double? = nil,
                            _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var lastError: (any Error)?
         for attempt in 0..<attempts {
             if attempt > 0 { try? await Task.sleep(for: .milliseconds(200 * attempt)) }
             do {
-                return try await withDeadline(seconds: callTimeoutSeconds) { [client] in
+                return try await withDeadline(seconds: timeoutSeconds ?? callTimeoutSeconds) { [client] in
                     try await client.withConnection { connection in try await body(connection) }
                 }
             } catch let e as CatalogError {

@@ -5,10 +5,11 @@ import PostgresNIO
 
 /// The PostgreSQL catalog's schema: the same named, append-only migrations as the SQLite catalog
 /// (`CatalogStore.migrator`: v1-recordings-jobs-results, v2-results-warnings, v3-jobs-interruptions,
-/// v5-jobs-completed-by) in PostgreSQL's dialect, the same constraints (one live job per content, a
-/// result exactly once per job, the state checks). Applied names are kept in `lessonlens_migrations`;
-/// concurrent starters (many workers coming up at once) take turns on a transaction-scoped advisory lock,
-/// so each migration runs once and a starter never sees half a schema. Never edit a registered one.
+/// v4-attribution-accounts, v5-jobs-completed-by) in PostgreSQL's dialect, the same constraints (one live
+/// job per content, a result exactly once per job, the state checks). Applied names are kept in
+/// `lessonlens_migrations`; concurrent starters (many workers coming up at once) take turns on a
+/// transaction-scoped advisory lock, so each migration runs once and a starter never sees half a schema.
+/// Never edit a registered one.
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
         ("v1-recordings-jobs-results", [
@@ -91,13 +92,101 @@ enum PostgresMigrations {
         ]),
         ("v2-results-warnings", ["ALTER TABLE results ADD COLUMN warnings TEXT NOT NULL DEFAULT ''"]),
         ("v3-jobs-interruptions", ["ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0)"]),
+        // Issue 11, the portal (SQLite's v4-attribution-accounts, same tables, columns, checks and indexes):
+        // attribution on the job, the timetable, accounts, sessions, settings, the audit log. Listed before
+        // v5 as in SQLite; a database made before it existed (v1, v2, v3, v5 applied) gets it on its next
+        // start, since migrations are applied by name.
+        ("v4-attribution-accounts", [
+            """
+            CREATE TABLE teachers (
+                id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+                name TEXT NOT NULL,
+                school TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE terms (
+                name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+                imported_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE timetable_slots (
+                id BIGSERIAL PRIMARY KEY,
+                term TEXT NOT NULL REFERENCES terms(name) ON DELETE CASCADE,
+                school TEXT NOT NULL,
+                room TEXT NOT NULL,
+                weekday INTEGER CHECK (weekday BETWEEN 1 AND 7),
+                date TEXT CHECK (date IS NULL OR length(date) = 10),
+                start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+                end_minute INTEGER NOT NULL CHECK (end_minute BETWEEN 1 AND 1440),
+                teacher_id TEXT NOT NULL REFERENCES teachers(id),
+                subject TEXT NOT NULL,
+                class_name TEXT NOT NULL,
+                line INTEGER NOT NULL,
+                CHECK ((weekday IS NULL) <> (date IS NULL)),
+                CHECK (end_minute > start_minute)
+            )
+            """,
+            "CREATE INDEX timetable_slots_by_room ON timetable_slots(school, room)",
+            "ALTER TABLE jobs ADD COLUMN school TEXT",
+            "ALTER TABLE jobs ADD COLUMN room TEXT",
+            "ALTER TABLE jobs ADD COLUMN teacher_id TEXT",
+            "ALTER TABLE jobs ADD COLUMN subject TEXT",
+            "ALTER TABLE jobs ADD COLUMN class_name TEXT",
+            "ALTER TABLE jobs ADD COLUMN recorded_at TEXT",
+            "ALTER TABLE jobs ADD COLUMN slot_id BIGINT",
+            "ALTER TABLE jobs ADD COLUMN attribution TEXT CHECK (attribution IN ('plan','timetable','manual','unmatched'))",
+            "CREATE INDEX jobs_by_teacher ON jobs(teacher_id)",
+            "CREATE INDEX jobs_by_school ON jobs(school)",
+            """
+            CREATE TABLE users (
+                id BIGSERIAL PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                role TEXT NOT NULL CHECK (role IN ('teacher','schoolAdmin','districtAdmin')),
+                password_hash TEXT,
+                teacher_id TEXT,
+                school TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                CHECK (role <> 'teacher' OR teacher_id IS NOT NULL),
+                CHECK (role <> 'schoolAdmin' OR school IS NOT NULL)
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+                user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                csrf TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX sessions_by_expiry ON sessions(expires_at)",
+            // Portal settings, e.g. `attribution.pathPattern` (one source for analyze, watch and serve).
+            """
+            CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE audit_log (
+                id BIGSERIAL PRIMARY KEY,
+                at DOUBLE PRECISION NOT NULL,
+                user_name TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                ip TEXT NOT NULL DEFAULT ''
+            )
+            """,
+        ]),
         ("v5-jobs-completed-by", ["ALTER TABLE jobs ADD COLUMN completed_by TEXT"]),
     ]
 
     /// The names of the migrations, in order (tests compare them with the SQLite catalog's).
     static var names: [String] { all.map(\.name) }
 
-    static func migrate(_ queue: PostgresJobQueue) async throws {
+    static func migrate(_ queue: PostgresJobQueue, _ migrations: [(name: String, sql: [String])] = all) async throws {
         let logger = queue.logger
         _ = try await queue.call("migrate") { c in
             try await PostgresJobQueue.transaction(c, logger: logger) { c in
@@ -109,7 +198,7 @@ enum PostgresMigrations {
                 for try await name in try await c.query("SELECT name FROM lessonlens_migrations", logger: logger).decode(String.self) {
                     applied.insert(name)
                 }
-                for migration in all where !applied.contains(migration.name) {
+                for migration in migrations where !applied.contains(migration.name) {
                     for statement in migration.sql { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
                     try await c.query("""
                         INSERT INTO lessonlens_migrations (name, applied_at) VALUES (\(migration.name), \(unescaped: nowSQL))
