@@ -13,10 +13,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Needs at least one account (`lessonlens users add`); without one it exits 78. A teacher sees her own \
             lessons (by the timetable's teacher id), a school administrator her school's, a district administrator \
-            all. SIGTERM or SIGINT stops it.
+            all. SIGTERM or SIGINT stops it. The catalog is the SQLite file `analyze` and `watch` write, or the \
+            PostgreSQL catalog (postgres://…) the workers share.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Catalog database.", valueName: "FILE"))
+    @Option(name: .long, help: portalCatalogHelp)
     var catalog: String = "./lessonlens-out/catalog.sqlite"
     @Option(name: .long, help: ArgumentHelp("The output folder holding the report folders; nothing outside it is served.", valueName: "DIR"))
     var out: String = "./lessonlens-out"
@@ -34,42 +35,46 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let (host, port) = try PortalConfiguration.parseListen(listen)
-            var config = PortalConfiguration(catalogPath: catalog, outputFolder: out, host: host, port: port,
-                                             secureCookies: secureCookies)
-            if accessLog { config.accessLog = Self.printLine }
-            if let identityProvider { config.signIn = try await IdentityProviderSignIn.load(configFile: identityProvider) }
-            config.timetable = CatalogTimetableAdministration(catalog: catalog)
-            let portal: RunningPortal = try await PortalServer.start(config)
-            let shownHost = host.contains(":") ? "[\(host)]" : host
-            Self.printLine("serving http://\(shownHost):\(portal.port)/ (catalog \(catalog), reports under \(out))")
-            let signals = Task {
-                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                    await portal.stop()
-                    return
+            var loaded: (any SignInMethod)?
+            if let identityProvider { loaded = try await IdentityProviderSignIn.load(configFile: identityProvider) }
+            let signIn = loaded
+            try await withPortalCatalog(catalog, create: false) { opened in
+                var config = PortalConfiguration(catalog: opened.portal, outputFolder: out, host: host, port: port,
+                                                 secureCookies: secureCookies, signIn: signIn)
+                if accessLog { config.accessLog = Self.printLine }
+                config.timetable = CatalogTimetableAdministration(catalog: opened)
+                let portal: RunningPortal = try await PortalServer.start(config)
+                let shownHost = host.contains(":") ? "[\(host)]" : host
+                Self.printLine("serving http://\(shownHost):\(portal.port)/ (catalog \(opened.description), reports under \(out))")
+                let signals = Task {
+                    for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                        await portal.stop()
+                        return
+                    }
                 }
+                defer { signals.cancel() }
+                try await portal.wait()
             }
-            defer { signals.cancel() }
-            try await portal.wait()
         }
     }
 }
 
 /// The portal's timetable pages run what `lessonlens timetable import|attribute|assign` runs.
+/// On the catalog the portal serves (either backend).
 struct CatalogTimetableAdministration: TimetableAdministration {
-    let catalog: String
+    let catalog: PortalCatalogHandle
 
-    func importTimetable(csv: String, school: String?) throws -> [String] {
-        let c = try JobCatalog(path: catalog, create: false)
+    func importTimetable(csv: String, school: String?) async throws -> [String] {
         let lines: [String]
-        do { lines = try Timetable.importText(csv, into: c, onlySchool: school) } catch TimetableError.invalid(_, let errors) {
+        do { lines = try await Timetable.importText(csv, into: catalog, onlySchool: school) } catch TimetableError.invalid(_, let errors) {
             throw TimetableRefusal(errors)
         }
-        let n = try c.attributeAll()
+        let n = try await catalog.attributeAll()
         return lines + ["lessons: \(n.timetable) matched to the timetable, \(n.plan) from plans, \(n.manual) assigned, \(n.unmatched) unmatched"]
     }
 
-    func assign(jobID: Int64, teacherID: String) throws -> String {
-        try JobCatalog(path: catalog, create: false).assign(jobID: jobID, teacherID: teacherID)
+    func assign(jobID: Int64, teacherID: String) async throws -> String {
+        try await catalog.assign(jobID: jobID, teacherID: teacherID)
     }
 }
 
@@ -93,7 +98,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The timetable's teacher id (teacher accounts).", valueName: "ID")) var teacherID: String?
         @Option(name: .long, help: ArgumentHelp("The school (school-admin accounts).", valueName: "S")) var school: String?
         @Option(name: .long, help: ArgumentHelp("Read the password from the first line of this file.", valueName: "FILE")) var passwordFile: String?
-        @Option(name: .long, help: ArgumentHelp("Catalog database.", valueName: "FILE"))
+        @Option(name: .long, help: portalCatalogHelp)
         var catalog: String = "./lessonlens-out/catalog.sqlite"
 
         func validate() throws {
@@ -115,19 +120,23 @@ struct UsersCommand: AsyncParsableCommand {
                 }
                 let password = String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
                     .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-                print(try PortalAccounts.add(catalog: catalog, name: name, role: role, password: password, teacherID: teacherID, school: school))
+                // Checked before the catalog is opened (a refused account creates no catalog file, opens no connection).
+                try PortalAccounts.check(name: name, role: role, password: password, teacherID: teacherID, school: school)
+                print(try await withPortalCatalog(catalog, create: true) { opened in
+                    try await PortalAccounts.add(in: opened.portal, name: name, role: role, password: password, teacherID: teacherID, school: school)
+                })
             }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the accounts (NAME, ROLE, TEACHER ID, SCHOOL).")
-        @Option(name: .long, help: ArgumentHelp("Catalog database.", valueName: "FILE"))
+        @Option(name: .long, help: portalCatalogHelp)
         var catalog: String = "./lessonlens-out/catalog.sqlite"
 
         func run() async throws {
             try await runReportingErrors {
-                for line in try PortalAccounts.list(catalog: catalog) { print(line) }
+                for line in try await withPortalCatalog(catalog, create: false, { try await PortalAccounts.list(in: $0.portal) }) { print(line) }
             }
         }
     }

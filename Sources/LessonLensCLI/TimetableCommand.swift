@@ -11,7 +11,7 @@ struct TimetableCommand: AsyncParsableCommand {
         subcommands: [Import.self, Attribute.self, Unmatched.self, Assign.self])
 
     struct CatalogOptions: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("Catalog database.", valueName: "FILE"))
+        @Option(name: .long, help: portalCatalogHelp)
         var catalog: String = "./lessonlens-out/catalog.sqlite"
     }
 
@@ -30,10 +30,11 @@ struct TimetableCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let catalog = try JobCatalog(path: options.catalog)
-                for line in try catalog.importTimetable(file, pathPattern: pathPattern) { print(line) }
-                let c = try catalog.attributeAll()
-                print("lessons: \(c.timetable) matched to the timetable, \(c.plan) from plans, \(c.manual) assigned, \(c.unmatched) unmatched")
+                try await withPortalCatalog(options.catalog, create: true) { catalog in
+                    for line in try await catalog.importTimetable(file, pathPattern: pathPattern) { print(line) }
+                    let c = try await catalog.attributeAll()
+                    print("lessons: \(c.timetable) matched to the timetable, \(c.plan) from plans, \(c.manual) assigned, \(c.unmatched) unmatched")
+                }
             }
         }
     }
@@ -46,7 +47,7 @@ struct TimetableCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let c = try JobCatalog(path: options.catalog, create: false).attributeAll(pathPattern: pathPattern)
+                let c = try await withPortalCatalog(options.catalog, create: false) { try await $0.attributeAll(pathPattern: pathPattern) }
                 print("lessons: \(c.timetable) matched to the timetable, \(c.plan) from plans, \(c.manual) assigned, \(c.unmatched) unmatched")
             }
         }
@@ -58,7 +59,7 @@ struct TimetableCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                for line in try JobCatalog(path: options.catalog, create: false).unmatchedListing() { print(line) }
+                for line in try await withPortalCatalog(options.catalog, create: false, { try await $0.unmatchedListing() }) { print(line) }
             }
         }
     }
@@ -71,8 +72,26 @@ struct TimetableCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                print(try JobCatalog(path: options.catalog, create: false).assign(jobID: job, teacherID: teacher))
+                print(try await withPortalCatalog(options.catalog, create: false) { try await $0.assign(jobID: job, teacherID: teacher) })
             }
         }
+    }
+}
+
+/// `--catalog` of `serve`, `users` and `timetable`.
+let portalCatalogHelp = ArgumentHelp("Catalog: a SQLite file or postgres://user@host:port/db (the catalog the workers share).",
+                                     valueName: "FILE|URL")
+
+/// Opens the catalog of `serve`, `users` and `timetable` (a SQLite file or a `postgres://` URL), runs
+/// `body` with it, and closes it after (a PostgreSQL catalog's connections), also when `body` throws.
+func withPortalCatalog<T>(_ location: String, create: Bool, _ body: (PortalCatalogHandle) async throws -> T) async throws -> T {
+    let catalog = try await PortalCatalogHandle.open(location, create: create)
+    do {
+        let result = try await body(catalog)
+        await catalog.close()
+        return result
+    } catch {
+        await catalog.close()
+        throw error
     }
 }

@@ -152,7 +152,7 @@ public struct AnalysisBatch: Sendable {
                                          reportDir: reportDir,
                                          summary: ResultSummary(report: report, reportDir: reportDir),
                                          startedAt: started)
-            Attributor.attributeQuietly(store, jobID: job.id, path: shownPath, report: report)
+            Attributor.attributeQuietly(store: store, jobID: job.id, path: shownPath, report: report)
         }
         return try AnalyzePipeline.run(request) { p in onEvent(.progress(index: index, p)) }
     }

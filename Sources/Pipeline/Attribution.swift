@@ -181,8 +181,16 @@ public struct Attributor: Sendable {
 }
 
 extension Attributor {
-    /// The attributor of `store`: its timetable and its stored path pattern.
-    static func of(_ store: CatalogStore) throws -> Attributor {
+    /// The attributor of `catalog` (either backend): its timetable and its stored path pattern.
+    static func of(_ catalog: any PortalCatalog) async throws -> Attributor {
+        let pattern = try await catalog.setting(patternSetting) ?? defaultPattern
+        return try Attributor(pattern: pattern, slots: try await catalog.timetableSlots(),
+                              teachers: try await catalog.teachers().map { ($0.id, $0.name) })
+    }
+
+    /// `of(_:)` on the SQLite store, synchronously: the analysis's commit runs inside the synchronous
+    /// `AnalyzePipeline.run` (on the analysis's own threads, never the cooperative pool).
+    static func of(store: CatalogStore) throws -> Attributor {
         let pattern = try store.setting(patternSetting) ?? defaultPattern
         return try Attributor(pattern: pattern, slots: try store.timetableSlots(),
                               teachers: try store.teachers().map { ($0.id, $0.name) })
@@ -190,44 +198,61 @@ extension Attributor {
 
     /// Attributes job `jobID` right after its result was recorded; never fails the analysis (a catalog
     /// without a timetable leaves the lesson unmatched, listed for an administrator).
-    static func attributeQuietly(_ store: CatalogStore, jobID: Int64, path: String, report: Report) {
-        guard let attributor = try? of(store) else { return }
+    static func attributeQuietly(_ catalog: any PortalCatalog, jobID: Int64, path: String, report: Report) async {
+        guard let attributor = try? await of(catalog) else { return }
         // A manual assignment stays: an administrator decided it.
+        if let existing = try? await catalog.attribution(jobID: jobID), existing.source == .manual { return }
+        try? await catalog.setAttribution(jobID: jobID, attributor.attribute(path: path, report: report))
+    }
+
+    /// The queue workers' attribution (issue 12): after the result is committed and the report published,
+    /// from the published `report.json` (a report that does not decode, e.g. `--stub-sleep`'s, is left alone).
+    static func attributeQuietly(_ catalog: any PortalCatalog, jobID: Int64, path: String, reportDir: String) async {
+        let json = (reportDir as NSString).appendingPathComponent("report.json")
+        guard let data = FileManager.default.contents(atPath: json),
+              let report = try? JSONDecoder().decode(Report.self, from: data) else { return }
+        await attributeQuietly(catalog, jobID: jobID, path: path, report: report)
+    }
+
+    /// `attributeQuietly(_:…)` on the SQLite store, synchronously (inside the analysis's commit of
+    /// `analyze` and `watch`, right after the store recorded the result).
+    static func attributeQuietly(store: CatalogStore, jobID: Int64, path: String, report: Report) {
+        guard let attributor = try? of(store: store) else { return }
         if let existing = try? store.attribution(jobID: jobID), existing.source == .manual { return }
         try? store.setAttribution(jobID: jobID, attributor.attribute(path: path, report: report))
     }
 }
 
-extension JobCatalog {
+extension PortalCatalogHandle {
     /// `timetable import`: validates and imports a CSV file (all or nothing).
-    public func importTimetable(_ path: String, pathPattern: String? = nil) throws -> [String] {
-        if let pathPattern { try setPathPattern(pathPattern) }
-        return try Timetable.importFile(path, into: self)
+    public func importTimetable(_ path: String, pathPattern: String? = nil) async throws -> [String] {
+        if let pathPattern { try await setPathPattern(pathPattern) }
+        return try await Timetable.importFile(path, into: portal)
     }
 
     /// Stores the path pattern analyze, watch and `timetable attribute` use (validated first).
-    public func setPathPattern(_ pattern: String) throws {
+    public func setPathPattern(_ pattern: String) async throws {
         _ = try Attributor(pattern: pattern, slots: [])
-        try store.setSetting(Attributor.patternSetting, pattern)
+        try await portal.setSetting(Attributor.patternSetting, pattern)
     }
 
     /// `timetable attribute`: attributes every done lesson again from its report.json (manual
     /// assignments are kept). Returns (matched, unmatched, plan, manual) counts.
-    public func attributeAll(pathPattern: String? = nil) throws -> (timetable: Int, unmatched: Int, plan: Int, manual: Int) {
-        if let pathPattern { try setPathPattern(pathPattern) }
-        let attributor = try Attributor.of(store)
+    public func attributeAll(pathPattern: String? = nil) async throws -> (timetable: Int, unmatched: Int, plan: Int, manual: Int) {
+        if let pathPattern { try await setPathPattern(pathPattern) }
+        let attributor = try await Attributor.of(portal)
         var counts = (timetable: 0, unmatched: 0, plan: 0, manual: 0)
-        for job in try store.doneJobs() {
-            if let existing = try store.attribution(jobID: job.id), existing.source == .manual { counts.manual += 1; continue }
+        for job in try await portal.doneJobs() {
+            if let existing = try await portal.attribution(jobID: job.id), existing.source == .manual { counts.manual += 1; continue }
             let json = (job.reportDir as NSString).appendingPathComponent("report.json")
             guard let data = FileManager.default.contents(atPath: json),
                   let report = try? JSONDecoder().decode(Report.self, from: data) else {
-                try store.setAttribution(jobID: job.id, Attribution(source: .unmatched))
+                try await portal.setAttribution(jobID: job.id, Attribution(source: .unmatched))
                 counts.unmatched += 1
                 continue
             }
             let a = attributor.attribute(path: job.path, report: report)
-            try store.setAttribution(jobID: job.id, a)
+            try await portal.setAttribution(jobID: job.id, a)
             switch a.source {
             case .timetable: counts.timetable += 1
             case .unmatched: counts.unmatched += 1
@@ -239,25 +264,52 @@ extension JobCatalog {
     }
 
     /// `timetable unmatched`: the lessons no slot matched, one tab-separated line each.
-    public func unmatchedListing() throws -> [String] {
-        try store.unmatchedLessons().map { u in
+    public func unmatchedListing() async throws -> [String] {
+        try await portal.unmatchedLessons().map { u in
             "\(u.jobID)\t\(u.recordedAt ?? "-")\t\(u.school ?? "-")\t\(u.room ?? "-")\t\(String(reflecting: u.path))"
         }
     }
 
     /// `timetable assign JOB TEACHER`: an administrator's decision (kept by later re-attribution).
-    public func assign(jobID: Int64, teacherID: String) throws -> String {
-        guard let teacher = try store.teachers().first(where: { $0.id == teacherID }) else { throw TimetableError.noSuchTeacher(teacherID) }
-        let old = try store.attribution(jobID: jobID)
-        let subject = try store.timetableSlots().first { $0.teacherID == teacherID }?.subject
-        try store.setAttribution(jobID: jobID, Attribution(school: old?.school ?? teacher.school, room: old?.room, teacherID: teacherID,
-                                                           subject: old?.subject ?? subject, className: old?.className,
-                                                           recordedAt: old?.recordedAt, source: .manual))
+    public func assign(jobID: Int64, teacherID: String) async throws -> String {
+        guard let teacher = try await portal.teachers().first(where: { $0.id == teacherID }) else { throw TimetableError.noSuchTeacher(teacherID) }
+        let old = try await portal.attribution(jobID: jobID)
+        let subject = try await portal.timetableSlots().first { $0.teacherID == teacherID }?.subject
+        try await portal.setAttribution(jobID: jobID, Attribution(school: old?.school ?? teacher.school, room: old?.room, teacherID: teacherID,
+                                                                  subject: old?.subject ?? subject, className: old?.className,
+                                                                  recordedAt: old?.recordedAt, source: .manual))
         return "lesson \(jobID) assigned to \(teacher.name) (\(teacherID))"
     }
+
+    /// Number of timetable slots in the catalog (all terms).
+    public func timetableSlotCount() async throws -> Int { try await portal.timetableSlots().count }
 }
 
 extension JobCatalog {
+    /// This SQLite catalog as the timetable and attribution commands use either backend.
+    var portalCatalog: PortalCatalogHandle { PortalCatalogHandle(store) }
+
+    /// `timetable import`: validates and imports a CSV file (all or nothing).
+    public func importTimetable(_ path: String, pathPattern: String? = nil) async throws -> [String] {
+        try await portalCatalog.importTimetable(path, pathPattern: pathPattern)
+    }
+
+    /// Stores the path pattern analyze, watch and `timetable attribute` use (validated first).
+    public func setPathPattern(_ pattern: String) async throws { try await portalCatalog.setPathPattern(pattern) }
+
+    /// `timetable attribute` (see `PortalCatalogHandle.attributeAll`).
+    public func attributeAll(pathPattern: String? = nil) async throws -> (timetable: Int, unmatched: Int, plan: Int, manual: Int) {
+        try await portalCatalog.attributeAll(pathPattern: pathPattern)
+    }
+
+    /// `timetable unmatched`: the lessons no slot matched, one tab-separated line each.
+    public func unmatchedListing() async throws -> [String] { try await portalCatalog.unmatchedListing() }
+
+    /// `timetable assign JOB TEACHER`: an administrator's decision (kept by later re-attribution).
+    public func assign(jobID: Int64, teacherID: String) async throws -> String {
+        try await portalCatalog.assign(jobID: jobID, teacherID: teacherID)
+    }
+
     /// Number of timetable slots in the catalog (all terms).
-    public func timetableSlotCount() throws -> Int { try store.timetableSlots().count }
+    public func timetableSlotCount() async throws -> Int { try await portalCatalog.timetableSlotCount() }
 }

@@ -292,6 +292,14 @@ public actor QueueWorker {
                                  metadata: ["job": "\(job.id)", "staged": "\(staging)", "error": "\(error)"])
                 }
             }
+            if let catalog = queue as? any PortalCatalog {
+                // Who taught the lesson (issue 11), as the watcher does after its commit; never fails the job.
+                // On the worker's threads: reading and decoding report.json stays off the cooperative pool.
+                let reportDir = staged.reportDir
+                await Task(executorPreference: threads) {
+                    await Attributor.attributeQuietly(catalog, jobID: job.id, path: job.path, reportDir: reportDir)
+                }.value
+            }
             done += 1
             let seconds = WorkerMetrics.seconds(since: started)
             metrics.jobSeconds.add(seconds)

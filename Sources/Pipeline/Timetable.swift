@@ -73,20 +73,20 @@ public enum Timetable {
 
     /// Imports `path` into `catalog`: all or nothing, each term in the file replacing that term's slots
     /// in one transaction. Returns a line per term.
-    public static func importFile(_ path: String, into catalog: JobCatalog) throws -> [String] {
+    public static func importFile(_ path: String, into catalog: any PortalCatalog) async throws -> [String] {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { throw PipelineError.unreadable(path: path, reason: "no such file") }
         if let size = attributes[.size] as? NSNumber, size.intValue > maxBytes {
             throw TimetableError.invalid(path: path, errors: ["the file is larger than \(maxBytes >> 20) MiB"])
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.unreadable(path: path, reason: "cannot read") }
         guard let text = String(data: data, encoding: .utf8) else { throw TimetableError.invalid(path: path, errors: ["the file is not UTF-8"]) }
-        return try importText(text, into: catalog, path: path)
+        return try await importText(text, into: catalog, path: path)
     }
 
     /// Imports a timetable's text (the portal's admin page, `importFile`): all or nothing, each term replacing
     /// that term's slots. `onlySchool`: every row must be of this school (a school administrator's import).
-    public static func importText(_ text: String, into catalog: JobCatalog, path: String = "<form>",
-                                  onlySchool: String? = nil) throws -> [String] {
+    public static func importText(_ text: String, into catalog: any PortalCatalog, path: String = "<form>",
+                                  onlySchool: String? = nil) async throws -> [String] {
         guard text.utf8.count <= maxBytes else { throw TimetableError.invalid(path: path, errors: ["larger than \(maxBytes >> 20) MiB"]) }
         var (slots, errors) = parse(text)
         if let onlySchool, errors.isEmpty {
@@ -97,8 +97,20 @@ public enum Timetable {
         }
         if !errors.isEmpty { throw TimetableError.invalid(path: path, errors: errors) }
         let terms = Dictionary(grouping: slots, by: \.term)
-        try catalog.store.replaceTerms(terms.keys.sorted().map { ($0, terms[$0]!) })
+        try await catalog.replaceTerms(terms.keys.sorted().map { ($0, terms[$0]!) }, now: Date())
         return terms.keys.sorted().map { "term \($0): \(terms[$0]!.count) slots imported" }
+    }
+
+    /// `importText` into a SQLite `JobCatalog`.
+    public static func importText(_ text: String, into catalog: JobCatalog, path: String = "<form>",
+                                  onlySchool: String? = nil) async throws -> [String] {
+        try await importText(text, into: catalog.store, path: path, onlySchool: onlySchool)
+    }
+
+    /// `importText` into the catalog the command opened (`--catalog FILE|postgres://…`).
+    public static func importText(_ text: String, into catalog: PortalCatalogHandle, path: String = "<form>",
+                                  onlySchool: String? = nil) async throws -> [String] {
+        try await importText(text, into: catalog.portal, path: path, onlySchool: onlySchool)
     }
 
     static func parseWeekday(_ s: String) -> Int? {

@@ -50,7 +50,7 @@ func analyzeJobRow(_ job: JobRow, outDir: String, config: PipelineConfig, store:
             let jobID = job.id
             request.commit = { report, dir in
                 try store.complete(jobID: jobID, worker: worker, reportDir: dir, summary: ResultSummary(report: report, reportDir: dir))
-                Attributor.attributeQuietly(store, jobID: jobID, path: job.path, report: report)
+                Attributor.attributeQuietly(store: store, jobID: jobID, path: job.path, report: report)
             }
         }
         let outcome = try AnalyzePipeline.run(request)

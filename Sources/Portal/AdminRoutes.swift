@@ -11,7 +11,7 @@ extension PortalRoutes {
         guard let admin = state.config.timetable else { return }
         router.get("/admin/timetable") { request, context -> Response in
             let s = try requireAdmin(request, context)
-            return .html(PortalPages.timetableAdmin(unmatched: try unmatched(state, s.user), teachers: try teachers(state, s.user),
+            return .html(PortalPages.timetableAdmin(unmatched: try await unmatched(state, s.user), teachers: try await teachers(state, s.user),
                                                     result: nil, problems: [], lang: context.language, session: s))
         }
         router.post("/admin/timetable") { request, context -> Response in
@@ -21,12 +21,13 @@ extension PortalRoutes {
             guard let csrf = form["csrf"], Tokens.equal(csrf, s.csrf) else { throw PageError.forbidden }
             var result: [String]?, problems: [String] = []
             do {
-                result = try admin.importTimetable(csv: form["csv"] ?? "", school: s.user.role == .districtAdmin ? nil : s.user.school)
-                try state.catalog.audit(user: s.user.name, action: "timetable-import", detail: result?.first ?? "", ip: context.remoteIP)
+                result = try await admin.importTimetable(csv: form["csv"] ?? "", school: s.user.role == .districtAdmin ? nil : s.user.school)
+                try await state.catalog.audit(user: s.user.name, action: "timetable-import", detail: result?.first ?? "", ip: context.remoteIP,
+                                              now: Date())
             } catch let refusal as TimetableRefusal {
                 problems = refusal.problems
             }
-            return .html(PortalPages.timetableAdmin(unmatched: try unmatched(state, s.user), teachers: try teachers(state, s.user),
+            return .html(PortalPages.timetableAdmin(unmatched: try await unmatched(state, s.user), teachers: try await teachers(state, s.user),
                                                     result: result, problems: problems, lang: context.language, session: s),
                          status: problems.isEmpty ? .ok : .unprocessableContent)
         }
@@ -34,11 +35,11 @@ extension PortalRoutes {
             let s = try requireAdmin(request, context)
             let form = try await checkedForm(request, s)
             guard let job = form["job"].flatMap(Int64.init), let teacher = form["teacher"], !teacher.isEmpty,
-                  try unmatched(state, s.user).contains(where: { $0.jobID == job }),
-                  try teachers(state, s.user).contains(where: { $0.id == teacher }) else { throw PageError.notFound }
-            let line = try admin.assign(jobID: job, teacherID: teacher)
-            try state.catalog.audit(user: s.user.name, action: "assign", detail: "job \(job) → \(teacher)", ip: context.remoteIP)
-            return .html(PortalPages.timetableAdmin(unmatched: try unmatched(state, s.user), teachers: try teachers(state, s.user),
+                  try await unmatched(state, s.user).contains(where: { $0.jobID == job }),
+                  try await teachers(state, s.user).contains(where: { $0.id == teacher }) else { throw PageError.notFound }
+            let line = try await admin.assign(jobID: job, teacherID: teacher)
+            try await state.catalog.audit(user: s.user.name, action: "assign", detail: "job \(job) → \(teacher)", ip: context.remoteIP, now: Date())
+            return .html(PortalPages.timetableAdmin(unmatched: try await unmatched(state, s.user), teachers: try await teachers(state, s.user),
                                                     result: [line], problems: [], lang: context.language, session: s))
         }
     }
@@ -51,13 +52,13 @@ extension PortalRoutes {
 
     /// Unmatched lessons the administrator may assign: her school's (a lesson without a school only for the
     /// district administrator).
-    static func unmatched(_ state: PortalState, _ user: UserRow) throws -> [UnmatchedLesson] {
-        let all = try state.catalog.unmatchedLessons()
+    static func unmatched(_ state: PortalState, _ user: UserRow) async throws -> [UnmatchedLesson] {
+        let all = try await state.catalog.unmatchedLessons()
         return user.role == .districtAdmin ? all : all.filter { $0.school != nil && $0.school == user.school }
     }
 
-    static func teachers(_ state: PortalState, _ user: UserRow) throws -> [(id: String, name: String, school: String)] {
-        let all = try state.catalog.teachers()
+    static func teachers(_ state: PortalState, _ user: UserRow) async throws -> [(id: String, name: String, school: String)] {
+        let all = try await state.catalog.teachers()
         return user.role == .districtAdmin ? all : all.filter { $0.school == user.school }
     }
 }

@@ -37,8 +37,8 @@ extension PortalRoutes {
             do { identity = try await idp.finishAuthorization(handle: handle, query: query).teacherID } catch {
                 return try await refuse(idp.auditReason(error))
             }
-            guard let user = try state.catalog.user(teacherID: identity) else { return try await refuse("no account for the teacher id") }
-            var r = try startSession(state, request, context, user, method: "oidc")
+            guard let user = try await state.catalog.user(teacherID: identity) else { return try await refuse("no account for the teacher id") }
+            var r = try await startSession(state, request, context, user, method: "oidc")
             r.headers.append(HTTPField(name: .setCookie, value: cookie(oidcCookie, "", maxAge: 0, path: callback, sameSite: "Lax",
                                                                        secure: secure(state, request))))
             return r

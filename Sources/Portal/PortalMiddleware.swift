@@ -69,7 +69,7 @@ struct SessionMiddleware: RouterMiddleware {
             ?? Self.acceptLanguage(request.headers[.acceptLanguage]) ?? .zh
         if let token = request.cookies[PortalRoutes.sessionCookie]?.value, !token.isEmpty, token.count <= 200 {
             let hash = Tokens.sha256Hex(token)
-            if let s = try state.catalog.session(tokenHash: hash) {
+            if let s = try await state.catalog.session(tokenHash: hash, now: Date()) {
                 context.session = s
                 context.sessionTokenHash = hash
             }

@@ -30,12 +30,12 @@ enum PortalRoutes {
 
         router.get("/lessons") { request, context -> Response in
             let s = try requireSession(request, context)
-            let (state2, _) = try listState(state, request, s.user, perPageParam: false)
+            let (state2, _) = try await listState(state, request, s.user, perPageParam: false)
             return .html(PortalPages.lessonList(state2, lang: context.language, session: s))
         }
         router.get("/lessons/{id}") { request, context -> Response in
             let s = try requireSession(request, context)
-            let l = try state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
+            let l = try await state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
             let folder = state.reportFolder(l)
             var digest: ReportDigest?
             if let folder, let path = ReportFiles.file(["report.json"], in: folder), let data = FileManager.default.contents(atPath: path) {
@@ -46,49 +46,50 @@ enum PortalRoutes {
         }
         router.get("/lessons/{id}/files/**") { request, context -> Response in
             let s = try requireSession(request, context)
-            let l = try state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
+            let l = try await state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
             guard let parts = ReportFiles.urlComponents(request.uri.path, after: 3), let folder = state.reportFolder(l),
                   let path = ReportFiles.file(parts, in: folder) else { throw PageError.notFound }
             return try await fileResponse(state, path: path, request: request, context: context, reportFile: true)
         }
         router.get("/lessons/{id}/recording") { request, context -> Response in
             let s = try requireSession(request, context)
-            let l = try state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
+            let l = try await state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
             guard ReportFiles.size(l.path) != nil else { throw PageError.notFound }
             return try await fileResponse(state, path: l.path, request: request, context: context, reportFile: false)
         }
         router.get("/trends") { request, context -> Response in
             let s = try requireSession(request, context)
-            let lessons = try trendLessons(state, request, s.user)
+            let lessons = try await trendLessons(state, request, s.user)
             return .html(PortalPages.trends(lessons, lang: context.language, session: s))
         }
         router.get("/school") { request, context -> Response in
             let s = try requireSession(request, context)
             guard Access.isAdmin(s.user), let scope = Access.scope(s.user) else { throw PageError.notFound }
-            let groups = try ["subject", "class", "teacher"].map { try state.catalog.lessonGroups(scope, groupBy: $0) }
+            var groups: [[LessonGroupStats]] = []
+            for key in ["subject", "class", "teacher"] { groups.append(try await state.catalog.lessonGroups(scope, groupBy: key)) }
             return .html(PortalPages.school(groups[0], groups[1], groups[2], lang: context.language, session: s))
         }
         router.post("/school/export.csv") { request, context -> Response in
             let s = try requireSession(request, context)
             _ = try await checkedForm(request, s)
             guard Access.isAdmin(s.user), let scope = Access.scope(s.user) else { throw PageError.notFound }
-            return try exportCSV(state, scope, s.user, ip: context.remoteIP)
+            return try await exportCSV(state, scope, s.user, ip: context.remoteIP)
         }
 
         router.get("/api/v1/lessons") { request, context -> Response in
             let s = try requireSession(request, context)
-            let (list, _) = try listState(state, request, s.user, perPageParam: true)
+            let (list, _) = try await listState(state, request, s.user, perPageParam: true)
             return try .json(PortalAPI.LessonPage(total: list.total, page: list.page, perPage: list.perPage,
                                                   items: list.rows.map(PortalAPI.Lesson.init)))
         }
         router.get("/api/v1/lessons/{id}") { request, context -> Response in
             let s = try requireSession(request, context)
-            let l = try state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
+            let l = try await state.lesson(context.parameters.get("id", as: Int64.self), for: s.user)
             return try .json(PortalAPI.Lesson(l))
         }
         router.get("/api/v1/trends") { request, context -> Response in
             let s = try requireSession(request, context)
-            let lessons = try trendLessons(state, request, s.user)
+            let lessons = try await trendLessons(state, request, s.user)
             return try .json(PortalAPI.Trends(lessons))
         }
         return router
@@ -148,17 +149,17 @@ enum PortalRoutes {
         let password = form["password"] ?? ""
         let key = LoginLimiter.key(ip: context.remoteIP, user: name)
         if await state.limiter.isBlocked(key) {
-            try state.catalog.audit(user: name, action: "sign-in-refused", detail: "rate limit", ip: context.remoteIP)
+            try await state.catalog.audit(user: name, action: "sign-in-refused", detail: "rate limit", ip: context.remoteIP, now: Date())
             return try loginPage(state, request, context, message: PortalStrings.t(.tooManyAttempts, context.language), status: .tooManyRequests)
         }
-        let user = try state.catalog.user(named: name)
+        let user = try await state.catalog.user(named: name)
         // The same bcrypt work whether or not the account exists, so timing does not tell names apart.
         let ok = Bcrypt.verify(password, hash: user?.passwordHash ?? dummyHash) && user?.passwordHash != nil && !password.isEmpty
         guard ok, let user else {
             return try await failedSignIn(state, request, context, key: key, user: name, detail: "password")
         }
         await state.limiter.reset(key)
-        return try startSession(state, request, context, user, method: "password")
+        return try await startSession(state, request, context, user, method: "password")
     }
 
     /// A refused sign-in, whatever the method: counted by the limiter, audited with its reason, and answered
@@ -166,7 +167,7 @@ enum PortalRoutes {
     static func failedSignIn(_ state: PortalState, _ request: Request, _ context: PortalContext, key: String, user: String,
                              detail: String) async throws -> Response {
         await state.limiter.recordFailure(key)
-        try state.catalog.audit(user: user, action: "sign-in-failed", detail: detail, ip: context.remoteIP)
+        try await state.catalog.audit(user: user, action: "sign-in-failed", detail: detail, ip: context.remoteIP, now: Date())
         return try loginPage(state, request, context, message: PortalStrings.t(.signInFailed, context.language), status: .unauthorized)
     }
 
@@ -186,7 +187,7 @@ enum PortalRoutes {
         guard let user else {
             return try await failedSignIn(state, request, context, key: key, user: "-", detail: "\(method.name): \(reason)")
         }
-        return try startSession(state, request, context, user, method: method.name)
+        return try await startSession(state, request, context, user, method: method.name)
     }
 
     /// The hook of the identity provider: a verified token's teacher-id claim → the account with that id;
@@ -196,16 +197,16 @@ enum PortalRoutes {
         let teacherID: String?
         do { teacherID = try await method.verifiedTeacherID(token: token) } catch { return (nil, method.auditReason(error)) }
         guard let teacherID, !teacherID.isEmpty else { return (nil, "no teacher id") }
-        guard let user = try state.catalog.user(teacherID: teacherID) else { return (nil, "no account for the teacher id") }
+        guard let user = try await state.catalog.user(teacherID: teacherID) else { return (nil, "no account for the teacher id") }
         return (user, "")
     }
 
     static func startSession(_ state: PortalState, _ request: Request, _ context: PortalContext, _ user: UserRow,
-                             method: String) throws -> Response {
+                             method: String) async throws -> Response {
         let token = Tokens.random()
-        try state.catalog.createSession(tokenHash: Tokens.sha256Hex(token), userID: user.id, csrf: Tokens.random(),
-                                        expiresAt: Date().addingTimeInterval(state.config.sessionSeconds))
-        try state.catalog.audit(user: user.name, action: "sign-in", detail: method, ip: context.remoteIP)
+        try await state.catalog.createSession(tokenHash: Tokens.sha256Hex(token), userID: user.id, csrf: Tokens.random(),
+                                              expiresAt: Date().addingTimeInterval(state.config.sessionSeconds), now: Date())
+        try await state.catalog.audit(user: user.name, action: "sign-in", detail: method, ip: context.remoteIP, now: Date())
         var r = Response.redirect("/lessons")
         let sec = secure(state, request)
         r.headers.append(HTTPField(name: .setCookie, value: cookie(sessionCookie, token, maxAge: Int(state.config.sessionSeconds), path: "/", sameSite: "Lax", secure: sec)))
@@ -216,8 +217,8 @@ enum PortalRoutes {
     static func logout(_ state: PortalState, _ request: Request, _ context: PortalContext) async throws -> Response {
         let s = try requireSession(request, context)
         _ = try await checkedForm(request, s)
-        if let h = context.sessionTokenHash { try state.catalog.deleteSession(tokenHash: h) }
-        try state.catalog.audit(user: s.user.name, action: "sign-out", ip: context.remoteIP)
+        if let h = context.sessionTokenHash { try await state.catalog.deleteSession(tokenHash: h) }
+        try await state.catalog.audit(user: s.user.name, action: "sign-out", detail: "", ip: context.remoteIP, now: Date())
         var r = Response.redirect("/login")
         r.headers.append(HTTPField(name: .setCookie, value: cookie(sessionCookie, "", maxAge: 0, path: "/", sameSite: "Lax", secure: secure(state, request))))
         return r
@@ -236,7 +237,7 @@ enum PortalRoutes {
         return v
     }
 
-    static func listState(_ state: PortalState, _ request: Request, _ user: UserRow, perPageParam: Bool) throws -> (PortalPages.ListState, LessonQuery?) {
+    static func listState(_ state: PortalState, _ request: Request, _ user: UserRow, perPageParam: Bool) async throws -> (PortalPages.ListState, LessonQuery?) {
         var raw: [String: String] = [:]
         for k in ["subject", "class", "q", "from", "to", "sort", "order", "lang", "per_page"] { raw[k] = param(request, k) }
         let page = max(1, Int(param(request, "page") ?? "") ?? 1)
@@ -244,7 +245,7 @@ enum PortalRoutes {
         guard var q = Access.scope(user) else {
             return (PortalPages.ListState(query: LessonQuery(), page: 1, perPage: perPage, total: 0, rows: [], subjects: [], classes: [], rawQuery: raw), nil)
         }
-        let facets = try state.catalog.lessonFacets(q)
+        let facets = try await state.catalog.lessonFacets(q)
         q.subject = raw["subject"]
         q.className = raw["class"]
         q.text = raw["q"]
@@ -252,19 +253,19 @@ enum PortalRoutes {
         q.toDate = dateParam(request, "to")
         q.sort = raw["sort"].flatMap(LessonQuery.SortKey.init(rawValue:)) ?? .date
         q.ascending = raw["order"] == "asc"
-        let (rows, total) = try state.catalog.lessonsPage(q, limit: perPage, offset: (page - 1) * perPage)
+        let (rows, total) = try await state.catalog.lessonsPage(q, limit: perPage, offset: (page - 1) * perPage)
         return (PortalPages.ListState(query: q, page: page, perPage: perPage, total: total, rows: rows.filter { Access.allows(user, $0) },
                                       subjects: facets.subjects, classes: facets.classes, rawQuery: raw.filter { $0.key != "per_page" }), q)
     }
 
     /// The most recent lessons of the trends (oldest first); an administrator may narrow to one teacher.
-    static func trendLessons(_ state: PortalState, _ request: Request, _ user: UserRow) throws -> [LessonRow] {
+    static func trendLessons(_ state: PortalState, _ request: Request, _ user: UserRow) async throws -> [LessonRow] {
         guard var q = Access.scope(user) else { return [] }
         if Access.isAdmin(user), let t = param(request, "teacher") { q.teacherID = t }
         q.subject = param(request, "subject")
         q.sort = .date
         q.ascending = false
-        return try state.catalog.lessonsPage(q, limit: PortalLimits.trendLessons, offset: 0).rows.filter { Access.allows(user, $0) }.reversed()
+        return try await state.catalog.lessonsPage(q, limit: PortalLimits.trendLessons, offset: 0).rows.filter { Access.allows(user, $0) }.reversed()
     }
 
     // MARK: files
@@ -312,15 +313,16 @@ enum PortalRoutes {
     }
 
     /// The results table of the administrator's scope as CSV, streamed page by page, audited.
-    static func exportCSV(_ state: PortalState, _ scope: LessonQuery, _ user: UserRow, ip: String) throws -> Response {
-        let total = try state.catalog.lessonsPage(scope, limit: 0, offset: 0).total
-        try state.catalog.audit(user: user.name, action: "export", detail: "csv \(total) lessons school=\(scope.school ?? "*")", ip: ip)
+    static func exportCSV(_ state: PortalState, _ scope: LessonQuery, _ user: UserRow, ip: String) async throws -> Response {
+        let total = try await state.catalog.lessonsPage(scope, limit: 0, offset: 0).total
+        try await state.catalog.audit(user: user.name, action: "export", detail: "csv \(total) lessons school=\(scope.school ?? "*")", ip: ip,
+                                      now: Date())
         let catalog = state.catalog
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: csvColumns.joined(separator: ",") + "\n"))
             var offset = 0
             while true {
-                let rows = try catalog.lessonsPage(scope, limit: 500, offset: offset).rows
+                let rows = try await catalog.lessonsPage(scope, limit: 500, offset: offset).rows
                 if rows.isEmpty { break }
                 try await writer.write(ByteBuffer(string: rows.filter { Access.allows(user, $0) }.map(csvRow).joined()))
                 offset += rows.count

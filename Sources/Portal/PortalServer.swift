@@ -1,5 +1,5 @@
 import Foundation
-internal import Catalog
+public import Catalog
 internal import Hummingbird
 internal import Logging
 internal import NIOCore
@@ -9,7 +9,11 @@ internal import ServiceLifecycle
 
 /// How `lessonlens serve` runs.
 public struct PortalConfiguration: Sendable {
+    /// The SQLite catalog opened at start when `catalog` is nil; else `catalog`'s description (messages).
     public var catalogPath: String
+    /// The catalog the command opened (a SQLite `CatalogStore` or the PostgreSQL catalog, issue 12); the
+    /// portal does not close it (the command does, after `RunningPortal.wait()`). Nil: `catalogPath`.
+    public var catalog: (any PortalCatalog)?
     /// The output folder `analyze`/`watch` wrote the report folders into; nothing outside it is served.
     public var outputFolder: String
     public var host: String
@@ -36,6 +40,15 @@ public struct PortalConfiguration: Sendable {
         self.sessionSeconds = sessionSeconds
         self.accessLog = accessLog
         self.signIn = signIn
+    }
+
+    /// A portal on a catalog the command has opened (`lessonlens serve --catalog FILE|postgres://…`).
+    public init(catalog: any PortalCatalog, outputFolder: String, host: String = "127.0.0.1", port: Int = 8080,
+                secureCookies: Bool = false, sessionSeconds: Double = 8 * 3600,
+                accessLog: (@Sendable (String) -> Void)? = nil, signIn: (any SignInMethod)? = nil) {
+        self.init(catalogPath: catalog.catalogDescription, outputFolder: outputFolder, host: host, port: port,
+                  secureCookies: secureCookies, sessionSeconds: sessionSeconds, accessLog: accessLog, signIn: signIn)
+        self.catalog = catalog
     }
 
     /// `HOST:PORT` (`[::1]:8080` for IPv6).
@@ -78,7 +91,7 @@ public enum PortalServer {
     /// - Throws: `PortalError.noAccounts` (exit 78) on a catalog without accounts, `.noOutputFolder`,
     ///   `CatalogError`, or the bind error.
     public static func start(_ config: PortalConfiguration) async throws -> RunningPortal {
-        let state = try PortalState(config)
+        let state = try await PortalState(config)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "lessonlens.portal")
         logger.logLevel = .warning
@@ -100,28 +113,31 @@ public enum PortalServer {
     }
 }
 
-/// What every request handler shares: the catalog (one pool per file), the resolved output folder, the
-/// sign-in limiter.
+/// What every request handler shares: the catalog (either backend: one pool per SQLite file, or the
+/// PostgreSQL catalog's connections), the resolved output folder, the sign-in limiter.
 final class PortalState: Sendable {
     let config: PortalConfiguration
-    let catalog: CatalogStore
+    let catalog: any PortalCatalog
     let outputRoot: String
     let limiter = LoginLimiter()
     let fileIO = FileIO()
 
-    init(_ config: PortalConfiguration) throws {
+    init(_ config: PortalConfiguration) async throws {
         guard let root = ReportFiles.realPath(config.outputFolder), ReportFiles.isDirectory(root) else {
             throw PortalError.noOutputFolder(config.outputFolder)
         }
         self.config = config
         self.outputRoot = root
-        self.catalog = try CatalogStore(path: config.catalogPath, create: false)
-        guard try catalog.userCount() > 0 else { throw PortalError.noAccounts(catalog: config.catalogPath) }
+        let catalog: any PortalCatalog = try config.catalog ?? CatalogStore(path: config.catalogPath, create: false)
+        self.catalog = catalog
+        guard try await catalog.userCount() > 0 else { throw PortalError.noAccounts(catalog: catalog.catalogDescription) }
     }
 
     /// The lesson with this job id if `user` may see it; otherwise the same 404 as a missing id.
-    func lesson(_ id: Int64?, for user: UserRow) throws -> LessonRow {
-        guard let id, let row = try catalog.lessons(jobID: id).first, Access.allows(user, row) else { throw PageError.notFound }
+    func lesson(_ id: Int64?, for user: UserRow) async throws -> LessonRow {
+        guard let id, let row = try await catalog.lessons(teacherID: nil, school: nil, jobID: id).first, Access.allows(user, row) else {
+            throw PageError.notFound
+        }
         return row
     }
 

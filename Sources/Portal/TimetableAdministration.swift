@@ -7,9 +7,9 @@ public protocol TimetableAdministration: Sendable {
     /// Imports a timetable CSV (all or nothing; each term in it replaces that term) and attributes every
     /// lesson again. `school`: the rows must all be of this school (a school administrator's import).
     /// Returns one line per term and the attribution counts; a refused file throws `TimetableRefusal`.
-    func importTimetable(csv: String, school: String?) throws -> [String]
+    func importTimetable(csv: String, school: String?) async throws -> [String]
     /// Assigns a lesson to a teacher id of the timetable (kept by later re-attribution).
-    func assign(jobID: Int64, teacherID: String) throws -> String
+    func assign(jobID: Int64, teacherID: String) async throws -> String
 }
 
 /// A timetable the page refuses: the line-numbered problems, shown escaped, nothing imported.

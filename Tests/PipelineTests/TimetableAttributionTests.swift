@@ -92,17 +92,17 @@ import TestSupport
         #expect(freeUnmatched == free)
     }
 
-    @Test func validationErrorsCarryLineNumbersAndImportNothing() throws {
+    @Test func validationErrorsCarryLineNumbersAndImportNothing() async throws {
         let dir = try TempFolder("timetable")
         defer { dir.remove() }
         let catalog = try JobCatalog(path: dir.path("catalog.sqlite"))
         let good = dir.path("good.csv"), bad = dir.path("bad.csv")
         try (Self.header + "\nS,R1,1,,08:00,08:45,T1,Ann,Math,7A,t1\nS,R1,2,,08:00,08:45,T2,Bob,Art,7B,t1\n").write(toFile: good, atomically: true, encoding: .utf8)
-        _ = try catalog.importTimetable(good)
+        _ = try await catalog.importTimetable(good)
         try (Self.header + "\nS,R1,1,,08:00,08:45,T1,Ann,Math,7A,t1\nS,R1,9,,08:00,07:45,T2,Bob,Art,7B,t1\nS,,1,,8h,08:45,T3,Cy,Art,7B,t1\n")
             .write(toFile: bad, atomically: true, encoding: .utf8)
-        #expect {
-            _ = try catalog.importTimetable(bad)
+        await #expect {
+            _ = try await catalog.importTimetable(bad)
         } throws: { error in
             let m = (error as? TimetableError)?.message ?? ""
             return m.contains("line 3: weekday '9'") && m.contains("end 07:45 is not after start 08:00")
@@ -111,27 +111,27 @@ import TestSupport
         }
         // The earlier import stands; a re-import of the term replaces it whole.
         let check = try JobCatalog(path: dir.path("catalog.sqlite"))
-        #expect(try check.timetableSlotCount() == 2)
+        #expect(try await check.timetableSlotCount() == 2)
         try (Self.header + "\nS,R2,3,,10:00,10:45,T9,Zed,Music,8C,t1\n").write(toFile: good, atomically: true, encoding: .utf8)
-        #expect(try catalog.importTimetable(good) == ["term t1: 1 slots imported"])
-        #expect(try check.timetableSlotCount() == 1)
+        #expect(try await catalog.importTimetable(good) == ["term t1: 1 slots imported"])
+        #expect(try await check.timetableSlotCount() == 1)
     }
 
     /// The portal's page imports text; a school administrator's import holds only her school's rows.
-    @Test func importTextLimitedToOneSchool() throws {
+    @Test func importTextLimitedToOneSchool() async throws {
         let dir = try TempFolder("timetable-school")
         defer { dir.remove() }
         let catalog = try JobCatalog(path: dir.path("catalog.sqlite"))
         let mixed = Self.header + "\nS1,R1,1,,08:00,08:45,T1,Ann,Math,7A,t1\nS2,R1,1,,08:00,08:45,T2,Bob,Art,7B,t1\n"
-        #expect {
-            _ = try Timetable.importText(mixed, into: catalog, onlySchool: "S1")
+        await #expect {
+            _ = try await Timetable.importText(mixed, into: catalog, onlySchool: "S1")
         } throws: { error in
             ((error as? TimetableError)?.message ?? "").contains("rows of other schools (S2)")
         }
-        #expect(try catalog.timetableSlotCount() == 0, "nothing imported")
-        #expect(try Timetable.importText(mixed, into: catalog) == ["term t1: 2 slots imported"])
+        #expect(try await catalog.timetableSlotCount() == 0, "nothing imported")
+        #expect(try await Timetable.importText(mixed, into: catalog) == ["term t1: 2 slots imported"])
         let own = Self.header + "\nS1,R2,2,,09:00,09:45,T1,Ann,Math,7A,t2\n"
-        #expect(try Timetable.importText(own, into: catalog, onlySchool: "S1") == ["term t2: 1 slots imported"])
+        #expect(try await Timetable.importText(own, into: catalog, onlySchool: "S1") == ["term t2: 1 slots imported"])
     }
 
     @Test func quotedCellsAndWeekdayNamesAndDatedSlots() throws {
