@@ -145,7 +145,8 @@ extension PostgresJobQueue {
 
     public func lessonGroups(_ q: LessonQuery, groupBy: String) async throws -> [LessonGroupStats] {
         let logger = self.logger
-        let key = groupBy == "class" ? "coalesce(j.class_name, '?')" : "coalesce(j.subject, res.subject, '?')"
+        let key = LessonGroupKey.sql(groupBy)
+        let order = groupBy == "grade" ? "min(coalesce(j.grade, 99)), 1" : "1"
         // Constants of the code, not values: the same decile bounds as SQLite's.
         var bins = ""
         for i in 0..<10 {
@@ -158,7 +159,7 @@ extension PostgresJobQueue {
         let query = PostgresQuery(unsafeSQL: """
             SELECT \(key) COLLATE "C" AS k, COUNT(*) AS n, AVG(res.teacher_ratio) AS tr, AVG(res.rt) AS rt, AVG(res.ch) AS ch,
                 AVG(res.median_wait) AS wait, AVG(res.question_count::float8) AS q\(bins)
-            """ + Self.lessonFrom + w.sql + " GROUP BY 1 ORDER BY 1", binds: w.binds)
+            """ + Self.lessonFrom + w.sql + " GROUP BY 1 ORDER BY " + order, binds: w.binds)
         return try await call("group lessons") { c in
             try await Self.rows(c, query, logger).map { row in
                 let r = row.makeRandomAccess()

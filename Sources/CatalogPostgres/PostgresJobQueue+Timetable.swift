@@ -101,10 +101,12 @@ extension PostgresJobQueue {
     public func setAttribution(jobID: Int64, _ a: Attribution) async throws {
         let logger = self.logger
         let source = a.source.rawValue
+        let grade = a.className.flatMap(SchoolGrade.parse)
         let updated = try await call("attribute job \(jobID)") { c in
             try await Self.rows(c, """
                 UPDATE jobs SET school = \(a.school), room = \(a.room), teacher_id = \(a.teacherID), subject = \(a.subject),
-                    class_name = \(a.className), recorded_at = \(a.recordedAt), slot_id = \(a.slotID), attribution = \(source)
+                    class_name = \(a.className), recorded_at = \(a.recordedAt), slot_id = \(a.slotID), attribution = \(source),
+                    grade = \(grade)
                 WHERE id = \(jobID) RETURNING id
                 """, logger).count
         }

@@ -181,7 +181,20 @@ enum PostgresMigrations {
             """,
         ]),
         ("v5-jobs-completed-by", ["ALTER TABLE jobs ADD COLUMN completed_by TEXT"]),
+        // The grade the attributed class states (`SchoolGrade.parse`, written by `setAttribution`); lessons
+        // attributed before it get theirs from `backfillGrades` in the same transaction.
+        ("v6-jobs-grade", ["ALTER TABLE jobs ADD COLUMN grade INTEGER CHECK (grade BETWEEN 1 AND 12)"]),
     ]
+
+    /// v6's backfill: the grade of each already attributed class, parsed in Swift as SQLite's v6 does.
+    static func backfillGrades(_ c: PostgresConnection, logger: Logger) async throws {
+        var grades: [(Int64, Int)] = []
+        for try await (id, className) in try await c.query("SELECT id, class_name FROM jobs WHERE class_name IS NOT NULL",
+                                                             logger: logger).decode((Int64, String).self) {
+            if let g = SchoolGrade.parse(className) { grades.append((id, g)) }
+        }
+        for (id, g) in grades { try await c.query("UPDATE jobs SET grade = \(g) WHERE id = \(id)", logger: logger) }
+    }
 
     /// The names of the migrations, in order (tests compare them with the SQLite catalog's).
     static var names: [String] { all.map(\.name) }
@@ -200,6 +213,7 @@ enum PostgresMigrations {
                 }
                 for migration in migrations where !applied.contains(migration.name) {
                     for statement in migration.sql { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                    if migration.name == "v6-jobs-grade" { try await backfillGrades(c, logger: logger) }
                     try await c.query("""
                         INSERT INTO lessonlens_migrations (name, applied_at) VALUES (\(migration.name), \(unescaped: nowSQL))
                         """, logger: logger)

@@ -163,7 +163,7 @@ struct PostgresQueueTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(PostgresJobQueue.migrationNames == ["v1-recordings-jobs-results", "v2-results-warnings", "v3-jobs-interruptions",
-                                                    "v4-attribution-accounts", "v5-jobs-completed-by"])
+                                                    "v4-attribution-accounts", "v5-jobs-completed-by", "v6-jobs-grade"])
         #expect(PostgresJobQueue.migrationNames == CatalogStore.migrationNames)
         #expect(try await queues[0].appliedMigrations() == PostgresJobQueue.migrationNames)
         for q in queues { await q.close() }

@@ -220,6 +220,8 @@ func paritySnapshot(_ c: any PortalCatalog, ids: [Int64]) async throws -> [(Stri
         add("\(label) facets", try await c.lessonFacets(q))
         add("\(label) groups subject", try await c.lessonGroups(q, groupBy: "subject"))
         add("\(label) groups class", try await c.lessonGroups(q, groupBy: "class"))
+        add("\(label) groups teacher", try await c.lessonGroups(q, groupBy: "teacher"))
+        add("\(label) groups grade", try await c.lessonGroups(q, groupBy: "grade"))
     }
     for (teacher, school, job) in [(nil, nil, nil), ("T1", nil, nil), (nil, "S2", nil), (nil, nil, ids[3]), ("T2", "S2", nil),
                                    (nil, nil, Int64(9999)), (nil, "S1", ids[1])] as [(String?, String?, Int64?)] {
