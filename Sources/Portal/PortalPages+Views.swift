@@ -16,12 +16,19 @@ extension PortalPages {
         return layout(title: PortalStrings.t(.trends, lang), lang: lang, session: session, path: "/trends", body: b)
     }
 
-    static func school(_ bySubject: [LessonGroupStats], _ byClass: [LessonGroupStats], _ byTeacher: [LessonGroupStats],
-                       lang: ReportLanguage, session: SessionRow) -> String {
+    static func school(_ bySubject: [LessonGroupStats], grades: [LessonGroupStats], _ byClass: [LessonGroupStats],
+                       _ byTeacher: [LessonGroupStats], lang: ReportLanguage, session: SessionRow) -> String {
+        // Grade keys are `1`…`12` or `?`; shown as 七年级 / 高一 or Grade 7.
+        let byGrade = grades.map { g -> LessonGroupStats in
+            var g = g
+            g.key = SchoolGrade.label(Int(g.key), chinese: lang == .zh)
+            return g
+        }
         var b = "<h1>\(t(.school, lang))"
         if let s = session.user.school { b += " · \(e(s))" }
         b += "</h1><form method=\"post\" action=\"/school/export.csv\"><input type=\"hidden\" name=\"csrf\" value=\"\(e(session.csrf))\"><button type=\"submit\" id=\"export\">\(t(.exportCSV, lang))</button></form>"
-        for (title, groups, id) in [(PortalText.bySubject, bySubject, "by-subject"), (.byClass, byClass, "by-class"), (.byTeacher, byTeacher, "by-teacher")] {
+        for (title, groups, id) in [(PortalText.bySubject, bySubject, "by-subject"), (.byGrade, byGrade, "by-grade"), (.byClass, byClass, "by-class"),
+                                   (.byTeacher, byTeacher, "by-teacher")] {
             b += "<h2>\(t(title, lang))</h2><table class=\"plist\" id=\"\(id)\"><thead><tr><th></th><th>\(t(.lessons, lang))</th><th>\(t(.meanTalk, lang))</th>"
             b += "<th>\(t(.talkHistogram, lang))</th><th>\(t(.meanRt, lang))</th><th>\(t(.meanCh, lang))</th><th>\(t(.meanWait, lang))</th><th>\(t(.meanQuestions, lang))</th></tr></thead><tbody>"
             for g in groups {

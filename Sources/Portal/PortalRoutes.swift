@@ -66,8 +66,8 @@ enum PortalRoutes {
             let s = try requireSession(request, context)
             guard Access.isAdmin(s.user), let scope = Access.scope(s.user) else { throw PageError.notFound }
             var groups: [[LessonGroupStats]] = []
-            for key in ["subject", "class", "teacher"] { groups.append(try await state.catalog.lessonGroups(scope, groupBy: key)) }
-            return .html(PortalPages.school(groups[0], groups[1], groups[2], lang: context.language, session: s))
+            for key in ["subject", "grade", "class", "teacher"] { groups.append(try await state.catalog.lessonGroups(scope, groupBy: key)) }
+            return .html(PortalPages.school(groups[0], grades: groups[1], groups[2], groups[3], lang: context.language, session: s))
         }
         router.post("/school/export.csv") { request, context -> Response in
             let s = try requireSession(request, context)
@@ -245,7 +245,7 @@ enum PortalRoutes {
         guard var q = Access.scope(user) else {
             return (PortalPages.ListState(query: LessonQuery(), page: 1, perPage: perPage, total: 0, rows: [], subjects: [], classes: [], rawQuery: raw), nil)
         }
-        let facets = try await state.catalog.lessonFacets(q)
+        let facets = try await state.facets.facets(q) { try await state.catalog.lessonFacets(q) }
         q.subject = raw["subject"]
         q.className = raw["class"]
         q.text = raw["q"]

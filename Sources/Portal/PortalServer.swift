@@ -120,6 +120,8 @@ final class PortalState: Sendable {
     let catalog: any PortalCatalog
     let outputRoot: String
     let limiter = LoginLimiter()
+    /// The list's filter choices per scope, for 30 s (`FacetCache`).
+    let facets = FacetCache()
     let fileIO = FileIO()
 
     init(_ config: PortalConfiguration) async throws {

@@ -6,7 +6,7 @@ enum PortalText: String {
     case trends, school, date, className, subject, title, teacher, talkRatio, stMode, findings, filter
     case search, from, to, sort, order, ascending, descending, page, of, previous, next, noLessons
     case lessonsTotal, report, recording, clips, moments, openReport, notFound, notFoundBody, forbidden
-    case tooLarge, badRequest, serverError, serverErrorBody, signInRequired, exportCSV, bySubject, byClass
+    case tooLarge, badRequest, serverError, serverErrorBody, signInRequired, exportCSV, bySubject, byClass, byGrade
     case byTeacher, lessons, meanTalk, meanRt, meanCh, meanWait, meanQuestions, talkHistogram
     case teacherShareTrend, rtChTrend, questionsTrend, goal, questions, waitTime, noTrend, back, language
     case tokenSignIn, idToken, csrfFailed, any, providerSignIn
@@ -67,7 +67,8 @@ enum PortalStrings {
         .signInRequired: ("请先登录。", "Please sign in."),
         .exportCSV: ("导出 CSV", "Export CSV"),
         .bySubject: ("按学科", "By subject"),
-        .byClass: ("按班级（年级）", "By class (grade)"),
+        .byClass: ("按班级", "By class"),
+        .byGrade: ("按年级（由班级名称识别）", "By grade (read from the class name)"),
         .byTeacher: ("按教师", "By teacher"),
         .lessons: ("课数", "Lessons"),
         .meanTalk: ("平均教师讲话", "Mean teacher talk"),

@@ -92,6 +92,11 @@ import TestSupport
         let school = try await carol.get("/school")
         #expect(school.status == 200)
         #expect(school.text.contains("物理") && school.text.contains("数学") && !school.text.contains("HYPERLINK"))
+        // Per grade (read from 高二(3)班 / 高一(1)班), and per teacher (not per subject, an earlier bug).
+        let byGrade = try #require(school.text.components(separatedBy: "id=\"by-grade\"").last?.components(separatedBy: "</table>").first)
+        #expect(byGrade.contains("<th>高一</th><td>1</td>") && byGrade.contains("<th>高二</th><td>2</td>"), "\(byGrade)")
+        let byTeacher = try #require(school.text.components(separatedBy: "id=\"by-teacher\"").last?.components(separatedBy: "</table>").first)
+        #expect(byTeacher.contains("T1") && byTeacher.contains("T2") && !byTeacher.contains("物理"), "\(byTeacher)")
         #expect(try await carol.post("/school/export.csv", form: [:]).status == 403)  // no CSRF token
         let csv = try await carol.post("/school/export.csv", form: ["csrf": try await carol.csrf()])
         #expect(csv.status == 200)
