@@ -274,10 +274,35 @@ public actor QueueWorker {
             do {
                 _ = try await queue.complete(jobID: job.id, worker: worker, reportDir: staged.reportDir, summary: staged.summary)
             } catch {
+                var leaseLost = false
+                if let e = error as? CatalogError, case .leaseLost = e { leaseLost = true }
+                if !leaseLost {
+                    // A refusal and a reply lost on the way (the commit may have gone through) look alike here:
+                    // the job's row says which. Unreadable too (the catalog is unreachable): the staged folder
+                    // stays for `recoverStaged` (this host's next start, or another host's after two leases),
+                    // which publishes it if the commit went through and removes it otherwise; the lease
+                    // expires and the job is retried if it did not.
+                    guard let row = try? await queue.job(id: job.id) else {
+                        abandoned += 1
+                        logger.error("outcome of the commit unknown (catalog unreachable); staged report kept for recovery",
+                                     metadata: ["job": "\(job.id)", "staged": "\(staged.staging ?? "-")", "error": "\(error)"])
+                        return
+                    }
+                    if row.state == .done, row.completedBy == worker, row.reportDir == staged.reportDir {
+                        if let staging = staged.staging {
+                            try? QueueWorker.publish(staging, at: staged.reportDir, job: job, worker: worker, outDir: opts.outDir)
+                        }
+                        await attribute(job, reportDir: staged.reportDir)
+                        done += 1
+                        logger.warning("the commit went through though its reply was lost; report published",
+                                       metadata: ["job": "\(job.id)"])
+                        return
+                    }
+                }
                 // Not committed (lease lost, or the catalog refused): nothing is published; the staged folder goes.
                 if let staging = staged.staging { try? FileManager.default.removeItem(atPath: staging) }
                 logger.error("cannot record outcome; report not published", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                if let e = error as? CatalogError, case .leaseLost = e { abandoned += 1; return }
+                if leaseLost { abandoned += 1; return }
                 let state = try? await queue.fail(jobID: job.id, worker: worker, error: "cannot record the result: \(error)",
                                                   transient: true, retryDelaySeconds: nil)
                 if state == .failed { failed += 1 }
@@ -292,14 +317,7 @@ public actor QueueWorker {
                                  metadata: ["job": "\(job.id)", "staged": "\(staging)", "error": "\(error)"])
                 }
             }
-            if let catalog = queue as? any PortalCatalog {
-                // Who taught the lesson (issue 11), as the watcher does after its commit; never fails the job.
-                // On the worker's threads: reading and decoding report.json stays off the cooperative pool.
-                let reportDir = staged.reportDir
-                await Task(executorPreference: threads) {
-                    await Attributor.attributeQuietly(catalog, jobID: job.id, path: job.path, reportDir: reportDir)
-                }.value
-            }
+            await attribute(job, reportDir: staged.reportDir)
             done += 1
             let seconds = WorkerMetrics.seconds(since: started)
             metrics.jobSeconds.add(seconds)
@@ -315,6 +333,15 @@ public actor QueueWorker {
             if state == .failed { failed += 1 }
             logger.warning("job failed", metadata: ["job": "\(job.id)", "error": "\(failure.message)", "state": "\(state?.rawValue ?? "?")"])
         }
+    }
+
+    /// Who taught the lesson (issue 11), as the watcher does after its commit; never fails the job.
+    /// On the worker's threads: reading and decoding report.json stays off the cooperative pool.
+    func attribute(_ job: JobRow, reportDir: String) async {
+        guard let catalog = queue as? any PortalCatalog else { return }
+        await Task(executorPreference: threads) {
+            await Attributor.attributeQuietly(catalog, jobID: job.id, path: job.path, reportDir: reportDir)
+        }.value
     }
 
     struct Staged: Sendable {
