@@ -7,6 +7,9 @@
 #   2. throughput of 1, 2, 4 and 8 stub worker processes (`--stub-sleep MS`) on BENCH_JOBS queued jobs, for
 #      a 0 ms job (the queue alone: claims/s the one jobs table sustains) and a 50 ms job, each row with
 #      its ratio to 1 worker; elapsed = first claim to last commit, from the jobs table;
+#   4. (first, to run on an idle machine) idle load: BENCH_IDLE_PROCS worker processes of 4 lanes each on an
+#      empty queue for BENCH_IDLE_SECONDS, the database's committed transactions per second (pg_stat_database
+#      xact_commit) with `--max-poll 0.25` (a fixed 0.25 s poll, before the eighth session) and the default 2 s;
 #   3. the real pipeline's throughput with 2 worker processes on SampleMedia (each recording twice, the
 #      second remuxed with another comment or TS id so its bytes differ, else it would be a duplicate):
 #      recordings/min and x realtime, elapsed = first claim to last commit.
@@ -40,6 +43,36 @@ span() { psql_ -d "$1" -c "SELECT ROUND((MAX(finished_at) - MIN(started_at))::nu
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), fsync on, loopback TCP"
 echo
+SECTIONS=${BENCH_SECTIONS:-idle overhead stub real}
+has() { case " $SECTIONS " in *" $1 "*) return 0;; esac; return 1; }
+
+if has idle; then
+    procs=${BENCH_IDLE_PROCS:-8}; secs=${BENCH_IDLE_SECONDS:-20}
+    echo "== idle load: $procs worker processes x 4 lanes, empty queue, ${secs} s =="
+    printf '%-12s %12s %14s %8s\n' max-poll 'xact/s' 'xact/s/lane' ratio
+    base=""
+    for mp in 0.25 2; do
+        db="idle${mp/./_}"; url=$(newdb "$db")
+        pids=()
+        for _ in $(seq 1 "$procs"); do
+            "$BIN" worker --catalog "$url" --out "$work/out-$db" --stub-sleep 0 --workers 4 --lease 60 --max-poll "$mp" \
+                --metrics-interval 0 2>>"$work/worker-$db.log" &
+            pids+=($!)
+        done
+        sleep 5   # start-up, connections, the first doublings
+        x0=$(psql_ -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'")
+        sleep "$secs"
+        x1=$(psql_ -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'")
+        kill -TERM "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true
+        rate=$(python3 -c "print(f'{($x1 - $x0) / $secs:.1f}')")
+        [ -n "$base" ] || base=$rate
+        printf '%-12s %12s %14s %8s\n' "$mp s" "$rate" "$(python3 -c "print(f'{$rate / ($procs * 4):.2f}')")" \
+            "$(python3 -c "print(f'{$rate / $base:.2f}')")"
+    done
+    echo
+fi
+has overhead || has stub || has real || exit 0
+
 echo "== per-job queue overhead (one worker, one job at a time) =="
 url=$(newdb overhead)
 "$BIN" worker --catalog "$url" --bench-overhead "$OVERHEAD_JOBS"

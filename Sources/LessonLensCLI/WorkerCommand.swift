@@ -21,7 +21,7 @@ struct WorkerCommand: AsyncParsableCommand {
             state, this process's done/failed counts, mean/p95 job duration and claim latency; --metrics-file \
             writes the same in Prometheus text format (atomically; name it *.prom in node_exporter's \
             textfile-collector folder). An idle worker claims again after 0.25 s, doubling the pause per empty \
-            claim up to 2 s (with jitter), and asks for expired leases to be requeued once per third of a lease: \
+            claim up to --max-poll (2 s; with jitter), and asks for expired leases to be requeued once per third of a lease: \
             the load many idle hosts put on the database stays bounded. --stub-sleep MS replaces the analysis by a readable-file \
             check, a sleep and a small report.json: for tests and benchmarks of the queue only.
             """)
@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Report folder (shared storage).", valueName: "DIR")) var out: String = "./lessonlens-out"
     @Option(name: .long, help: "Jobs analysed at once by this process.") var workers: Int = 1
     @Option(name: .long, help: "Seconds a claimed job's lease lasts.") var lease: Double = 60
+    @Option(name: .long, help: ArgumentHelp("Longest pause in seconds between claims of an idle lane (0.25-300; 0.25: a fixed poll).",
+                                            valueName: "S"))
+    var maxPoll: Double = 2
     @Option(name: .long, help: "First retry delay in seconds of a transient failure or expired lease (doubles per attempt).")
     var retryBase: Double = 30
     @Option(name: .long, help: ArgumentHelp("Tests/benchmarks: stand-in analysis that sleeps MS milliseconds.", valueName: "MS"))
@@ -49,6 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
         guard lease >= 0.3 else { throw ValidationError("--lease must be at least 0.3 seconds") }
+        guard maxPoll >= 0.25, maxPoll <= 300 else { throw ValidationError("--max-poll must be 0.25-300 seconds") }
         guard retryBase >= 0 else { throw ValidationError("--retry-base must be at least 0") }
         if let stubSleep, stubSleep < 0 { throw ValidationError("--stub-sleep must be at least 0") }
         guard metricsInterval >= 0 else { throw ValidationError("--metrics-interval must be at least 0 seconds") }
@@ -68,6 +72,7 @@ struct WorkerCommand: AsyncParsableCommand {
             var options = QueueWorkerOptions(outDir: out, config: config)
             options.workers = workers
             options.leaseSeconds = lease
+            options.maxPollSeconds = maxPoll
             options.stubSleepMilliseconds = stubSleep
             options.exitWhenIdle = once
             options.metricsIntervalSeconds = metricsInterval

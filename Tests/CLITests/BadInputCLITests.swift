@@ -57,6 +57,10 @@ import Testing
         #expect(try LessonLens.run(["analyze"]).status == 64)
         #expect(try LessonLens.run(["analyze", "x.mp4", "--lang", "fr"]).status == 64)
         #expect(try LessonLens.run(["analyze", "x.mp4", "--workers", "0"]).status == 64)
+        for poll in ["0.1", "301", "nan"] {
+            let r = try LessonLens.run(["worker", "--catalog", "postgres://nobody@127.0.0.1:1/x", "--max-poll", poll])
+            #expect(r.status == 64, "--max-poll \(poll): \(r.stderr)")
+        }
         let bad = try LessonLens.run(["analyze", TestEnvironment.sample("lesson-audio.m4a"), "--set", "st.intervalSeconds=20"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("st.intervalSeconds"))
