@@ -167,20 +167,24 @@ extension CatalogStore {
         }
     }
 
-    /// Done lessons no slot matched (or never attributed), oldest first.
-    public func unmatchedLessons() throws -> [UnmatchedLesson] {
+    /// Done lessons no slot matched (or never attributed), by id: one page after `afterID`.
+    public func unmatchedLessons(school: String?, afterID: Int64, limit: Int) throws -> [UnmatchedLesson] {
         try read("list unmatched lessons") { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, path, school, room, recorded_at FROM jobs
-                WHERE state = 'done' AND (attribution IS NULL OR attribution = 'unmatched') ORDER BY id
-                """).map { UnmatchedLesson(jobID: $0["id"], path: $0["path"], school: $0["school"], room: $0["room"], recordedAt: $0["recorded_at"]) }
+                WHERE state = 'done' AND (attribution IS NULL OR attribution = 'unmatched') AND id > ?
+                    AND (? IS NULL OR school = ?) ORDER BY id LIMIT ?
+                """, arguments: [afterID, school, school, max(0, limit)]).map {
+                UnmatchedLesson(jobID: $0["id"], path: $0["path"], school: $0["school"], room: $0["room"], recordedAt: $0["recorded_at"])
+            }
         }
     }
 
-    /// Ids of done jobs with the path each was analysed from, for re-attribution.
-    public func doneJobs() throws -> [(id: Int64, path: String, reportDir: String)] {
+    /// Done jobs with the path each was analysed from, for re-attribution: one page after `afterID`.
+    public func doneJobs(afterID: Int64, limit: Int) throws -> [(id: Int64, path: String, reportDir: String)] {
         try read("list done jobs") { db in
-            try Row.fetchAll(db, sql: "SELECT id, path, report_dir FROM jobs WHERE state = 'done' ORDER BY id").map { ($0["id"], $0["path"], $0["report_dir"]) }
+            try Row.fetchAll(db, sql: "SELECT id, path, report_dir FROM jobs WHERE state = 'done' AND id > ? ORDER BY id LIMIT ?",
+                             arguments: [afterID, max(0, limit)]).map { ($0["id"], $0["path"], $0["report_dir"]) }
         }
     }
 }

@@ -58,10 +58,12 @@ public protocol PortalCatalog: Sendable {
     func setAttribution(jobID: Int64, _ a: Attribution) async throws
     /// The attribution stored on job `jobID` (nil before any); `CatalogError.noSuchJob` if no such job.
     func attribution(jobID: Int64) async throws -> Attribution?
-    /// Done lessons no slot matched (or never attributed), oldest first.
-    func unmatchedLessons() async throws -> [UnmatchedLesson]
-    /// Ids of done jobs with the path each was analysed from and its report folder, by id.
-    func doneJobs() async throws -> [(id: Int64, path: String, reportDir: String)]
+    /// Done lessons no slot matched (or never attributed), by id, after `afterID`, at most `limit`;
+    /// `school` non-nil: only that school's.
+    func unmatchedLessons(school: String?, afterID: Int64, limit: Int) async throws -> [UnmatchedLesson]
+    /// Done jobs with the path each was analysed from and its report folder, by id, after `afterID`, at most
+    /// `limit` (re-attribution walks them page by page: memory is one page, whatever the catalog's size).
+    func doneJobs(afterID: Int64, limit: Int) async throws -> [(id: Int64, path: String, reportDir: String)]
     /// A stored setting, nil when unset.
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws
@@ -78,6 +80,31 @@ extension PortalCatalog {
             try await body(page)
             if page.count < pageSize { return }
             offset += page.count
+        }
+    }
+}
+
+extension PortalCatalog {
+    /// Every unmatched lesson, read page by page (`timetable unmatched` prints them all).
+    public func allUnmatchedLessons(pageSize: Int = 500) async throws -> [UnmatchedLesson] {
+        var out: [UnmatchedLesson] = [], after: Int64 = 0
+        while true {
+            let page = try await unmatchedLessons(school: nil, afterID: after, limit: pageSize)
+            out += page
+            guard page.count == pageSize, let last = page.last else { return out }
+            after = last.jobID
+        }
+    }
+
+    /// Calls `body` with every done job, in pages of `pageSize` by id.
+    public func forEachDoneJob(pageSize: Int = 500,
+                               _ body: ((id: Int64, path: String, reportDir: String)) async throws -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let page = try await doneJobs(afterID: after, limit: pageSize)
+            for job in page { try await body(job) }
+            guard page.count == pageSize, let last = page.last else { return }
+            after = last.id
         }
     }
 }

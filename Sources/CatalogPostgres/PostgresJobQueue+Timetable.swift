@@ -129,12 +129,14 @@ extension PostgresJobQueue {
         }
     }
 
-    public func unmatchedLessons() async throws -> [UnmatchedLesson] {
+    public func unmatchedLessons(school: String?, afterID: Int64, limit: Int) async throws -> [UnmatchedLesson] {
         let logger = self.logger
+        let limit = max(0, limit)
         return try await call("list unmatched lessons") { c in
             try await Self.rows(c, """
                 SELECT id, path, school, room, recorded_at FROM jobs
-                WHERE state = 'done' AND (attribution IS NULL OR attribution = 'unmatched') ORDER BY id
+                WHERE state = 'done' AND (attribution IS NULL OR attribution = 'unmatched') AND id > \(afterID)
+                    AND (\(school)::text IS NULL OR school = \(school)) ORDER BY id LIMIT \(limit)
                 """, logger).map { row in
                 let (id, path, school, room, recordedAt) = try row.decode((Int64, String, String?, String?, String?).self)
                 return UnmatchedLesson(jobID: id, path: path, school: school, room: room, recordedAt: recordedAt)
@@ -142,10 +144,13 @@ extension PostgresJobQueue {
         }
     }
 
-    public func doneJobs() async throws -> [(id: Int64, path: String, reportDir: String)] {
+    public func doneJobs(afterID: Int64, limit: Int) async throws -> [(id: Int64, path: String, reportDir: String)] {
         let logger = self.logger
+        let limit = max(0, limit)
         return try await call("list done jobs") { c in
-            try await Self.rows(c, "SELECT id, path, report_dir FROM jobs WHERE state = 'done' ORDER BY id", logger).map {
+            try await Self.rows(c, """
+                SELECT id, path, report_dir FROM jobs WHERE state = 'done' AND id > \(afterID) ORDER BY id LIMIT \(limit)
+                """, logger).map {
                 let (id, path, reportDir) = try $0.decode((Int64, String, String).self)
                 return (id: id, path: path, reportDir: reportDir)
             }

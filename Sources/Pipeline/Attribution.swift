@@ -242,14 +242,14 @@ extension PortalCatalogHandle {
         if let pathPattern { try await setPathPattern(pathPattern) }
         let attributor = try await Attributor.of(portal)
         var counts = (timetable: 0, unmatched: 0, plan: 0, manual: 0)
-        for job in try await portal.doneJobs() {
-            if let existing = try await portal.attribution(jobID: job.id), existing.source == .manual { counts.manual += 1; continue }
+        try await portal.forEachDoneJob { job in
+            if let existing = try await portal.attribution(jobID: job.id), existing.source == .manual { counts.manual += 1; return }
             let json = (job.reportDir as NSString).appendingPathComponent("report.json")
             guard let data = FileManager.default.contents(atPath: json),
                   let report = try? JSONDecoder().decode(Report.self, from: data) else {
                 try await portal.setAttribution(jobID: job.id, Attribution(source: .unmatched))
                 counts.unmatched += 1
-                continue
+                return
             }
             let a = attributor.attribute(path: job.path, report: report)
             try await portal.setAttribution(jobID: job.id, a)
@@ -265,7 +265,7 @@ extension PortalCatalogHandle {
 
     /// `timetable unmatched`: the lessons no slot matched, one tab-separated line each.
     public func unmatchedListing() async throws -> [String] {
-        try await portal.unmatchedLessons().map { u in
+        try await portal.allUnmatchedLessons().map { u in
             "\(u.jobID)\t\(u.recordedAt ?? "-")\t\(u.school ?? "-")\t\(u.room ?? "-")\t\(String(reflecting: u.path))"
         }
     }

@@ -47,8 +47,12 @@ extension SQLiteJobQueue: PortalCatalog {
     public func teachers() async throws -> [(id: String, name: String, school: String)] { try await catalog { try $0.teachers() } }
     public func setAttribution(jobID: Int64, _ a: Attribution) async throws { try await catalog { try $0.setAttribution(jobID: jobID, a) } }
     public func attribution(jobID: Int64) async throws -> Attribution? { try await catalog { try $0.attribution(jobID: jobID) } }
-    public func unmatchedLessons() async throws -> [UnmatchedLesson] { try await catalog { try $0.unmatchedLessons() } }
-    public func doneJobs() async throws -> [(id: Int64, path: String, reportDir: String)] { try await catalog { try $0.doneJobs() } }
+    public func unmatchedLessons(school: String?, afterID: Int64, limit: Int) async throws -> [UnmatchedLesson] {
+        try await catalog { try $0.unmatchedLessons(school: school, afterID: afterID, limit: limit) }
+    }
+    public func doneJobs(afterID: Int64, limit: Int) async throws -> [(id: Int64, path: String, reportDir: String)] {
+        try await catalog { try $0.doneJobs(afterID: afterID, limit: limit) }
+    }
     public func setting(_ key: String) async throws -> String? { try await catalog { try $0.setting(key) } }
     public func setSetting(_ key: String, _ value: String) async throws { try await catalog { try $0.setSetting(key, value) } }
 }

@@ -35,7 +35,7 @@ extension PortalRoutes {
             let s = try requireAdmin(request, context)
             let form = try await checkedForm(request, s)
             guard let job = form["job"].flatMap(Int64.init), let teacher = form["teacher"], !teacher.isEmpty,
-                  try await unmatched(state, s.user).contains(where: { $0.jobID == job }),
+                  try await mayAssign(state, s.user, job: job),
                   try await teachers(state, s.user).contains(where: { $0.id == teacher }) else { throw PageError.notFound }
             let line = try await admin.assign(jobID: job, teacherID: teacher)
             try await state.catalog.audit(user: s.user.name, action: "assign", detail: "job \(job) → \(teacher)", ip: context.remoteIP, now: Date())
@@ -51,10 +51,22 @@ extension PortalRoutes {
     }
 
     /// Unmatched lessons the administrator may assign: her school's (a lesson without a school only for the
-    /// district administrator).
+    /// district administrator), the oldest `limit` (the page says when there are more; assigning them
+    /// brings the next ones up).
+    static let unmatchedShown = 500
     static func unmatched(_ state: PortalState, _ user: UserRow) async throws -> [UnmatchedLesson] {
-        let all = try await state.catalog.unmatchedLessons()
-        return user.role == .districtAdmin ? all : all.filter { $0.school != nil && $0.school == user.school }
+        if user.role == .districtAdmin { return try await state.catalog.unmatchedLessons(school: nil, afterID: 0, limit: unmatchedShown + 1) }
+        guard let school = user.school else { return [] }
+        return try await state.catalog.unmatchedLessons(school: school, afterID: 0, limit: unmatchedShown + 1)
+    }
+
+    /// Whether `job` is an unmatched lesson of the administrator's scope (read for that one job, so a lesson
+    /// beyond the page's first `unmatchedShown` can be assigned too).
+    static func mayAssign(_ state: PortalState, _ user: UserRow, job: Int64) async throws -> Bool {
+        guard job > 0 else { return false }
+        let school: String? = user.role == .districtAdmin ? nil : user.school
+        if user.role != .districtAdmin, school == nil { return false }
+        return try await state.catalog.unmatchedLessons(school: school, afterID: job - 1, limit: 1).first?.jobID == job
     }
 
     static func teachers(_ state: PortalState, _ user: UserRow) async throws -> [(id: String, name: String, school: String)] {
@@ -79,12 +91,13 @@ extension PortalPages {
             <textarea name="csv" rows="8" cols="100" maxlength="\(PortalLimits.timetableBytes)" required></textarea></label>
             <button type="submit">\(zh ? "导入并重新匹配" : "Import and attribute again")</button></form>
             """
-        b += "<h2>\(zh ? "未匹配的课" : "Unmatched lessons") (\(unmatched.count))</h2>"
+        let count = unmatched.count > PortalRoutes.unmatchedShown ? "\(PortalRoutes.unmatchedShown)+" : "\(unmatched.count)"
+        b += "<h2>\(zh ? "未匹配的课" : "Unmatched lessons") (\(count))</h2>"
         if unmatched.isEmpty { return layout(title: zh ? "课表" : "Timetable", lang: lang, session: session, path: "/admin/timetable", body: b) }
         let options = teachers.map { "<option value=\"\(e($0.id))\">\(e($0.name)) (\(e($0.id)))</option>" }.joined()
         b += "<table class=\"ptable\"><tr><th>\(zh ? "课" : "Lesson")</th><th>\(zh ? "录制时间" : "Recorded")</th><th>\(zh ? "学校" : "School")</th>"
             + "<th>\(zh ? "教室" : "Room")</th><th>\(zh ? "文件" : "File")</th><th></th></tr>"
-        for u in unmatched.prefix(500) {
+        for u in unmatched.prefix(PortalRoutes.unmatchedShown) {
             b += "<tr><td>\(u.jobID)</td><td>\(e(u.recordedAt ?? "-"))</td><td>\(e(u.school ?? "-"))</td><td>\(e(u.room ?? "-"))</td>"
                 + "<td>\(e((u.path as NSString).lastPathComponent))</td><td><form method=\"post\" action=\"/admin/assign\" class=\"inline\">"
                 + "<input type=\"hidden\" name=\"csrf\" value=\"\(e(session.csrf))\"><input type=\"hidden\" name=\"job\" value=\"\(u.jobID)\">"

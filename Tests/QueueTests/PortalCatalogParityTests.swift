@@ -240,8 +240,13 @@ func paritySnapshot(_ c: any PortalCatalog, ids: [Int64]) async throws -> [(Stri
     add("timetableSlots", try await c.timetableSlots())
     add("teachers", try await c.teachers().map { [$0.id, $0.name, $0.school] })
     for id in ids { add("attribution \(id)", try await c.attribution(jobID: id)) }
-    add("unmatched", try await c.unmatchedLessons())
-    add("doneJobs", try await c.doneJobs().map { "\($0.id) \($0.path) \($0.reportDir)" })
+    add("unmatched", try await c.allUnmatchedLessons(pageSize: 3))
+    add("unmatched S1 after 5", try await c.unmatchedLessons(school: "S1", afterID: 5, limit: 2))
+    add("unmatched none", try await c.unmatchedLessons(school: "no such school", afterID: 0, limit: 10))
+    var done: [String] = []
+    try await c.forEachDoneJob(pageSize: 7) { done.append("\($0.id) \($0.path) \($0.reportDir)") }
+    add("doneJobs", done)
+    add("doneJobs after 10", try await c.doneJobs(afterID: 10, limit: 4).map { "\($0.id) \($0.path) \($0.reportDir)" })
     for key in ["attribution.pathPattern", "empty", "missing"] { add("setting \(key)", try await c.setting(key)) }
     return out
 }
@@ -292,8 +297,8 @@ struct PortalCatalogParityTests {
             #expect(try await c.session(tokenHash: paritySHA(1000), now: ParityFixture.now)?.csrf == "csrf-a", "\(b.name)")
             #expect(try await c.auditLog(limit: 3).map(\.detail) == ["job 11 '; --", "job 10 '; --", "job 9 '; --"], "\(b.name)")
             #expect(try await c.lessonGroups(LessonQuery(), groupBy: "class").map(\.lessons).reduce(0, +) == 30, "\(b.name)")
-            #expect(try await c.unmatchedLessons().count == 10, "\(b.name): 5 never attributed, 5 unmatched")
-            #expect(try await c.doneJobs().count == 30, "\(b.name): not the queued job")
+            #expect(try await c.allUnmatchedLessons(pageSize: 4).count == 10, "\(b.name): 5 never attributed, 5 unmatched")
+            #expect(try await c.doneJobs(afterID: 0, limit: 1000).count == 30, "\(b.name): not the queued job")
         }
     }
 

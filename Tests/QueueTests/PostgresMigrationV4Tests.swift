@@ -37,7 +37,7 @@ struct PostgresMigrationV4Tests {
         let catalog: any PortalCatalog = after
         #expect(try await after.job(id: job.id).completedBy == "old:1:t:w0")
         #expect(try await catalog.attribution(jobID: job.id) == nil)
-        #expect(try await catalog.unmatchedLessons().map(\.jobID) == [job.id])
+        #expect(try await catalog.allUnmatchedLessons().map(\.jobID) == [job.id])
         try await catalog.replaceTerms([("2026秋", [TimetableSlot(term: "2026秋", school: "S1", room: "R1", weekday: 1, date: nil,
                                                                   startMinute: 480, endMinute: 525, teacherID: "T1",
                                                                   teacherName: "Frau Müller", subject: "Math", className: "7A",

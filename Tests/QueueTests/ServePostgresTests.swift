@@ -155,7 +155,7 @@ struct ServePostgresTests {
         let unmatched = try await QueueProcess.offPool { try LessonLens.run(["timetable", "unmatched", "--catalog", url]) }
         #expect(unmatched.status == 0 && unmatched.stdout.isEmpty, "\(unmatched.stdout)\(unmatched.stderr)")
         let catalog = try await PortalCatalogHandle.open(url, create: false)
-        let job = try #require(try await catalog.portal.doneJobs().first)
+        let job = try #require(try await catalog.portal.doneJobs(afterID: 0, limit: 1).first)
         let a = try await catalog.portal.attribution(jobID: job.id)
         await catalog.close()
         #expect(a?.source == .timetable && a?.teacherID == "T1" && a?.className == "7A", "\(String(describing: a))")

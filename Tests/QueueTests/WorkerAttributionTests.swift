@@ -34,10 +34,10 @@ import TestSupport
         #expect(summary.hasPrefix("1 done, 0 failed"), "\(summary)")
 
         let store = try CatalogStore(path: catalogPath)
-        let job = try #require(try store.doneJobs().first)
+        let job = try #require(try store.doneJobs(afterID: 0, limit: 1).first)
         let a = try #require(try store.attribution(jobID: job.id), "the worker attributed the lesson")
         #expect(a.source == .timetable && a.teacherID == "T1" && a.school == "S1" && a.room == "R1" && a.className == "7A", "\(a)")
-        #expect(try store.unmatchedLessons().isEmpty)
+        #expect(try store.unmatchedLessons(school: nil, afterID: 0, limit: 1).isEmpty)
         #expect(try store.lessons(teacherID: "T1").map(\.jobID) == [job.id], "the lesson is the teacher's in the portal")
     }
 }
