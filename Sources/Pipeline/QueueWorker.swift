@@ -276,6 +276,7 @@ public actor QueueWorker {
             } catch {
                 var leaseLost = false
                 if let e = error as? CatalogError, case .leaseLost = e { leaseLost = true }
+                var committed = false
                 if !leaseLost {
                     // A refusal and a reply lost on the way (the commit may have gone through) look alike here:
                     // the job's row says which. Unreadable too (the catalog is unreachable): the staged folder
@@ -288,25 +289,22 @@ public actor QueueWorker {
                                      metadata: ["job": "\(job.id)", "staged": "\(staged.staging ?? "-")", "error": "\(error)"])
                         return
                     }
-                    if row.state == .done, row.completedBy == worker, row.reportDir == staged.reportDir {
-                        if let staging = staged.staging {
-                            try? QueueWorker.publish(staging, at: staged.reportDir, job: job, worker: worker, outDir: opts.outDir)
-                        }
-                        await attribute(job, reportDir: staged.reportDir)
-                        done += 1
-                        logger.warning("the commit went through though its reply was lost; report published",
-                                       metadata: ["job": "\(job.id)"])
-                        return
+                    committed = row.state == .done && row.completedBy == worker && row.reportDir == staged.reportDir
+                    if committed {
+                        // On to the publish below, as for a commit that answered.
+                        logger.warning("the commit went through though its reply was lost", metadata: ["job": "\(job.id)"])
                     }
                 }
-                // Not committed (lease lost, or the catalog refused): nothing is published; the staged folder goes.
-                if let staging = staged.staging { try? FileManager.default.removeItem(atPath: staging) }
-                logger.error("cannot record outcome; report not published", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                if leaseLost { abandoned += 1; return }
-                let state = try? await queue.fail(jobID: job.id, worker: worker, error: "cannot record the result: \(error)",
-                                                  transient: true, retryDelaySeconds: nil)
-                if state == .failed { failed += 1 }
-                return
+                if !committed {
+                    // Not committed (lease lost, or the catalog refused): nothing is published; the staged folder goes.
+                    if let staging = staged.staging { try? FileManager.default.removeItem(atPath: staging) }
+                    logger.error("cannot record outcome; report not published", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                    if leaseLost { abandoned += 1; return }
+                    let state = try? await queue.fail(jobID: job.id, worker: worker, error: "cannot record the result: \(error)",
+                                                      transient: true, retryDelaySeconds: nil)
+                    if state == .failed { failed += 1 }
+                    return
+                }
             }
             metrics.completeSeconds.add(WorkerMetrics.seconds(since: committing))
             if let staging = staged.staging {
