@@ -174,29 +174,13 @@ extension CatalogStore {
     /// each row with its access rule).
     public func lessons(teacherID: String? = nil, school: String? = nil, jobID: Int64? = nil) throws -> [LessonRow] {
         try read("list lessons") { db in
-            var sql = """
-                SELECT res.*, j.path AS job_path, j.school AS a_school, j.room AS a_room, j.teacher_id AS a_teacher_id,
-                    j.subject AS a_subject, j.class_name AS a_class, j.recorded_at AS a_recorded_at, j.slot_id AS a_slot,
-                    j.attribution AS a_source, t.name AS teacher_name
-                FROM results res JOIN jobs j ON j.id = res.job_id LEFT JOIN teachers t ON t.id = j.teacher_id
-                WHERE 1 = 1
-                """
+            var sql = Self.lessonSelect + " WHERE 1 = 1"
             var args: StatementArguments = []
             if let teacherID { sql += " AND j.teacher_id = ?"; args += [teacherID] }
             if let school { sql += " AND coalesce(j.school, res.school) = ?"; args += [school] }
             if let jobID { sql += " AND j.id = ?"; args += [jobID] }
             sql += " ORDER BY coalesce(j.recorded_at, '') DESC, res.created_at DESC, res.job_id DESC"
-            return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
-                let summary = ResultSummary(row: row)
-                let attribution = (row["a_source"] as String?).flatMap(AttributionSource.init(rawValue:)).map {
-                    Attribution(school: row["a_school"], room: row["a_room"], teacherID: row["a_teacher_id"],
-                                subject: row["a_subject"], className: row["a_class"], recordedAt: row["a_recorded_at"],
-                                slotID: row["a_slot"], source: $0)
-                }
-                return LessonRow(jobID: row["job_id"], path: row["job_path"],
-                                 createdAt: Date(timeIntervalSince1970: row["created_at"]), summary: summary,
-                                 attribution: attribution, teacherName: row["teacher_name"])
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.lessonRow)
         }
     }
 }

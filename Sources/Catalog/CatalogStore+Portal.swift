@@ -149,18 +149,6 @@ extension CatalogStore {
         }
     }
 
-    /// Calls `body` with the query's lessons in pages of `pageSize` (CSV export, trends): memory is one page.
-    public func forEachLesson(_ q: LessonQuery, pageSize: Int = 500, _ body: ([LessonRow]) throws -> Void) throws {
-        var offset = 0
-        while true {
-            let page = try lessonsPage(q, limit: pageSize, offset: offset).rows
-            if page.isEmpty { return }
-            try body(page)
-            if page.count < pageSize { return }
-            offset += page.count
-        }
-    }
-
     /// Distinct subjects and classes the query's scope holds (the list page's filter choices).
     public func lessonFacets(_ q: LessonQuery) throws -> (subjects: [String], classes: [String]) {
         try read("list lesson facets") { db in

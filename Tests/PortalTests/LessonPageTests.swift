@@ -22,7 +22,7 @@ import TestSupport
         return store
     }
 
-    @Test func pagesCountAndOrder() throws {
+    @Test func pagesCountAndOrder() async throws {
         let temp = try TempFolder("lesson-page")
         defer { temp.remove() }
         let store = try seeded(temp, count: 120)
@@ -45,7 +45,7 @@ import TestSupport
         let range = try store.lessonsPage(LessonQuery(fromDate: "2026-09-02", toDate: "2026-09-02"), limit: 500, offset: 0)
         #expect(range.total > 0 && range.rows.allSatisfy { $0.attribution?.recordedAt?.hasPrefix("2026-09-02") == true })
         var seen = 0
-        try store.forEachLesson(LessonQuery(), pageSize: 7) { seen += $0.count }
+        try await store.forEachLesson(LessonQuery(), pageSize: 7) { seen += $0.count }
         #expect(seen == 120)
         let groups = try store.lessonGroups(LessonQuery(), groupBy: "subject")
         #expect(groups.map(\.key) == ["数学", "物理"] && groups.map(\.lessons) == [60, 60])
