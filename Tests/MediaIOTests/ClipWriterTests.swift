@@ -85,7 +85,9 @@ enum ClipFixtures {
         for s in p.streams { #expect(abs(Double(s.start_time ?? "") ?? -1) < 0.05, "\(s.codec_type) start \(s.start_time ?? "nil")") }
         #expect(try ClipFixtures.moovFirst(out))
         // No temporary file is left beside the clip.
-        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder).filter { $0.contains(".part-") }
+        // (Only its own: ClipCodecTests cuts clips in the same folder in parallel.)
+        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder)
+            .filter { $0.contains(".part-") && $0.contains("01-clip.") }
         #expect(left.isEmpty)
     }
 
@@ -242,7 +244,10 @@ struct ClipSource: CustomTestStringConvertible, Sendable {
         _ = try MediaReader(path: info.path).run(onAudio: { seconds += $0.durationSeconds }, onVideo: { _ in })
         // Audio runs from the clip's start (a keyframe with video) to the asked end.
         #expect(abs(seconds - (10 - info.start)) <= 0.1, "decoded \(seconds) s from \(info.start) s")
-        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder).filter { $0.contains(".part-") }
+        // Only this case's own part files: the folder is shared with tests cutting clips in parallel.
+        let name = "codec-\(source.file)."
+        let left = try FileManager.default.contentsOfDirectory(atPath: ClipFixtures.folder)
+            .filter { $0.contains(".part-") && $0.contains(name) }
         #expect(left.isEmpty)
     }
 
