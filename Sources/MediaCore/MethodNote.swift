@@ -14,6 +14,7 @@ public struct MethodNote: Codable, Sendable, Equatable {
         case speakerRoles = "speaker-roles"
         case risingPitchQuestions = "rising-pitch-questions"
         case lapelMicrophone = "lapel-microphone"
+        case speakerEmbedding = "speaker-embedding"
         case unreadableAnalysisRecord = "unreadable-analysis-record"
         // Analysis/Analytics/LessonAnalytics.swift
         case timelineMerge = "timeline-merge"
@@ -109,6 +110,7 @@ public struct MethodNote: Codable, Sendable, Equatable {
              .noVideo, .videoAnalysisOff:
             []
         case .unreadableAnalysisRecord: [("minutes", .rounded)]
+        case .speakerEmbedding: [("partials", .whole)]
         case .timelineMerge: [("mergeGapSeconds", .tenths)]
         case .stCoding: [("intervalSeconds", .tenths), ("rule", .text)]
         case .questionDetection: [("maxWaitSeconds", .tenths)]
@@ -134,6 +136,8 @@ public struct MethodNote: Codable, Sendable, Equatable {
             "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and syllable-rhythm statistics (level and rhythm depth reflect the distance to the microphone), turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher."
         case .risingPitchQuestions:
             "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question."
+        case .speakerEmbedding:
+            "Speaker turns (learned model): Resemblyzer's GE2E voice encoder (Apache-2.0, weights from the Resemblyzer package), run by LessonLens's own kernels, describes {0} windows of 1.6 s taken inside the speech turns; turns are grouped by the cosine of their mean descriptions (turns too short for a window join the nearest group by timbre). The teacher is still the group with the most speech, weighted towards the closest voice."
         case .lapelMicrophone:
             "Teacher's lapel microphone: every speaker turn is also measured on the lapel track, and the teacher is the voice that is much louder there than on the room microphone (its level above the lapel's own noise floor minus its level above the room's)."
         case .unreadableAnalysisRecord:

@@ -67,11 +67,11 @@ func encoderWindow(_ x: [Float], start: Int) -> [Float] {
         let d = SpeakerEncoder.dimensions
         func unit(_ hot: Int) -> [Float] { (0..<d).map { $0 == hot ? 1 : 0 } }
         var v = SpeakerVectors()
-        // Partial k covers blocks [8k, 8k + 16).
-        v.append(partial: 0, unit(0))
-        v.append(partial: 1, unit(0))
-        v.append(partial: 2, unit(1))
-        v.append(partial: 3, unit(1))
+        // Partials start at blocks 0, 8, 16, 24 and cover 16 blocks each.
+        v.append(startBlock: 0, unit(0))
+        v.append(startBlock: 8, unit(0))
+        v.append(startBlock: 16, unit(1))
+        v.append(startBlock: 24, unit(1))
         // Blocks [0, 24): partials 0 and 1 lie fully inside, partial 2 half: only voice 0.
         let a = try #require(v.mean(start: 0, end: 24))
         #expect(abs(a[0] - 1) < 1e-3 && a[1] == 0)
@@ -87,9 +87,81 @@ func encoderWindow(_ x: [Float], start: Int) -> [Float] {
         var q = SpeakerVectors()
         let x = (0..<d).map { Float(($0 * 37) % 101) }
         let norm = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        q.append(partial: 0, x.map { $0 / norm })
+        q.append(startBlock: 0, x.map { $0 / norm })
         let back = q.vector(0)
         let cos = zip(back, x).reduce(0) { $0 + $1.0 * $1.1 / norm } / back.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(cos > 0.999)
+    }
+}
+
+@Suite struct SpeakerPartialPlanTests {
+    /// Every turn that can hold a partial gets one before any gets a second; the longest first.
+    @Test func waterFillingCoversTurnsBeforeDeepeningThem() {
+        // Turns of 100, 40, 20, 13 and 8 blocks.
+        let turns = [0..<100, 120..<160, 200..<220, 240..<253, 300..<308]
+        let all = SpeakerVectors.plan(turns: turns, totalBlocks: 400, budget: 1000)
+        // Capacities 1 + ⌊(L − 16) / 8⌋ (one for 12 ≤ L < 16, none below 12): 11 + 4 + 1 + 1 + 0.
+        #expect(all.count == 17)
+        let few = SpeakerVectors.plan(turns: turns, totalBlocks: 400, budget: 5)
+        func inside(_ s: Int, _ t: Range<Int>) -> Bool { s >= t.lowerBound - 2 && s + 16 <= t.upperBound + 2 }
+        // Round 1 gives the four eligible turns one each; the fifth goes to the longest.
+        #expect(few.count == 5)
+        #expect(few.filter { inside($0, turns[0]) }.count == 2)
+        for t in turns[1...3] { #expect(few.filter { inside($0, t) }.count == 1, "\(t)") }
+        #expect(!few.contains { inside($0, turns[4]) })
+        let three = SpeakerVectors.plan(turns: turns, totalBlocks: 400, budget: 3)
+        #expect(three.count == 3 && !three.contains { inside($0, turns[3]) }, "the shortest eligible turn waits")
+    }
+
+    /// A turn's partials are spread from its start to its end, 0.8 s apart or more, inside it (a short
+    /// one centred on it), in order; with a short budget they are disjoint.
+    @Test func partialsAreSpreadInsideTheirTurn() {
+        let turns = [5..<70, 80..<93]
+        let p = SpeakerVectors.plan(turns: turns, totalBlocks: 100, budget: 64)
+        #expect(p == p.sorted())
+        let long = p.filter { $0 < 75 }
+        #expect(long == [5, 13, 21, 29, 37, 45, 54])
+        let two = SpeakerVectors.plan(turns: [5..<70], totalBlocks: 100, budget: 3)
+        #expect(two == [5, 29, 54])
+        for (a, b) in zip(two, two.dropFirst()) { #expect(b >= a + 16) }
+        // 13 blocks: the partial sticks out 1–2 blocks each side, and stays inside the recording.
+        let short = p.filter { $0 >= 75 }
+        #expect(short == [79])
+        #expect(SpeakerVectors.plan(turns: [90..<102], totalBlocks: 102, budget: 4) == [86])
+        #expect(SpeakerVectors.plan(turns: turns, totalBlocks: 100, budget: 0).isEmpty)
+        #expect(SpeakerVectors.plan(turns: [0..<11], totalBlocks: 100, budget: 4).isEmpty)
+    }
+
+    /// The budget: one partial per `speakerEmbeddingSecondsPerPartial`, never fewer than the minimum.
+    @Test func budgetFollowsTheLength() {
+        let c = VoiceConfig()
+        #expect(c.speakerEmbeddingBudget(blocks: 600) == 64)
+        #expect(c.speakerEmbeddingBudget(blocks: 27_000) == 337)
+        #expect(c.speakerEmbeddingBudget(blocks: 108_000) == 1350)
+    }
+}
+
+@Suite struct SampleSpillTests {
+    /// Samples come back as written (to 16-bit precision), zeros outside the recording, across the
+    /// write buffer's edge.
+    @Test func readsBackWhatWasWritten() {
+        let spill = SampleSpill()
+        #expect(!spill.failed)
+        let n = SampleSpill.bufferSamples + 5000
+        let x = (0..<n).map { Float(sin(Double($0) * 0.001)) * 0.9 }
+        x.withUnsafeBufferPointer { b in
+            spill.append(UnsafeBufferPointer(rebasing: b[0..<1000]))
+            spill.append(UnsafeBufferPointer(rebasing: b[1000...]))
+        }
+        var out = [Float](repeating: 7, count: 3000)
+        // Straddles the buffer's edge; the last 500 lie past the end.
+        #expect(spill.read(start: n - 2500, count: 3000, into: &out, at: 0))
+        for i in 0..<2500 { #expect(abs(out[i] - x[n - 2500 + i]) <= 1 / 32767, "sample \(i)") }
+        #expect(out[2500...].allSatisfy { $0 == 0 })
+        // Before the start: zeros, then the first samples.
+        #expect(spill.read(start: -200, count: 400, into: &out, at: 100))
+        #expect(out[100..<300].allSatisfy { $0 == 0 })
+        #expect(abs(out[300] - x[0]) <= 1 / 32767 && abs(out[499] - x[199]) <= 1 / 32767)
+        #expect(spill.count == n)
     }
 }

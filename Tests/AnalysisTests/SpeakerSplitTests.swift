@@ -38,7 +38,7 @@ import Testing
             var v = voices[voiceOf(t)].map { $0 + 1.2 * noise.next() }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             for i in v.indices { v[i] /= norm }
-            vectors.append(partial: k, v)
+            vectors.append(startBlock: 8 * k, v)
         }
         for t in turns.indices { turns[t].voiceVector = vectors.mean(start: turns[t].start, end: turns[t].end) }
         return (turns, vectors)

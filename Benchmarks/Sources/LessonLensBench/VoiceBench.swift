@@ -3,6 +3,7 @@
 // voices, room noise with hum and knocks, a chord bed), fed in 1 s chunks as MediaIO delivers them.
 import Analysis
 import Foundation
+import MediaCore
 import Pipeline
 
 func runVoiceBenchmarks() {
@@ -16,7 +17,8 @@ func runVoiceBenchmarks() {
     // model (`voice.speakerGMM`, off by default), then the acoustic cues alone.
     var gmm = VoiceConfig()
     gmm.speakerGMM = true
-    // And with the learned speaker embedding (`voice.speakerEmbedding`, off by default: GE2E encoder).
+    // And with the learned speaker embedding (`voice.speakerEmbedding`: GE2E encoder on a budget of
+    // partials chosen inside the speech turns, `voice.speakerEmbeddingSecondsPerPartial`).
     var embedding = VoiceConfig()
     embedding.speakerEmbedding = true
     let encoder: SpeakerEncoderWeights?
@@ -51,7 +53,11 @@ func runVoiceBenchmarks() {
                      name, best, seconds, seconds / best))
         print(String(format: "voice analyse (%@, thread CPU time): %.3f s = %.0fx realtime per core", name, bestCPU, seconds / bestCPU))
         if let r = result {
-            print("voice: \(r.timeline.count) segments, \(r.speakers) speaker clusters, floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS")
+            var partials = "no"
+            if let note = r.notes.first(where: { $0.code == .known(.speakerEmbedding) }), case .number(let n)? = note.values["partials"] {
+                partials = String(Int(n))
+            }
+            print("voice: \(r.timeline.count) segments, \(r.speakers) speaker clusters, floor \(String(format: "%.1f", r.noiseFloorDBFS)) dBFS, \(partials) embedded partials")
         }
     }
     if let encoder {
@@ -76,6 +82,10 @@ func runVoiceBenchmarks() {
         let seconds = Double(audio.count) / Double(sampleRate)
         print(String(format: "speaker encoder (GE2E, %d partials of 1.6 s every 0.8 s): %.3f s for %.0f s of audio = %.1fx realtime (best of 2, one core)",
                      count, best, seconds, seconds / best))
+        let perPartial = best / Double(count)
+        let rate = VoiceConfig().speakerEmbeddingSecondsPerPartial
+        print(String(format: "speaker encoder: %.1f ms per partial; at the default budget (one per %.0f s of recording) %.0fx realtime",
+                     perPartial * 1000, rate, rate / perPartial))
     }
     print("voice memory: block record of \(VoiceAnalyzer.bytesPerBlock) bytes per 100 ms paged to a temporary file (\(String(format: "%.1f", Double(VoiceAnalyzer.bytesPerBlock) * 108_000 / 1e6)) MB on disk for 3 h), three pages in memory; audio is not kept")
 }

@@ -28,6 +28,9 @@ struct SpeakerClustering {
     /// Learned speaker embeddings of the recording's partials (`voice.speakerEmbedding`); with them
     /// turns are clustered by the cosine of their mean embeddings (`clusterByEmbedding`).
     var vectors: SpeakerVectors?
+    /// Embeds chosen partials of the given speech turns (block ranges) when `vectors` is not set: the
+    /// learned embedding run once the turns are known (`VoiceFrontEnd.embed`).
+    var embed: (([Range<Int>]) -> SpeakerVectors)?
 
     /// Embedding dimensions: 12 MFCC + pitch + level + rhythm (+ lapel gap with a lapel track).
     static let baseDims = 15
@@ -71,6 +74,8 @@ struct SpeakerClustering {
         var turns: [Turn]
         var teacherCluster: Int
         var clusterCount: Int
+        /// Partials the learned speaker embedding described (0 when it did not run).
+        var embeddedPartials = 0
     }
 
     /// Longest stretch of speech handled at once (blocks; 5 min): a longer run is cut there, which
@@ -118,6 +123,11 @@ struct SpeakerClustering {
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
         let ubm = backgroundModel(source: source, path: path)
         var turns = self.turns(source: source, path: path, ubm: ubm)
+        var vectors = self.vectors
+        if vectors == nil, let embed {
+            let v = embed(turns.map { $0.start..<$0.end })
+            if !v.isEmpty { vectors = v }
+        }
         let clustered: Int
         if let vectors {
             for t in turns.indices { turns[t].voiceVector = vectors.mean(start: turns[t].start, end: turns[t].end) }
@@ -155,7 +165,7 @@ struct SpeakerClustering {
             let score = seconds[c] * powf(2, (levels[c] - loudest) / 6)
             if score > best { best = score; teacher = c }
         }
-        return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered)
+        return Outcome(turns: turns, teacherCluster: teacher, clusterCount: clustered, embeddedPartials: vectors?.count ?? 0)
     }
 
     /// The recording's background model of its voices when `VoiceConfig.speakerGMM` is on (nil when
@@ -641,7 +651,7 @@ struct SpeakerClustering {
         for (t, turn) in turns.enumerated() {
             let need = Float(min(SpeakerVectors.spanBlocks, turn.end - turn.start)) * 0.75
             for i in vectors.indices(overlapping: turn.start, turn.end) {
-                let a = vectors.partials[i] * SpeakerVectors.hopBlocks
+                let a = vectors.partials[i]
                 let overlap = min(turn.end, a + SpeakerVectors.spanBlocks) - max(turn.start, a)
                 guard Float(overlap) >= need, need > 0 else { continue }
                 if let o = owner[i], o.overlap >= overlap { continue }
@@ -658,7 +668,7 @@ struct SpeakerClustering {
     /// first principal component). A single voice split this way is cut along what is said, which
     /// changes from one partial to the next within a turn; two voices are cut along who speaks, which
     /// holds for a whole turn. So the split is accepted when two consecutive non-overlapping partials
-    /// of one turn (partials k and k + 2: disjoint samples) fall in the same half more often than the
+    /// of one turn (sharing no samples) fall in the same half more often than the
     /// halves' sizes make likely by chance — a one-sided binomial test (normal approximation) at
     /// `splitSignificance`. Turns then go to the half their mean embedding is nearer (cosine); turns without a partial to the half whose timbre centroid is nearer.
     /// Returns whether the cluster was split (the new cluster is numbered `clusters`).
@@ -716,17 +726,19 @@ struct SpeakerClustering {
             label = next
         }
         guard label.contains(0), label.contains(1) else { return false }
-        // Agreement test: pairs of consecutive non-overlapping partials of one turn (k and k + 2, whose
-        // samples are disjoint) fall in the same half with probability q = p² + (1 − p)² when the
+        // Agreement test: pairs of consecutive non-overlapping partials of one turn (disjoint samples) fall in the same half with probability q = p² + (1 − p)² when the
         // halves do not depend on the turn (p: share of the first half). More agreement than that,
         // by a one-sided normal approximation of the binomial count, says the halves follow turns.
-        var placed = [Int: (row: Int, label: Int)]()   // partial number → turn, half
-        for (j, (r, l)) in zip(rows, label).enumerated() { placed[vectors.partials[partialIndex[j]]] = (r, l) }
+        // Points are in order of turn, then of start: each point is paired with the next point of its
+        // turn that shares no samples with it.
         var pairs = 0.0, agree = 0.0
-        for (k, a) in placed {
-            guard let b = placed[k + 2], b.row == a.row else { continue }
+        for j in 0..<n {
+            let start = vectors.partials[partialIndex[j]]
+            var k = j + 1
+            while k < n && rows[k] == rows[j] && vectors.partials[partialIndex[k]] < start + SpeakerVectors.spanBlocks { k += 1 }
+            guard k < n, rows[k] == rows[j] else { continue }
             pairs += 1
-            if a.label == b.label { agree += 1 }
+            if label[j] == label[k] { agree += 1 }
         }
         let p = Double(label.filter { $0 == 0 }.count) / Double(n)
         let q = p * p + (1 - p) * (1 - p)

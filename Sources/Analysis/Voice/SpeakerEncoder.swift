@@ -189,21 +189,69 @@ public final class SpeakerEncoder {
     }
 }
 
-/// The speaker embeddings of a recording's partials: partial k covers 100 ms blocks [8k, 8k + 16)
-/// (1.6 s every 0.8 s, 50 % overlap). Each embedding is kept as 256 bytes (its values are in [0, 1]
-/// after the ReLU and the L2 norm; quantised to 1/255, a cosine error below 1e-3): 3 h ≈ 3.5 MB.
+/// The speaker embeddings of a recording's partials: a partial starting at block b covers the 100 ms
+/// blocks [b, b + 16) (1.6 s), chosen per turn by `SpeakerVectors.plan` (or, in tests, anywhere).
+/// Each embedding is kept as 256 bytes (its values are in [0, 1] after the ReLU and the L2 norm;
+/// quantised to 1/255, a cosine error below 1e-3).
 struct SpeakerVectors: Sendable {
-    static let partialHopSamples = 12800
-    static let hopBlocks = 8
     static let spanBlocks = 16
+    /// Samples per 100 ms block at 16 kHz.
+    static let blockSamples = 1600
+    /// Start blocks, ascending.
     private(set) var partials: [Int] = []
     private var values: [UInt8] = []
 
     var count: Int { partials.count }
     var isEmpty: Bool { partials.isEmpty }
 
-    mutating func append(partial: Int, _ v: [Float]) {
-        partials.append(partial)
+    /// Where to embed: the start blocks (ascending) of at most `budget` partials over `turns` (block
+    /// ranges of speech, in order, disjoint) in a recording of `totalBlocks` blocks.
+    ///
+    /// A turn of L ≥ 16 blocks holds 1 + ⌊(L − 16) / 8⌋ partials — one every 0.8 s, the 50 % overlap
+    /// resemblyzer's `embed_utterance` uses (its rate 1.3 per second) — and a turn of 12 ≤ L < 16
+    /// holds one (centred: three quarters of it inside the turn, `mean`'s rule); shorter turns get none
+    /// and are placed by their timbre, as before. The budget is shared by water-filling: every turn
+    /// that can hold one gets its first partial before any gets a second, and so on, the longest turns
+    /// first within a round (their speech weighs most in the talk times). A turn's n partials are
+    /// spread evenly from its start to its end, so when the budget is short they are also disjoint.
+    static func plan(turns: [Range<Int>], totalBlocks: Int, budget: Int) -> [Int] {
+        let span = spanBlocks, hop = spanBlocks / 2, minimum = span * 3 / 4
+        let eligible = turns.filter { $0.count >= minimum && totalBlocks >= minimum }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.lowerBound < $1.lowerBound }
+        guard budget > 0, !eligible.isEmpty else { return [] }
+        let capacity = eligible.map { $0.count < span ? 1 : 1 + ($0.count - span) / hop }
+        var given = [Int](repeating: 0, count: eligible.count)
+        var left = budget, round = 1
+        // Capacity falls with the sorted length, so each round's turns are a prefix of `eligible`.
+        var width = eligible.count
+        while left > 0 && width > 0 {
+            while width > 0 && capacity[width - 1] < round { width -= 1 }
+            let take = min(left, width)
+            for t in 0..<take { given[t] += 1 }
+            left -= take
+            round += 1
+        }
+        var starts: [Int] = []
+        starts.reserveCapacity(budget - left)
+        let last = max(0, totalBlocks - span)
+        for (turn, n) in zip(eligible, given) where n > 0 {
+            let room = turn.count - span
+            for i in 0..<n {
+                let offset = n == 1 ? room / 2 : room * i / (n - 1)
+                starts.append(min(max(0, turn.lowerBound + offset), last))
+            }
+        }
+        starts.sort()
+        var unique: [Int] = []
+        unique.reserveCapacity(starts.count)
+        for s in starts where unique.last != s { unique.append(s) }
+        return unique
+    }
+
+    /// Adds the embedding of the partial starting at block `startBlock` (after every earlier start).
+    mutating func append(startBlock: Int, _ v: [Float]) {
+        precondition(partials.last.map { $0 < startBlock } ?? true, "SpeakerVectors: partials in order")
+        partials.append(startBlock)
         values.append(contentsOf: v.map { UInt8(clamping: Int((min(max($0, 0), 1) * 255).rounded())) })
     }
 
@@ -221,30 +269,25 @@ struct SpeakerVectors: Sendable {
         guard need > 0 else { return nil }
         var sum = [Float](repeating: 0, count: SpeakerEncoder.dimensions)
         var any = false
-        // Partials whose span can overlap the range.
-        let lo = max(0, (start - Self.spanBlocks) / Self.hopBlocks), hi = end / Self.hopBlocks
-        var i = lowerBound(lo)
-        while i < partials.count && partials[i] <= hi {
-            let a = partials[i] * Self.hopBlocks
+        for i in indices(overlapping: start, end) {
+            let a = partials[i]
             let overlap = Float(min(end, a + Self.spanBlocks) - max(start, a))
             if overlap >= need {
                 let v = vector(i)
                 for k in sum.indices { sum[k] += v[k] * overlap }
                 any = true
             }
-            i += 1
         }
         guard any else { return nil }
         let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? sum.map { $0 / norm } : nil
     }
 
-    /// Indices of the partials whose span can overlap blocks [start, end).
+    /// Indices of the partials whose span overlaps blocks [start, end).
     func indices(overlapping start: Int, _ end: Int) -> Range<Int> {
-        let lo = lowerBound(max(0, (start - Self.spanBlocks) / Self.hopBlocks))
-        var hi = lo
-        while hi < partials.count && partials[hi] <= end / Self.hopBlocks { hi += 1 }
-        return lo..<hi
+        let lo = lowerBound(start - Self.spanBlocks + 1)
+        let hi = lowerBound(end)
+        return lo..<max(lo, hi)
     }
 
     private func lowerBound(_ k: Int) -> Int {

@@ -94,6 +94,7 @@ public final class VoiceAnalyzer {
         return VoiceResult(timeline: segments, risingPitchEnds: rising, noiseFloorDBFS: decision.noiseFloorDBFS,
                            speakers: decision.speakers,
                            notes: (speechModel == nil ? [] : [Self.speechModelNote]) + Self.notes
+                               + (decision.embeddedPartials > 0 ? [MethodNote(.speakerEmbedding, ["partials": .number(Double(decision.embeddedPartials))])] : [])
                                + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes),
                            voiceActivity: speechModel == nil ? VoiceActivitySummary(method: "acoustic-cues")
                                : VoiceActivitySummary(method: "silero-vad-16k", model: SileroWeights.fileName, modelSHA256: SileroWeights.sha256))
@@ -119,6 +120,8 @@ public final class VoiceAnalyzer {
         var speakers: Int
         /// Minutes of the block record lost to a disk error (labelled silence).
         var unreadableMinutes: Double = 0
+        /// Partials the learned speaker embedding described (0 when it did not run).
+        var embeddedPartials = 0
     }
 
     func decide() -> Decision {
@@ -132,7 +135,10 @@ public final class VoiceAnalyzer {
             $0.store.count > 0 ? BlockSource(store: $0.store, config: config, speechProbability: $0.hasSpeechProbability) : nil
         }
         var clustering = SpeakerClustering(config: config, lapel: lapel)
-        if !frontEnd.speakerVectors.isEmpty { clustering.vectors = frontEnd.speakerVectors }
+        if frontEnd.canEmbedSpeakers {
+            let frontEnd = frontEnd, blocks = store.count, budget = config.speakerEmbeddingBudget(blocks: store.count)
+            clustering.embed = { frontEnd.embed(turns: $0, totalBlocks: blocks, budget: budget) }
+        }
         let speakers = clustering.run(source: source, path: path)
         if recordsBlockFeatures { lastDiagnostics = (source, path) }
 
@@ -180,7 +186,8 @@ public final class VoiceAnalyzer {
         for i in 0..<store.count { histogram.add(store[i].minFullDBFS) }
         let fullFloor = histogram.percentile(config.floorPercentile * 2)
         return Decision(labels: labels, risingBlocks: rising, noiseFloorDBFS: Double(fullFloor),
-                        speakers: speakers.clusterCount, unreadableMinutes: Double(store.unreadablePages.count * store.pageBlocks) / 600)
+                        speakers: speakers.clusterCount, unreadableMinutes: Double(store.unreadablePages.count * store.pageBlocks) / 600,
+                        embeddedPartials: speakers.embeddedPartials)
     }
 
     /// Pauses inside single-voice speech (quiet blocks the Viterbi path kept as speech, but no turn

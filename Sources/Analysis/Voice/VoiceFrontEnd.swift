@@ -74,17 +74,10 @@ final class VoiceFrontEnd {
     /// Whether blocks carry the model's speech probability.
     var hasSpeechProbability: Bool { vad != nil }
 
-    // Learned speaker embedding (optional, `voice.speakerEmbedding`): 1.6 s partials every 0.8 s
-    // (8 blocks), run `SpeakerEncoder.batch` at a time; only the last partial's samples are kept.
+    // Learned speaker embedding (`voice.speakerEmbedding`): the samples go to a temporary file, and
+    // the partials chosen once the turns are known are read back from it (`embed(turns:)`).
     private let encoder: SpeakerEncoder?
-    private var encSamples: [Float] = []
-    /// Absolute index of `encSamples[0]` (negative at first: the first partial reads 200 samples before 0).
-    private var encStart = 0
-    private var nextPartial = 0
-    private var pendingWindows: [Float] = []
-    private var pendingPartials: [Int] = []
-    /// The embeddings of the partials that carried sound.
-    private(set) var speakerVectors = SpeakerVectors()
+    private let spill: SampleSpill?
 
     init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore(), vad: SileroVAD? = nil,
          encoder: SpeakerEncoder? = nil) {
@@ -92,10 +85,7 @@ final class VoiceFrontEnd {
         self.store = store
         self.vad = vad
         self.encoder = encoder
-        if encoder != nil {
-            encStart = -SpeakerEncoder.fftSize / 2
-            encSamples = [Float](repeating: 0, count: SpeakerEncoder.fftSize / 2)
-        }
+        spill = encoder == nil ? nil : SampleSpill()
         blockSamples = config.blockFrames * config.hopSamples
         self.config = config
         self.sampleRate = sampleRate
@@ -154,45 +144,41 @@ final class VoiceFrontEnd {
         buffer.append(contentsOf: samples)
         processAvailable(final: false)
         flushBlocks(final: false)
-        if encoder != nil {
-            encSamples.append(contentsOf: samples)
-            takePartials(final: false)
-        }
+        spill?.append(samples)
     }
 
-    /// Cuts the partials the samples so far cover (at the end: those at least 75 % inside the
-    /// recording, resemblyzer's `min_coverage`), embeds them in batches, drops samples no longer needed.
-    private func takePartials(final: Bool) {
-        guard let encoder else { return }
-        let hop = SpeakerVectors.partialHopSamples, len = SpeakerEncoder.windowSamples
-        if final { encSamples.append(contentsOf: repeatElement(0, count: len)) }
-        while true {
-            let s = nextPartial * hop - SpeakerEncoder.fftSize / 2
-            if final {
-                guard Double(nextPartial * hop) + 0.75 * Double(SpeakerEncoder.frames * SpeakerEncoder.hop) <= Double(totalSamples) else { break }
-            } else if s + len > encStart + encSamples.count { break }
-            let o = s - encStart
-            // Partials without sound (below −60 dBFS RMS: digital silence, a muted input) are not embedded.
+    /// Whether the learned speaker embedding can run (the model is loaded and its sample file works).
+    var canEmbedSpeakers: Bool { encoder != nil && !(spill?.failed ?? true) }
+
+    /// Embeds the partials `SpeakerVectors.plan` chooses over `turns` (block ranges), at most `budget`,
+    /// reading their samples back from the temporary file, `SpeakerEncoder.batch` at a time. Partials
+    /// without sound (below −60 dBFS RMS: digital silence, a muted input) are not embedded. Empty when
+    /// the model is off or the file failed.
+    func embed(turns: [Range<Int>], totalBlocks: Int, budget: Int) -> SpeakerVectors {
+        var vectors = SpeakerVectors()
+        guard let encoder, let spill, !spill.failed else { return vectors }
+        let starts = SpeakerVectors.plan(turns: turns, totalBlocks: totalBlocks, budget: budget)
+        let len = SpeakerEncoder.windowSamples, lead = SpeakerEncoder.fftSize / 2
+        let batch = SpeakerEncoder.batch
+        var windows = [Float](repeating: 0, count: batch * len)
+        var pending: [Int] = []
+        func run() {
+            guard !pending.isEmpty else { return }
+            let out = encoder.embed(windows: Array(windows[0..<(pending.count * len)]), count: pending.count)
+            for (b, v) in zip(pending, out) { vectors.append(startBlock: b, v) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        for b in starts {
+            let o = pending.count * len
+            guard spill.read(start: b * SpeakerVectors.blockSamples - lead, count: len, into: &windows, at: o) else { return SpeakerVectors() }
             var e: Float = 0
-            for i in o..<(o + len) { e += encSamples[i] * encSamples[i] }
-            if e / Float(len) > 1e-6 {
-                pendingWindows.append(contentsOf: encSamples[o..<(o + len)])
-                pendingPartials.append(nextPartial)
-            }
-            nextPartial += 1
-            if pendingPartials.count >= SpeakerEncoder.batch { runEncoder(encoder) }
+            for i in o..<(o + len) { e += windows[i] * windows[i] }
+            guard e / Float(len) > 1e-6 else { continue }
+            pending.append(b)
+            if pending.count == batch { run() }
         }
-        if final { runEncoder(encoder) }
-        let keepFrom = nextPartial * hop - SpeakerEncoder.fftSize / 2 - encStart
-        if keepFrom > 0 && keepFrom <= encSamples.count { encSamples.removeFirst(keepFrom); encStart += keepFrom }
-    }
-
-    private func runEncoder(_ encoder: SpeakerEncoder) {
-        guard !pendingPartials.isEmpty else { return }
-        let vectors = encoder.embed(windows: pendingWindows, count: pendingPartials.count)
-        for (k, v) in zip(pendingPartials, vectors) { speakerVectors.append(partial: k, v) }
-        pendingWindows.removeAll(keepingCapacity: true)
-        pendingPartials.removeAll(keepingCapacity: true)
+        run()
+        return vectors
     }
 
     /// Flushes the remaining frames (zero padding past the end) and the partial block.
@@ -205,7 +191,7 @@ final class VoiceFrontEnd {
         processAvailable(final: true)
         if acc.frames > 0 { deliver(acc.block(config: config)); acc = BlockAccumulator() }
         flushBlocks(final: true)
-        takePartials(final: true)
+        spill?.flush()
     }
 
     private func deliver(_ block: VoiceBlock) {
