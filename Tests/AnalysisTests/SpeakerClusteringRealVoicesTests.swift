@@ -104,7 +104,7 @@ import Pipeline
         return r
     }
 
-    /// With the learned speaker embedding (`voice.speakerEmbedding`, on by default): two speakers, the
+    /// With the learned speaker embedding (`voice.speakerEmbedding`, off by default): two speakers, the
     /// dominant one the teacher; the report says how many partials the encoder described, within the
     /// budget. (With `voice.speakerEmbeddingSplit` this dialogue fails: the split test takes the
     /// teacher's prompts, recorded on different days, for two voices — why the split stays off.)

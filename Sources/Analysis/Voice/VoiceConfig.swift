@@ -96,11 +96,12 @@ public struct VoiceConfig: Sendable, Equatable {
     public var speakerGMMMinCLR: Float = -0.5
     /// Cluster speaker turns by a learned speaker embedding (Resemblyzer's GE2E voice encoder,
     /// `SpeakerEncoder`; weights from `make models`) instead of the timbre features alone, on a budget
-    /// of 1.6 s partials chosen inside the speech turns (`speakerEmbeddingSecondsPerPartial`). On by
-    /// default: on the dev speaker set frame accuracy 0.603 → 0.749, on the held-out set (measured
-    /// once, after the choice) 0.663 → 0.721, the second voice labelled teacher 82 % → 60 %, the
-    /// dominant speaker still found (teacher recall 0.86 → 0.87); docs/MEASUREMENTS.md, "Budgeted partials".
-    public var speakerEmbedding = true
+    /// of 1.6 s partials chosen inside the speech turns (`speakerEmbeddingSecondsPerPartial`). Off by
+    /// default: it keeps real voices of similar pitch apart better (held-out speaker set frame accuracy
+    /// 0.663 → 0.721, the second voice labelled teacher 82 % → 60 %), but on the held-out part of the
+    /// real-audio set, mostly one lecturer over real noise, it splits the lecturer and labels part of
+    /// her as student (talk-ratio error 0.057 → 0.072 over the set); docs/MEASUREMENTS.md, "Budgeted partials".
+    public var speakerEmbedding = false
     /// With `speakerEmbedding`: at most one 1.6 s partial per this many seconds of recording is
     /// embedded (`SpeakerVectors.plan` shares them over the speech turns), but never fewer than
     /// `speakerEmbeddingMinPartials`. The encoder costs ≈ 240 M multiply-adds a partial; at this budget
