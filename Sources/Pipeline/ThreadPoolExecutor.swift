@@ -7,7 +7,8 @@ import Foundation
 /// catalog calls: with `--workers 2` on 2 cores the analyses no longer take both of its threads.
 ///
 /// Jobs run in the order they were enqueued on the first free thread. The threads live as long as the
-/// executor; `shutdown()` lets them end once the queue is empty.
+/// executor; `shutdown()` lets them end once the queue is empty (work enqueued later runs on a thread
+/// started for it).
 public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked: `queue`, `head` and `stopped` are guarded by `condition`.
     private let condition = NSCondition()
@@ -30,6 +31,17 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
+        if stopped {
+            // After `shutdown()` the threads may already have ended: the job gets a thread of its own,
+            // so a late call (a catalog call after the queue was closed) completes instead of waiting
+            // for ever.
+            condition.unlock()
+            let executor = asUnownedTaskExecutor()
+            let t = Thread { job.runSynchronously(on: executor) }
+            t.name = "lessonlens-late-job"
+            t.start()
+            return
+        }
         queue.append(job)
         condition.signal()
         condition.unlock()
