@@ -100,6 +100,23 @@ import Testing
         }
     }
 
+    /// The SIMD8 activations of the fast cell update against the scalar ones, over [−100, 100].
+    @Test func simdActivationsMatchScalar() {
+        var worstS: Float = 0, worstT: Float = 0
+        var x: Float = -100
+        while x < 100 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.000_37 })
+            let s = Dense.sigmoid(v), t = Dense.tanh(v)
+            for l in 0..<8 {
+                worstS = max(worstS, abs(s[l] - Dense.sigmoid(v[l])))
+                worstT = max(worstT, abs(t[l] - Dense.tanh(v[l])))
+            }
+            x += abs(x) < 10 ? 0.003 : 0.1
+        }
+        #expect(worstS < 3e-7 && worstT < 6e-7, "sigmoid off by \(worstS), tanh by \(worstT)")
+        #expect(Dense.sigmoid(SIMD8<Float>(repeating: -200))[0] >= 0 && Dense.sigmoid(SIMD8<Float>(repeating: 200))[0] == 1)
+    }
+
     /// `Dense.multiply` without a kernel runs AVX2 where the CPU has it, unless LESSONLENS_SIMD=portable.
     @Test func defaultKernelFollowsCPUAndEnvironment() {
         let forced = ProcessInfo.processInfo.environment["LESSONLENS_SIMD"] == "portable"
