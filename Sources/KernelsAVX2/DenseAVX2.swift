@@ -6,7 +6,10 @@
 // private and @inline(__always), and the one entry point is a plain public function over raw pointers.
 // A generic specialisation or an inlinable body emitted here out of line would get linkonce/shared
 // linkage, and the linker could then hand this module's AVX2 copy to the portable callers, which would
-// crash on a CPU without AVX2. `nm` of the built object must show no weak symbol (docs: bench notes).
+// crash on a CPU without AVX2. Checked on the built objects: `nm` of DenseAVX2.swift.o shows one code
+// symbol (`multiply`, strong) and as weak only data (the module descriptor, a reflection string, and
+// `__swift_reflection_version`, a constant every Swift object has); `objdump -d` of the linked test
+// binary finds ymm/FMA instructions in no Swift function but `DenseAVX2.multiply`.
 //
 // Layout (Kernels.DenseMatrix packs it): `panelCount` panels (even) of 8 rows each; panel p
 // holds rows 8p … 8p+7 k-major, `depth × 8` floats (W[8p+i, k] at p·depth·8 + k·8 + i), zero rows
