@@ -13,10 +13,12 @@ let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configura
 // swiftc, `haswell` is); Kernels calls it only after CKernelsCPU has found AVX2 and FMA at run time.
 // Its code must stay non-generic with private @inline(__always) helpers: an out-of-line generic
 // specialisation there would have shared linkage, and the linker could hand that AVX2 copy to portable
-// callers in other modules (crash on an older CPU). On other architectures (the manifest is compiled for
-// the host) it is built with the package's default flags and never called.
+// callers in other modules (crash on an older CPU). `-disable-cmo`: no function body of it is serialised
+// into its module file, so no caller can inline it and recompile it for the baseline CPU (checks as done:
+// Sources/KernelsAVX2/DenseAVX2.swift). On other architectures (the manifest is compiled for the host) it
+// is built with the package's default flags and never called.
 #if arch(x86_64)
-let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xfrontend", "-disable-cmo"])]
 #else
 let haswell: [SwiftSetting] = []
 #endif
