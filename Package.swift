@@ -2,11 +2,26 @@
 import PackageDescription
 
 // Module split and dependency rules: docs/ARCHITECTURE.md (only MediaIO imports CFFmpeg,
-// only Catalog imports GRDB, Kernels imports nothing).
+// only Catalog imports GRDB; Kernels imports only RealModule, CKernelsCPU and KernelsAVX2, and only
+// Kernels imports those two).
 // The signal-processing modules are compiled with -O even in debug builds: unoptimised DSP loops run
 // 30-100x slower, which would make the end-to-end tests on SampleMedia take many minutes. The other
 // modules keep -Onone for debugging.
 let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+// KernelsAVX2 alone is compiled for Haswell-class CPUs (AVX2, FMA; `x86-64-v3` is not accepted by
+// swiftc, `haswell` is); Kernels calls it only after CKernelsCPU has found AVX2 and FMA at run time.
+// Its code must stay non-generic with private @inline(__always) helpers: an out-of-line generic
+// specialisation there would have shared linkage, and the linker could hand that AVX2 copy to portable
+// callers in other modules (crash on an older CPU). `-disable-cmo`: no function body of it is serialised
+// into its module file, so no caller can inline it and recompile it for the baseline CPU (checks as done:
+// Sources/KernelsAVX2/DenseAVX2.swift). On other architectures (the manifest is compiled for the host) it
+// is built with the package's default flags and never called.
+#if arch(x86_64)
+let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xfrontend", "-disable-cmo"])]
+#else
+let haswell: [SwiftSetting] = []
+#endif
 
 // The module graph is enforced (docs/ARCHITECTURE.md, scripts/check-imports.py): a file's imports are its
 // own (MemberImportVisibility) and stay out of its module's interface unless written `public import`
@@ -56,7 +71,11 @@ let package = Package(
         .target(name: "MediaCore"),
         .target(name: "MediaIO", dependencies: ["MediaCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: optimizedEvenInDebug),
-        .target(name: "Kernels", dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+        // CPUID + XGETBV for Kernels' run-time kernel choice (C: Swift has no inline assembly), and the
+        // LESSONLENS_SIMD=portable override.
+        .target(name: "CKernelsCPU"),
+        .target(name: "KernelsAVX2", swiftSettings: optimizedEvenInDebug + haswell),
+        .target(name: "Kernels", dependencies: [.product(name: "RealModule", package: "swift-numerics"), "CKernelsCPU", "KernelsAVX2"],
                 swiftSettings: optimizedEvenInDebug, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Analysis", dependencies: ["MediaCore", "Kernels"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Catalog", dependencies: [
@@ -124,6 +143,6 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CKernelsCPU" {
     target.swiftSettings = (target.swiftSettings ?? []) + importRules
 }

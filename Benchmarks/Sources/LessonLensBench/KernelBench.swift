@@ -2,6 +2,9 @@
 // numpy.fft.rfft (pocketfft) measured in the same run. Run: `.build/release/LessonLensBench kernels`.
 import Foundation
 import Kernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Sink for results so the optimiser cannot drop the measured work.
 nonisolated(unsafe) var kernelBenchSink: Double = 0
@@ -254,6 +257,64 @@ func runKernelBenchmarks() {
                      t * 1e6, 1 / (t * 100)))
     }
     if kernelBenchSink == 42 { print("") }  // keeps the sink observable
+    print("")
+    runDenseBenchmarks()
+}
+
+/// CPU seconds of this thread (CLOCK_THREAD_CPUTIME_ID).
+func threadSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// `Dense.multiply` by each kernel on the speaker encoder's and Silero's shapes, GMAC/s, and the
+/// ratios to the former SIMD4 kernel (`.dotSIMD4`) measured in the same run. Also `LessonLensBench dense`.
+func runDenseBenchmarks() {
+    let kernels = DenseKernel.allCases.filter(\.isAvailable)
+    print("== Dense.multiply: GMAC/s by kernel (min over rounds of >= 2 ms of this thread's CPU time); ratios to dot-simd4 ==")
+    print("(default kernel on this machine: \(Dense.kernel); LESSONLENS_SIMD=portable forces the portable one)")
+    print("rows x depth x columns      " + kernels.map { $0.description.leftPadded(11) }.joined()
+          + kernels.filter { $0 != .reference && $0 != .dotSIMD4 }.map { ("\($0)/old").leftPadded(14) }.joined())
+    let shapes = [(1024, 256, 8, "LSTM W_hh x 8 partials"), (1024, 256, 16, "W_hh x 16"), (1024, 256, 32, "W_hh x 32"),
+                  (1024, 40, 1280, "layer 0 W_ih x 1280"), (1024, 256, 1280, "layers 1-2 W_ih x 1280"),
+                  (256, 256, 8, "linear x 8"), (402, 400, 1280, "DFT 400 x 1280"), (40, 201, 1280, "mel x 1280"),
+                  (512, 128, 1, "Silero LSTM x 1"), (258, 256, 16, "Silero STFT x 16")]
+    for (rows, depth, columns, label) in shapes {
+        let m = DenseMatrix(rows: rows, depth: depth, values: kernelNoise(rows * depth, seed: 3), bias: kernelNoise(rows, seed: 4))
+        var x = [Float](repeating: 0, count: columns * m.stride)
+        let noise = kernelNoise(columns * depth, seed: 5)
+        for n in 0..<columns { for k in 0..<depth { x[n * m.stride + k] = noise[n * depth + k] } }
+        let xb = kernelBuffer(x), out = kernelBuffer([Float](repeating: 0, count: rows * columns))
+        defer { xb.deallocate(); out.deallocate() }
+        let macs = Double(rows * depth * columns)
+        var rate: [DenseKernel: Double] = [:]
+        for kernel in kernels {
+            let call = { (i: Int) in
+                xb[0] = Float(i & 7) * 0.01
+                Dense.multiply(m, columns: UnsafePointer(xb.baseAddress!), columnCount: columns, output: out.baseAddress!, kernel: kernel)
+                kernelBenchSink += Double(out[(i * 7) % (rows * columns)])
+            }
+            // Calls per round: enough for 2 ms; rounds: up to 51 within about 0.4 s (3 at least).
+            let t0 = threadSeconds()
+            call(0)
+            let once = max(threadSeconds() - t0, 1e-7)
+            let perRound = max(1, Int(0.002 / once))
+            let rounds = max(3, min(51, Int(0.4 / (once * Double(perRound)))))
+            var best = Double.infinity, i = 1
+            for _ in 0..<rounds {
+                let s = threadSeconds()
+                for _ in 0..<perRound { call(i); i += 1 }
+                best = min(best, (threadSeconds() - s) / Double(perRound))
+            }
+            rate[kernel] = macs / best / 1e9
+        }
+        let old = rate[.dotSIMD4] ?? .nan
+        print(String(format: "%4d x %3d x %4d", rows, depth, columns).padding(toLength: 28, withPad: " ", startingAt: 0)
+              + kernels.map { String(format: "%.2f", rate[$0] ?? .nan).leftPadded(11) }.joined()
+              + kernels.filter { $0 != .reference && $0 != .dotSIMD4 }.map { String(format: "%.2fx", (rate[$0] ?? .nan) / old).leftPadded(14) }.joined()
+              + "   " + label)
+    }
 }
 
 extension String {

@@ -1,4 +1,5 @@
-// `LessonLensBench [suite…]`: suites are kernels, media, voice, vad, vision, pipeline (default: all).
+// `LessonLensBench [suite…]`: suites are kernels, media, voice, vad, vision, pipeline (default: all);
+// `dense` runs only the Dense.multiply table that ends `kernels`.
 import Foundation
 
 let requested = Set(CommandLine.arguments.dropFirst())
@@ -6,6 +7,7 @@ func wants(_ suite: String) -> Bool { requested.isEmpty || requested.contains(su
 
 do {
     if wants("kernels") { runKernelBenchmarks() }
+    if requested.contains("dense") && !requested.contains("kernels") { runDenseBenchmarks() }
     if wants("media") { try runMediaBenchmarks() }
     if wants("voice") { runVoiceBenchmarks() }
     if wants("vad") { runVADBenchmarks() }
