@@ -81,16 +81,7 @@ final class BlockStore {
         if !fileFailed && fd < 0 { openFile() }
         guard fd >= 0 else { memoryPages[page] = blocks; return }
         let bytes = blocks.count * MemoryLayout<VoiceBlock>.stride
-        let written = blocks.withUnsafeBytes { raw -> Int in
-            var done = 0
-            while done < bytes {
-                let w = pwrite(fd, raw.baseAddress! + done, bytes - done, fileBytes + off_t(done))
-                if w < 0 && errno == EINTR { continue }
-                if w <= 0 { return done }
-                done += w
-            }
-            return done
-        }
+        let written = blocks.withUnsafeBytes { TempFile.write(fd, $0.baseAddress!, bytes, at: fileBytes) }
         if written == bytes {
             filePages[page] = fileBytes
             fileBytes += off_t(bytes)
@@ -102,11 +93,7 @@ final class BlockStore {
     }
 
     private func openFile() {
-        let dir = FileManager.default.temporaryDirectory.path
-        var template = Array((dir + "/lessonlens-voice-XXXXXX").utf8CString)
-        let f = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard f >= 0 else { fileFailed = true; return }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        guard let f = TempFile.anonymous(prefix: "lessonlens-voice") else { fileFailed = true; return }
         fd = f
     }
 
@@ -120,16 +107,7 @@ final class BlockStore {
             let offset = filePages[page]!
             var blocks = [VoiceBlock](repeating: VoiceBlock(), count: pageBlocks)
             let bytes = pageBlocks * MemoryLayout<VoiceBlock>.stride
-            let got = blocks.withUnsafeMutableBytes { raw -> Int in
-                var done = 0
-                while done < bytes {
-                    let r = pread(fd, raw.baseAddress! + done, bytes - done, offset + off_t(done))
-                    if r < 0 && errno == EINTR { continue }
-                    if r <= 0 { return done }
-                    done += r
-                }
-                return done
-            }
+            let got = blocks.withUnsafeMutableBytes { TempFile.read(fd, $0.baseAddress!, bytes, at: offset) }
             // The file was written by this process a moment ago; a short read means the disk failed
             // under us. The page then reads as quiet blocks and `unreadablePages` tells the report.
             if got != bytes {

@@ -20,11 +20,7 @@ final class SampleSpill {
 
     init() {
         buffer.reserveCapacity(Self.bufferSamples)
-        let dir = FileManager.default.temporaryDirectory.path
-        var template = Array((dir + "/lessonlens-samples-XXXXXX").utf8CString)
-        let f = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard f >= 0 else { failed = true; return }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        guard let f = TempFile.anonymous(prefix: "lessonlens-samples") else { failed = true; return }
         fd = f
     }
 
@@ -45,16 +41,7 @@ final class SampleSpill {
     func flush() {
         guard !failed, !buffer.isEmpty else { buffer.removeAll(keepingCapacity: true); return }
         let bytes = buffer.count * 2
-        let done = buffer.withUnsafeBytes { raw -> Int in
-            var done = 0
-            while done < bytes {
-                let w = pwrite(fd, raw.baseAddress! + done, bytes - done, off_t(written * 2 + done))
-                if w < 0 && errno == EINTR { continue }
-                if w <= 0 { return done }
-                done += w
-            }
-            return done
-        }
+        let done = buffer.withUnsafeBytes { TempFile.write(fd, $0.baseAddress!, bytes, at: off_t(written * 2)) }
         if done == bytes { written += buffer.count } else { failed = true }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -69,16 +56,7 @@ final class SampleSpill {
         guard lo < hi else { return true }
         var raw = [Int16](repeating: 0, count: hi - lo)
         let bytes = raw.count * 2
-        let got = raw.withUnsafeMutableBytes { p -> Int in
-            var done = 0
-            while done < bytes {
-                let r = pread(fd, p.baseAddress! + done, bytes - done, off_t(lo * 2 + done))
-                if r < 0 && errno == EINTR { continue }
-                if r <= 0 { return done }
-                done += r
-            }
-            return done
-        }
+        let got = raw.withUnsafeMutableBytes { TempFile.read(fd, $0.baseAddress!, bytes, at: off_t(lo * 2)) }
         guard got == bytes else { return false }
         for i in 0..<raw.count { out[offset + lo - start + i] = Float(raw[i]) / 32767 }
         return true
