@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,17 +98,54 @@ public final class PostgresCluster: @unchecked Sendable {
         return try Tool.run(program, arguments, cwd: folder)
     }
 
-    /// A loopback TCP port nobody listens on now (bound to port 0, read back, closed).
+    /// Ports handed to clusters of this process: a stopped cluster keeps its port for its restart.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback TCP port nobody holds now and no other cluster of this process was given, chosen
+    /// below the kernel's ephemeral range (`ip_local_port_range`, 32768–60999 by default). A port from
+    /// that range (what binding port 0 returns) can be taken, while the cluster is stopped for a
+    /// restart, as the local port of any client connection of the test run: the restart then fails
+    /// with "Address already in use" (seen in CI).
     static func freePort() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+            .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) } ?? []
+        let ephemeralLow = range.first ?? 32768
+        let hi = max(ephemeralLow - 1, 2048), lo = max(1024, hi - 12000)
+        for _ in 0..<2000 {
+            let p = Int.random(in: lo...hi)
+            let taken = handedOut.withLock { set -> Bool in
+                if set.contains(p) { return true }
+                guard canBind(p) else { return true }
+                set.insert(p)
+                return false
+            }
+            if !taken { return p }
+        }
+        // Nothing free below the range (never seen): fall back to a port the kernel picks.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
+        var addr = loopback(0)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private static func loopback(_ port: Int) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return addr
+    }
+
+    /// Whether a listening socket could bind 127.0.0.1:`port` now.
+    private static func canBind(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = loopback(port)
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0
     }
 }
