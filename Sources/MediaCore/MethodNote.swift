@@ -15,6 +15,7 @@ public struct MethodNote: Codable, Sendable, Equatable {
         case risingPitchQuestions = "rising-pitch-questions"
         case lapelMicrophone = "lapel-microphone"
         case speakerEmbedding = "speaker-embedding"
+        case speakerEmbeddingUnavailable = "speaker-embedding-unavailable"
         case unreadableAnalysisRecord = "unreadable-analysis-record"
         // Analysis/Analytics/LessonAnalytics.swift
         case timelineMerge = "timeline-merge"
@@ -106,7 +107,7 @@ public struct MethodNote: Codable, Sendable, Equatable {
     /// The values each note interpolates, in the order of its template's `{0}`, `{1}`, ….
     public static func slots(for code: Code) -> [(key: String, format: Format)] {
         switch code {
-        case .voiceActivityModel, .voiceTimeline, .speakerRoles, .risingPitchQuestions, .lapelMicrophone, .waitTime,
+        case .voiceActivityModel, .voiceTimeline, .speakerRoles, .risingPitchQuestions, .lapelMicrophone, .waitTime, .speakerEmbeddingUnavailable,
              .noVideo, .videoAnalysisOff:
             []
         case .unreadableAnalysisRecord: [("minutes", .rounded)]
@@ -136,6 +137,8 @@ public struct MethodNote: Codable, Sendable, Equatable {
             "Teacher and students (heuristic): single-voice speech is cut into turns at pauses and at speaker changes, each turn is described by MFCC, pitch, level and syllable-rhythm statistics (level and rhythm depth reflect the distance to the microphone), turns are clustered, and the teacher is the cluster with the most speech time weighted towards the loudest, closest voice; no enrolment, so a student who talks longest and loudest would be taken for the teacher."
         case .risingPitchQuestions:
             "Questions (heuristic): without speech recognition, a teacher utterance whose pitch rises by at least 2 semitones over its last 0.6 s is marked as a possible question."
+        case .speakerEmbeddingUnavailable:
+            "Speaker turns: the learned speaker embedding was asked for but could not run (its temporary sample file could not be written or read back: a full or read-only temporary folder), so turns were clustered by timbre, distance and pitch alone."
         case .speakerEmbedding:
             "Speaker turns (learned model): Resemblyzer's GE2E voice encoder (Apache-2.0, weights from the Resemblyzer package), run by LessonLens's own kernels, describes {0} windows of 1.6 s taken inside the speech turns; turns are grouped by the cosine of their mean descriptions (turns too short for a window join the nearest group by timbre). The teacher is still the group with the most speech, weighted towards the closest voice."
         case .lapelMicrophone:

@@ -115,6 +115,22 @@ import Pipeline
         let note = try #require(r.notes.first { $0.code == .known(.speakerEmbedding) })
         guard case .number(let n)? = note.values["partials"] else { Issue.record("no partial count"); return }
         #expect(n >= 8 && n <= Double(config.speakerEmbeddingMinPartials), "\(n) partials")
+        #expect(!r.notes.contains { $0.code == .known(.speakerEmbeddingUnavailable) })
+    }
+
+    /// When the embedding's sample file cannot be made, the analysis still completes, by timbre, and
+    /// the report says the embedding did not run.
+    @Test func anUnwritableSampleFileIsReportedNotHidden() throws {
+        let d = try Self.dialogue()
+        var config = VoiceConfig()
+        config.speakerEmbedding = true
+        let analyzer = VoiceAnalyzer(config: config, speechModel: try sileroWeights(), speakerModel: try Models.speakerEncoder(),
+                                     spillDirectory: "/nonexistent-\(UUID().uuidString)")
+        d.samples.withUnsafeBufferPointer { analyzer.consume($0) }
+        let r = analyzer.finish(durationSeconds: Double(d.samples.count) / 16000)
+        #expect(!r.timeline.isEmpty)
+        #expect(r.notes.contains { $0.code == .known(.speakerEmbeddingUnavailable) })
+        #expect(!r.notes.contains { $0.code == .known(.speakerEmbedding) })
     }
 
     /// Before the timbre statistics and the BIC, the student's prompts were all labelled teacher (the

@@ -7,8 +7,8 @@ import Foundation
 /// below −96 dBFS, is under the model's own float rounding for speech levels) in an anonymous
 /// temporary file (`mkstemp`, unlinked at once: nothing is left behind after a crash). Memory: one
 /// 64 KB write buffer. If the file cannot be created or written (read-only or full disk), `failed`
-/// is set and the analysis goes on without the learned embedding (the report then does not carry
-/// its method note, and clusters by timbre).
+/// is set and the analysis goes on without the learned embedding: it clusters by timbre, and the
+/// report says so (method note `speaker-embedding-unavailable`).
 final class SampleSpill {
     private var fd: Int32 = -1
     private(set) var failed = false
@@ -18,9 +18,10 @@ final class SampleSpill {
     private var written = 0
     static let bufferSamples = 32768
 
-    init() {
+    /// - Parameter directory: where the file goes (default: the temporary folder; tests: one that fails).
+    init(directory: String? = nil) {
         buffer.reserveCapacity(Self.bufferSamples)
-        guard let f = TempFile.anonymous(prefix: "lessonlens-samples") else { failed = true; return }
+        guard let f = TempFile.anonymous(prefix: "lessonlens-samples", in: directory) else { failed = true; return }
         fd = f
     }
 
@@ -57,7 +58,7 @@ final class SampleSpill {
         var raw = [Int16](repeating: 0, count: hi - lo)
         let bytes = raw.count * 2
         let got = raw.withUnsafeMutableBytes { TempFile.read(fd, $0.baseAddress!, bytes, at: off_t(lo * 2)) }
-        guard got == bytes else { return false }
+        guard got == bytes else { failed = true; return false }
         for i in 0..<raw.count { out[offset + lo - start + i] = Float(raw[i]) / 32767 }
         return true
     }

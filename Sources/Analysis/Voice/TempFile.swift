@@ -4,9 +4,10 @@ import Foundation
 /// created with `mkstemp` in the temporary folder and unlinked at once, so nothing is left behind even
 /// after a crash; whole reads and writes at an offset, retried on EINTR.
 enum TempFile {
-    /// A descriptor of a new unlinked file named `prefix-XXXXXX` while it existed, or nil.
-    static func anonymous(prefix: String) -> Int32? {
-        let dir = FileManager.default.temporaryDirectory.path
+    /// A descriptor of a new unlinked file named `prefix-XXXXXX` (in `directory`, by default the
+    /// temporary folder) while it existed, or nil.
+    static func anonymous(prefix: String, in directory: String? = nil) -> Int32? {
+        let dir = directory ?? FileManager.default.temporaryDirectory.path
         var template = Array((dir + "/" + prefix + "-XXXXXX").utf8CString)
         let f = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard f >= 0 else { return nil }

@@ -39,13 +39,19 @@ public final class VoiceAnalyzer {
         self.init(config: config, sampleRate: 16000, store: BlockStore(pageBlocks: pageBlocks), speechModel: speechModel)
     }
 
+    /// With the speaker embedding's sample file in `spillDirectory` (tests: a folder where it cannot be made).
+    convenience init(config: VoiceConfig, speechModel: SileroWeights?, speakerModel: SpeakerEncoderWeights, spillDirectory: String) {
+        self.init(config: config, sampleRate: 16000, store: BlockStore(), speechModel: speechModel, speakerModel: speakerModel,
+                  spillDirectory: spillDirectory)
+    }
+
     private init(config: VoiceConfig, sampleRate: Int, store: BlockStore, speechModel: SileroWeights?,
-                 speakerModel: SpeakerEncoderWeights? = nil) {
+                 speakerModel: SpeakerEncoderWeights? = nil, spillDirectory: String? = nil) {
         self.config = config
         self.sampleRate = sampleRate
         self.speechModel = speechModel
         frontEnd = VoiceFrontEnd(config: config, sampleRate: sampleRate, store: store, vad: Self.makeVAD(speechModel),
-                                 encoder: speakerModel.map { SpeakerEncoder(weights: $0) })
+                                 encoder: speakerModel.map { SpeakerEncoder(weights: $0) }, spillDirectory: spillDirectory)
     }
 
     /// The learned voice-activity model's weights, when it runs.
@@ -95,6 +101,7 @@ public final class VoiceAnalyzer {
                            speakers: decision.speakers,
                            notes: (speechModel == nil ? [] : [Self.speechModelNote]) + Self.notes
                                + (decision.embeddedPartials > 0 ? [MethodNote(.speakerEmbedding, ["partials": .number(Double(decision.embeddedPartials))])] : [])
+                               + (decision.embeddedPartials == 0 && frontEnd.speakerEmbeddingFailed ? [MethodNote(.speakerEmbeddingUnavailable)] : [])
                                + (lapelFrontEnd == nil ? [] : [Self.lapelNote]) + Self.lossNote(decision.unreadableMinutes),
                            voiceActivity: speechModel == nil ? VoiceActivitySummary(method: "acoustic-cues")
                                : VoiceActivitySummary(method: "silero-vad-16k", model: SileroWeights.fileName, modelSHA256: SileroWeights.sha256))

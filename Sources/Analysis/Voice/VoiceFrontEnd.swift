@@ -80,12 +80,12 @@ final class VoiceFrontEnd {
     private let spill: SampleSpill?
 
     init(config: VoiceConfig, sampleRate: Int, store: BlockStore = BlockStore(), vad: SileroVAD? = nil,
-         encoder: SpeakerEncoder? = nil) {
+         encoder: SpeakerEncoder? = nil, spillDirectory: String? = nil) {
         precondition(sampleRate == 16000, "VoiceAnalyzer expects 16 kHz audio (MediaIO resamples to it)")
         self.store = store
         self.vad = vad
         self.encoder = encoder
-        spill = encoder == nil ? nil : SampleSpill()
+        spill = encoder == nil ? nil : SampleSpill(directory: spillDirectory)
         blockSamples = config.blockFrames * config.hopSamples
         self.config = config
         self.sampleRate = sampleRate
@@ -149,6 +149,9 @@ final class VoiceFrontEnd {
 
     /// Whether the learned speaker embedding can run (the model is loaded and its sample file works).
     var canEmbedSpeakers: Bool { encoder != nil && !(spill?.failed ?? true) }
+    /// Whether the learned speaker embedding was asked for (its model is loaded) but its sample file
+    /// could not be written or read back: the turns were clustered by timbre.
+    var speakerEmbeddingFailed: Bool { encoder != nil && (spill?.failed ?? true) }
 
     /// Embeds the partials `SpeakerVectors.plan` chooses over `turns` (block ranges), at most `budget`,
     /// reading their samples back from the temporary file, `SpeakerEncoder.batch` at a time. Partials
