@@ -13,7 +13,7 @@ final class SampleSpill {
     private var fd: Int32 = -1
     private(set) var failed = false
     /// Samples appended so far (written or buffered).
-    private(set) var count = 0
+    var count: Int { written + buffer.count }
     private var buffer: [Int16] = []
     private var written = 0
     static let bufferSamples = 32768
@@ -35,7 +35,6 @@ final class SampleSpill {
             buffer.append(Int16(clamping: Int((v * 32767).rounded())))
             if buffer.count == Self.bufferSamples { flush() }
         }
-        count += samples.count
     }
 
     /// Writes the buffered samples out.

@@ -25,11 +25,9 @@ struct SpeakerClustering {
     /// The teacher's lapel-microphone track, when the recording has one: its level over the room
     /// microphone's (both above their own floors) is added to the embedding and decides the teacher.
     var lapel: BlockSource?
-    /// Learned speaker embeddings of the recording's partials (`voice.speakerEmbedding`); with them
+    /// Embeds chosen partials of the given speech turns (block ranges): the learned embedding
+    /// (`voice.speakerEmbedding`), run once the turns are known (`VoiceFrontEnd.embed`). With partials,
     /// turns are clustered by the cosine of their mean embeddings (`clusterByEmbedding`).
-    var vectors: SpeakerVectors?
-    /// Embeds chosen partials of the given speech turns (block ranges) when `vectors` is not set: the
-    /// learned embedding run once the turns are known (`VoiceFrontEnd.embed`).
     var embed: (([Range<Int>]) -> SpeakerVectors)?
 
     /// Embedding dimensions: 12 MFCC + pitch + level + rhythm (+ lapel gap with a lapel track).
@@ -123,11 +121,8 @@ struct SpeakerClustering {
     func run(source: BlockSource, path: [AcousticClass]) -> Outcome {
         let ubm = backgroundModel(source: source, path: path)
         var turns = self.turns(source: source, path: path, ubm: ubm)
-        var vectors = self.vectors
-        if vectors == nil, let embed {
-            let v = embed(turns.map { $0.start..<$0.end })
-            if !v.isEmpty { vectors = v }
-        }
+        var vectors = embed?(turns.map { $0.start..<$0.end })
+        if vectors?.isEmpty == true { vectors = nil }
         let clustered: Int
         if let vectors {
             for t in turns.indices { turns[t].voiceVector = vectors.mean(start: turns[t].start, end: turns[t].end) }

@@ -151,7 +151,7 @@ final class VoiceFrontEnd {
     var canEmbedSpeakers: Bool { encoder != nil && !(spill?.failed ?? true) }
     /// Whether the learned speaker embedding was asked for (its model is loaded) but its sample file
     /// could not be written or read back: the turns were clustered by timbre.
-    var speakerEmbeddingFailed: Bool { encoder != nil && (spill?.failed ?? true) }
+    var speakerEmbeddingFailed: Bool { encoder != nil && !canEmbedSpeakers }
 
     /// Embeds the partials `SpeakerVectors.plan` chooses over `turns` (block ranges), at most `budget`,
     /// reading their samples back from the temporary file, `SpeakerEncoder.batch` at a time. Partials
