@@ -238,10 +238,7 @@ public enum Dense {
     public static func lstmStep(recurrent: DenseMatrix, inputGates: UnsafePointer<Float>,
                                 h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, kernel: DenseKernel) {
-        let hidden = recurrent.depth
-        precondition(recurrent.rows == 4 * hidden && recurrent.stride == hidden, "lstmStep: hidden size must be a multiple of \(lane)")
-        multiply(recurrent, columns: h, columnCount: 1, output: scratch, kernel: kernel)
-        cells(gates: scratch, inputGates: inputGates, h: h, c: c, hidden: hidden, vector: kernel != .reference)
+        lstmStepBatch(recurrent: recurrent, inputGates: inputGates, batch: 1, h: h, c: c, scratch: scratch, kernel: kernel)
     }
 
     /// `lstmStep` for a batch of `batch` independent sequences that share the weights (the speaker
